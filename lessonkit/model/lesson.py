@@ -1,0 +1,180 @@
+"""The lesson and its parts.
+
+A lesson is a list of steps; a step is what a student sees as one page.  Checks live in
+steps; branch rules and choice points end a step and pick the next one.  Defaults follow
+DESIGN §7 (Bayesian Knowledge Tracing parameters and the mastery policy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from lessonkit.model.problems import Where
+
+STEP_KINDS = ("content", "check", "remediation", "enrichment", "review", "end")
+
+
+@dataclass(frozen=True)
+class Skill:
+    """A knowledge component with its Bayesian Knowledge Tracing parameters."""
+
+    id: str
+    name: str = ""
+    requires: tuple[str, ...] = ()
+    prior: float = 0.2
+    learn: float = 0.15
+    guess: float = 0.2
+    slip: float = 0.1
+
+
+@dataclass(frozen=True)
+class MasteryPolicy:
+    """When a skill counts as mastered, and when to stop practising and remediate."""
+
+    threshold: float = 0.95
+    min_evidence: int = 3
+    max_items: int = 10
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One rung of a hint ladder.
+
+    ``after`` gates the hint until the student has submitted that many answers; ``cost``
+    is the points it takes off the check when revealed; a ``bottom_out`` hint shows the
+    answer's shape and voids the item as evidence of mastery.
+    """
+
+    text: str
+    after: int = 0
+    cost: float = 0.0
+    bottom_out: bool = False
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A message for one wrong answer (``answer``) or one failing test (``test``)."""
+
+    message: str
+    answer: Any = None
+    test: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Variants:
+    """Seeded parameters: ``count`` items are drawn at build time from ``params``.
+
+    Each parameter maps to the list of values it may take.  Templates in the check's
+    text fields refer to them as ``{name}`` or ``{expression}``.
+    """
+
+    params: Mapping[str, tuple[Any, ...]]
+    count: int = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    """An auto-graded question.  ``spec`` holds the fields only its kind understands."""
+
+    id: str
+    kind: str
+    prompt: str = ""
+    skills: tuple[str, ...] = ()
+    points: float = 1.0
+    hints: tuple[Hint, ...] = ()
+    feedback: tuple[Feedback, ...] = ()
+    spec: Mapping[str, Any] = field(default_factory=dict)
+    variants: Variants | None = None
+    solution: str | None = None  # code checks: the teacher's cell, with ### BEGIN SOLUTION markers
+    tests: str | None = None  # code checks: asserts, hidden ones inside ### BEGIN HIDDEN TESTS
+    where: Where = field(default_factory=Where, compare=False)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``goto`` a step when ``condition`` holds; ``condition=None`` is the default rule."""
+
+    goto: str
+    condition: str | None = None
+    where: Where = field(default_factory=Where, compare=False)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Ordered rules after a step: the first whose condition holds picks the next step."""
+
+    rules: tuple[Rule, ...]
+    where: Where = field(default_factory=Where, compare=False)
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    label: str
+    goto: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A choice point: the student picks the next step by interest."""
+
+    id: str
+    prompt: str
+    options: tuple[ChoiceOption, ...]
+    where: Where = field(default_factory=Where, compare=False)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a step, in order: markdown, example code, or a check (by id)."""
+
+    kind: str  # "markdown" | "code" | "check"
+    source: str = ""
+    check: str | None = None
+    where: Where = field(default_factory=Where, compare=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A page of the lesson.
+
+    Without a branch or a choice, a step leads to the next step in the source; an ``end``
+    step leads nowhere.  ``review`` names the skills a review step retrieves.
+    """
+
+    id: str
+    kind: str = "content"
+    title: str = ""
+    blocks: tuple[Block, ...] = ()
+    branch: Branch | None = None
+    choice: Choice | None = None
+    review: tuple[str, ...] = ()
+    where: Where = field(default_factory=Where, compare=False)
+
+    @property
+    def check_ids(self) -> tuple[str, ...]:
+        return tuple(b.check for b in self.blocks if b.kind == "check" and b.check)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    version: str = "1"
+    skills: Mapping[str, Skill] = field(default_factory=dict)
+    mastery: MasteryPolicy = field(default_factory=MasteryPolicy)
+    steps: tuple[Step, ...] = ()
+    checks: Mapping[str, Check] = field(default_factory=dict)
+    path: str = ""
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def next_in_order(self, step_id: str) -> str | None:
+        """The step after ``step_id`` in the source, the default way forward."""
+        ids = [s.id for s in self.steps]
+        index = ids.index(step_id)
+        return ids[index + 1] if index + 1 < len(ids) else None
