@@ -1,0 +1,242 @@
+"""Events in SQLite or PostgreSQL, through SQLAlchemy Core.
+
+One table, ``events``, append-only: ``seq`` orders it, ``uid`` (unique) makes every write
+idempotent, and the index on (lesson_id, student_id, seq) serves the two queries that
+matter: one student's history (to resume) and one lesson's events (for the teacher).
+Each append is one short transaction on a pooled connection, so twenty writers share
+a SQLite file without waiting long for each other.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from lessonkit.progress.events import Event, dumps
+from lessonkit.progress.store import (
+    HOW_TO_CONFIGURE,
+    ClosingStore,
+    EventConflictError,
+    StoreConfigError,
+    StoreError,
+    masked,
+)
+
+log = logging.getLogger(__name__)
+
+#: How long a SQLite writer waits for another's transaction before giving up.  Appends
+#: hold the write lock for well under a millisecond, so only a stalled machine gets near it.
+BUSY_TIMEOUT_MS = 60_000
+
+#: Key of the PostgreSQL advisory lock that serialises creating the table, so that a
+#: class's kernels opening a new database at the same moment do not race on CREATE TABLE.
+_SCHEMA_LOCK = 0x6C6B6576  # "lkev"
+
+metadata = sa.MetaData()
+
+events_table = sa.Table(
+    "events",
+    metadata,
+    # SQLite makes only "INTEGER PRIMARY KEY" an alias of the rowid; PostgreSQL wants 64 bits.
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("uid", sa.String, nullable=False),
+    sa.Column("lesson_id", sa.String, nullable=False),
+    sa.Column("student_id", sa.String, nullable=False),
+    sa.Column("ts", sa.Double, nullable=False),
+    sa.Column("type", sa.String, nullable=False),
+    sa.Column("step_id", sa.String),
+    sa.Column("check_id", sa.String),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.UniqueConstraint("uid", name="events_uid_key"),
+    sa.Index("events_lesson_student_seq", "lesson_id", "student_id", "seq"),
+)
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+class SqlEventStore(ClosingStore):
+    """An :class:`~lessonkit.progress.store.EventStore` in a SQLite or PostgreSQL database.
+
+    ``setting`` names where ``url`` came from, so that an error tells the user what to fix.
+    """
+
+    def __init__(self, url: str, *, setting: str = "the database URL") -> None:
+        self.url = _parse(url, setting)
+        self._engine = _create_engine(self.url, setting)
+        dialect = self.url.get_backend_name()
+        self._insert = (
+            _INSERTS[dialect](events_table)
+            .on_conflict_do_nothing(index_elements=[events_table.c.uid])
+            .returning(events_table.c.seq)
+        )
+        try:
+            with self._engine.begin() as conn:
+                _create_schema(conn)
+        except DBAPIError as error:
+            self._engine.dispose()
+            raise StoreError(
+                f"cannot open the event store {self}: {error.orig}. Check {setting}; {HOW_TO_CONFIGURE}"
+            ) from error
+
+    def __repr__(self) -> str:
+        return f"SqlEventStore({self.url.render_as_string(hide_password=True)!r})"
+
+    def append(self, event: Event) -> Event:
+        return self._write([event])[0]
+
+    def append_many(self, events: Iterable[Event]) -> list[Event]:
+        batch = list(events)
+        return self._write(batch) if batch else []
+
+    def history(self, lesson_id: str, student_id: str) -> list[Event]:
+        c = events_table.c
+        query = sa.select(events_table).where(c.lesson_id == lesson_id, c.student_id == student_id).order_by(c.seq)
+        with self._engine.connect() as conn:
+            return [_event(row) for row in conn.execute(query)]
+
+    def lesson_events(self, lesson_id: str) -> Iterator[Event]:
+        c = events_table.c
+        query = sa.select(events_table).where(c.lesson_id == lesson_id).order_by(c.seq)
+        with self._engine.connect() as conn:
+            for row in conn.execution_options(yield_per=1000).execute(query):
+                yield _event(row)
+
+    def students(self, lesson_id: str) -> list[str]:
+        c = events_table.c
+        query = sa.select(c.student_id).where(c.lesson_id == lesson_id).distinct().order_by(c.student_id)
+        with self._engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _write(self, batch: list[Event]) -> list[Event]:
+        rows = [_row(event) for event in batch]  # a bad event fails before the transaction starts
+        try:
+            return self._transaction(batch, rows)
+        except DBAPIError as error:
+            # The server closed the connection (restart, idle timeout).  The pool has
+            # dropped it; appends are idempotent by uid, so one retry cannot duplicate.
+            if not error.connection_invalidated:
+                raise
+            log.warning("event store %s: connection lost (%s); retrying once", self, error.orig)
+            return self._transaction(batch, rows)
+
+    def _transaction(self, batch: list[Event], rows: list[dict[str, Any]]) -> list[Event]:
+        """Insert ``batch`` in one transaction; committed when this returns."""
+        with self._engine.begin() as conn:
+            return [self._insert_one(conn, event, row) for event, row in zip(batch, rows)]
+
+    def _insert_one(self, conn: Connection, event: Event, row: dict[str, Any]) -> Event:
+        seq = conn.execute(self._insert, row).scalar_one_or_none()
+        if seq is not None:
+            return event.with_seq(seq)
+        stored = _event(conn.execute(sa.select(events_table).where(events_table.c.uid == event.uid)).one())
+        if not stored.same_record(event):
+            raise EventConflictError(
+                f"event {event.uid} is already stored (seq {stored.seq}, student {stored.student_id!r}, "
+                f"{stored.type}) with different content than the one being appended "
+                f"(student {event.student_id!r}, {event.type}): was a log copied or edited?"
+            )
+        return stored
+
+
+def _parse(url: str, setting: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise StoreConfigError(f"{setting} = {masked(url)!r} is not a database URL ({error}); {HOW_TO_CONFIGURE}") from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver lessonkit[postgres] installs
+    backend = parsed.get_backend_name()
+    if backend not in _INSERTS:
+        raise StoreConfigError(
+            f"{setting} = {masked(url)!r}: lessonkit stores events in SQLite or PostgreSQL, not {backend!r}; "
+            f"{HOW_TO_CONFIGURE}"
+        )
+    database = parsed.database or ""
+    if backend == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return parsed
+
+
+def _create_engine(url: URL, setting: str) -> sa.Engine:
+    options: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        options["connect_args"] = {"connect_timeout": 10}  # fail in seconds when the server is unreachable
+    try:
+        engine = sa.create_engine(url, **options)
+    except (NoSuchModuleError, ImportError) as error:
+        raise StoreConfigError(
+            f"{setting}: no database driver for {url.drivername!r} ({error}); "
+            "for PostgreSQL install psycopg 3: pip install 'lessonkit[postgres]'"
+        ) from None
+    if url.get_backend_name() == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # Set first: switching a new file to WAL can itself wait for another opener.
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Write-ahead log: readers (the teacher's dashboard) never block writers, and a
+        # commit appends to one file instead of rewriting pages and a rollback journal.
+        mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        # NORMAL is enough for crashes of the process: in WAL mode a commit has been
+        # written (write()) to the WAL file before it returns, and the operating system
+        # keeps that data even if the process is killed the next instant; SQLite skips
+        # only the fsync, which matters for a power cut or kernel panic (the last few
+        # commits may then roll back, the file stays consistent).  FULL would fsync on
+        # every append and cut throughput tenfold on ordinary disks.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+    if mode.lower() not in ("wal", "memory"):
+        log.warning("SQLite refused write-ahead logging (journal_mode=%s): concurrent writers will wait longer", mode)
+
+
+def _create_schema(conn: Connection) -> None:
+    if sa.inspect(conn).has_table(events_table.name):
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+    conn.execute(CreateTable(events_table, if_not_exists=True))
+    for index in events_table.indexes:
+        conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _row(event: Event) -> dict[str, Any]:
+    return {
+        "uid": event.uid,
+        "lesson_id": event.lesson_id,
+        "student_id": event.student_id,
+        "ts": float(event.ts),
+        "type": event.type,
+        "step_id": event.step_id,
+        "check_id": event.check_id,
+        "data": dumps(dict(event.data), what=f"{event.type} event {event.uid}"),
+    }
+
+
+def _event(row: sa.Row[Any]) -> Event:
+    return Event(
+        lesson_id=row.lesson_id,
+        student_id=row.student_id,
+        type=row.type,
+        ts=row.ts,
+        step_id=row.step_id,
+        check_id=row.check_id,
+        data=json.loads(row.data),
+        uid=row.uid,
+        seq=row.seq,
+    )
