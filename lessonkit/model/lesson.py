@@ -173,6 +173,16 @@ class Lesson:
                 return step
         raise KeyError(step_id)
 
+    def blocks_before(self, check_id: str) -> list[Block]:
+        """The blocks a student meets before a check, in source order (its code context)."""
+        blocks: list[Block] = []
+        for step in self.steps:
+            for block in step.blocks:
+                if block.kind == "check" and block.check == check_id:
+                    return blocks
+                blocks.append(block)
+        return blocks
+
     def next_in_order(self, step_id: str) -> str | None:
         """The step after ``step_id`` in the source, the default way forward."""
         ids = [s.id for s in self.steps]

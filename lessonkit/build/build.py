@@ -1,0 +1,91 @@
+"""``lessonkit build``: one lesson source, three outputs, all or nothing.
+
+Outputs are written to a temporary folder beside their destination and swapped in only
+when every one of them was written, so a failed build leaves the previous outputs as
+they were.  The same source always gives byte-identical outputs (salts and variants are
+derived from the lesson, cell ids are numbered), so rebuilding shows no diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lessonkit.build.seal import grading_key, seal_lesson
+from lessonkit.build.validate import Report, validate_lesson
+from lessonkit.format import blob, writer
+from lessonkit.model import Lesson, LessonError
+
+#: files in a lesson folder that are never copied to what students get
+PRIVATE = {".ipynb_checkpoints", "__pycache__", ".git"}
+
+
+@dataclass
+class Built:
+    """Where one lesson's outputs went."""
+
+    lesson: Lesson
+    student: Path
+    page: Path
+    nbgrader: Path
+    report: Report
+
+
+def build_lesson(source: str | Path, *, out: str | Path = "build", course: str | Path = "grading",
+                 run_code: bool = True) -> Built:
+    """Validate a lesson, then write its student notebook, page and nbgrader source.
+
+    Raises :class:`LessonError` (and writes nothing) when the lesson has errors.
+    """
+    report = validate_lesson(source, run_code=run_code)
+    if not report.ok or report.lesson is None:
+        raise LessonError(report.errors)
+    lesson = report.lesson
+    sealed = blob.encode(seal_lesson(lesson))
+    keys = writer.GradeKeys(sealed, {c.id: grading_key(lesson, c) for c in lesson.checks.values() if c.kind != "code"})
+    name = f"{lesson.id}.ipynb"
+    outputs = {
+        Path(out) / lesson.id / "student": writer.student_notebook(lesson, sealed),
+        Path(out) / lesson.id / "page": writer.page_notebook(lesson, sealed),
+        Path(course) / "source" / lesson.id: writer.nbgrader_notebook(lesson, keys),
+    }
+    assets = _assets(Path(source))
+    staged = []
+    try:
+        for destination, notebook in outputs.items():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+            staged.append((stage, destination))
+            for asset in assets:
+                target = stage / asset.relative_to(Path(source).parent)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(asset, target)
+            (stage / name).write_text(writer.dumps(notebook), encoding="utf-8")
+        for stage, destination in staged:
+            _swap(stage, destination)
+    finally:
+        for stage, _ in staged:
+            shutil.rmtree(stage, ignore_errors=True)
+    paths = [destination / name for destination in outputs]
+    return Built(lesson, paths[0], paths[1], paths[2], report)
+
+
+def _assets(source: Path) -> list[Path]:
+    """The files a lesson uses (data, images): everything in its folder but notebooks."""
+    folder = source.parent
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"
+                  and not any(part in PRIVATE or part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def _swap(stage: Path, destination: Path) -> None:
+    """Put a staged folder in place of ``destination`` with renames, never a half-written state."""
+    old = None
+    if destination.exists():
+        old = destination.with_name(f".{destination.name}.old-{os.getpid()}")
+        os.replace(destination, old)
+    os.replace(stage, destination)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,337 @@
+"""``lessonkit validate``: every problem in a lesson, at once, in a teacher's words.
+
+Reading catches what one cell can get wrong; this module checks what needs the whole
+lesson: ids that must exist, skills and their prerequisites, the step graph (reachable,
+no loop without a way out), conditions, and the answer key: every answer must pass its
+own check and every code solution its own tests, visible and hidden.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from lessonkit.build.seal import check_items, item_salt
+from lessonkit.engine.kinds import get_kind, kind_names
+from lessonkit.format.reader import parse_lesson
+from lessonkit.model import Check, Lesson, Problem, Where
+
+CONDITION_TARGETS = {
+    "mastery": "skill", "mastered": "skill", "needs_remediation": "skill", "evidence": "skill",
+    "attempts": "check", "score": "check", "correct": "check", "hints": "check",
+    "chose": "choice", "visits": "step",
+}
+
+
+@dataclass
+class Report:
+    """The outcome of validating one lesson file."""
+
+    path: Path
+    lesson: Lesson | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return self.lesson is not None and not self.errors
+
+
+def validate_lesson(path: str | Path, *, run_code: bool = True) -> Report:
+    """Read and check one lesson.  ``run_code=False`` skips running code solutions."""
+    lesson, problems = parse_lesson(path)
+    if lesson is not None:
+        problems.extend(_Checker(lesson, run_code).problems())
+    return Report(Path(path), lesson, _unique(problems))
+
+
+def _unique(problems: Iterable[Problem]) -> list[Problem]:
+    seen, result = set(), []
+    for problem in problems:
+        key = (str(problem.where), problem.message)
+        if key not in seen:
+            seen.add(key)
+            result.append(problem)
+    return result
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    def __init__(self, lesson: Lesson, run_code: bool):
+        self.lesson = lesson
+        self.run_code = run_code
+        self.found: list[Problem] = []
+        self.ids = {
+            "skill": set(lesson.skills),
+            "check": set(lesson.checks),
+            "step": {s.id for s in lesson.steps},
+            "choice": {s.choice.id for s in lesson.steps if s.choice},
+        }
+
+    def add(self, where: Where, message: str, hint: str = "", severity: str = "error") -> None:
+        self.found.append(Problem(where, message, hint, severity))
+
+    def problems(self) -> list[Problem]:
+        self.skills()
+        for check in self.lesson.checks.values():
+            self.check(check)
+        self.steps()
+        self.graph()
+        return self.found
+
+    # -- skills -------------------------------------------------------------------------
+
+    def skills(self) -> None:
+        skills = self.lesson.skills
+        header = self.lesson.steps[0].where if self.lesson.steps else Where(self.lesson.path)
+        for skill in skills.values():
+            for required in skill.requires:
+                if required not in skills:
+                    self.add(Where(header.path, field=f"skills.{skill.id}.requires"),
+                             f"skill '{skill.id}' requires an unknown skill '{required}'", _suggest(required, skills))
+        for cycle in _cycles({s.id: [r for r in s.requires if r in skills] for s in skills.values()}):
+            self.add(Where(header.path, field=f"skills.{cycle[0]}.requires"),
+                     "prerequisites go round in a circle: " + " → ".join(cycle + [cycle[0]]),
+                     "a skill cannot (indirectly) require itself")
+
+    # -- checks -------------------------------------------------------------------------
+
+    def check(self, check: Check) -> None:
+        kind = get_kind(check.kind)
+        if kind is None:
+            if check.kind:
+                self.add(check.where.at("kind"), f"unknown check kind '{check.kind}'",
+                         _suggest(check.kind, kind_names()) or f"kinds: {', '.join(kind_names())}")
+            return
+        for skill in check.skills:
+            if skill not in self.lesson.skills:
+                self.add(check.where.at("skills"), f"unknown skill '{skill}'",
+                         _suggest(skill, self.lesson.skills) or "declare it in lk.lesson(skills=...)")
+        kind_problems = kind.problems(check)
+        self.found.extend(kind_problems)
+        if kind_problems:
+            return
+        try:
+            items = check_items(self.lesson, check)
+        except Exception as error:  # a variant template or expression that does not evaluate
+            self.add(check.where.at("variants"), f"a variant could not be made: {error}",
+                     "every {...} must be an expression over the variant's parameters")
+            return
+        if check.kind == "code":
+            self.code_key(check, items[0])
+            return
+        for number, item in enumerate(items):
+            self.answer_key(check, kind, item, number, len(items) > 1)
+
+    def answer_key(self, check: Check, kind, item, number: int, variant: bool) -> None:  # noqa: ANN001
+        where = check.where.at(f"variants[{number}]") if variant else check.where.at("answer")
+        try:
+            sealed = kind.seal(item, item_salt(self.lesson, check, number))
+            verdict = kind.judge(sealed, kind.key(item))
+        except Exception as error:  # a broken item must be reported, not crash validation
+            self.add(where, f"the answer key cannot be checked: {error}")
+            return
+        if verdict.correct is not True:
+            self.add(where, "the answer key does not pass its own check"
+                     + (f" (variant {number}: {item['prompt']!r})" if variant else ""),
+                     "fix the answer, the tolerance or the normalisation")
+        for n, entry in enumerate(item.get("feedback", [])):
+            if entry.get("answer") is not None and kind.judge(sealed, entry["answer"]).correct:
+                self.add(check.where.at(f"feedback[{n}]"), f"{entry['answer']!r} has wrong-answer feedback "
+                         "but is accepted as right", "remove it, or narrow the tolerance")
+        for secret in kind.secrets(item):
+            for n, hint in enumerate(check.hints):
+                if secret.casefold() in hint.text.casefold():
+                    self.add(check.where.at(f"hints[{n}]"), f"the hint gives the answer away ({secret!r})",
+                             "a bottom-out hint shows the answer's shape, not the answer")
+
+    def code_key(self, check: Check, item) -> None:  # noqa: ANN001
+        for n, entry in enumerate(check.feedback):
+            if entry.test is None:
+                self.add(check.where.at(f"feedback[{n}]"), 'code checks take {"test": number, "message": ...}')
+        if not self.run_code:
+            return
+        from lessonkit.engine.codetests import run_tests_contained, split_tests
+
+        cases = split_tests(item["tests"]).cases
+        numbers = {c.number for c in cases}
+        for n, entry in enumerate(check.feedback):
+            if entry.test is not None and entry.test not in numbers:
+                self.add(check.where.at(f"feedback[{n}].test"), f"there is no test {entry.test}",
+                         f"tests are numbered 1 to {len(cases)}")
+        setup = self.lesson_code_before(check)
+        results = run_tests_contained(setup + item["solution"], cases)
+        for result in results:
+            if not result.passed:
+                self.add(check.where.at("tests"), f"the solution fails its own test {result.number}: {result.message}",
+                         "fix the solution or the test")
+
+    def lesson_code_before(self, check: Check) -> str:
+        """The code a student's kernel has run before this check: examples and earlier solutions."""
+        parts = []
+        for block in self.lesson.blocks_before(check.id):
+            if block.kind == "code":
+                parts.append(block.source)
+            elif block.kind == "check" and self.lesson.checks[block.check or ""].kind == "code":
+                parts.append(self.lesson.checks[block.check or ""].solution or "")
+        return "".join(part + "\n" for part in parts)
+
+    # -- steps and the graph -------------------------------------------------------------
+
+    def steps(self) -> None:
+        choices: dict[str, Where] = {}
+        for step in self.lesson.steps:
+            for skill in step.review:
+                if skill not in self.lesson.skills:
+                    self.add(step.where.at("review"), f"unknown skill '{skill}'", _suggest(skill, self.lesson.skills))
+            if step.kind == "review" and not step.review:
+                self.add(step.where.at("review"), "a review step names the skills it reviews",
+                         'e.g. lk.step("review-1", kind="review", review=["add-like"])')
+            if step.choice:
+                if step.choice.id in choices:
+                    self.add(step.choice.where.at("id"), f"the choice id '{step.choice.id}' is used twice")
+                choices[step.choice.id] = step.choice.where
+                for n, option in enumerate(step.choice.options):
+                    self.target(step.choice.where.at(f"options[{n}].goto"), option.goto)
+            if step.branch:
+                self.branch(step)
+
+    def branch(self, step) -> None:  # noqa: ANN001
+        from lessonkit.engine.conditions import ConditionError, compile_condition
+
+        rules = step.branch.rules
+        for n, rule in enumerate(rules):
+            self.target(rule.where.at("goto"), rule.goto)
+            if rule.condition is None:
+                if n < len(rules) - 1:
+                    self.add(rule.where, "a rule without \"if\" always fires, so the rules after it never do",
+                             "put the default rule last")
+                continue
+            try:
+                condition = compile_condition(rule.condition)
+            except ConditionError as error:
+                self.add(rule.where.at("if"), f"the condition {rule.condition!r} is not valid: {error}")
+                continue
+            for function, ref in sorted(condition.references):
+                space = CONDITION_TARGETS.get(function)
+                if space and ref not in self.ids[space]:
+                    self.add(rule.where.at("if"), f"{function}('{ref}') names an unknown {space}",
+                             _suggest(ref, self.ids[space]))
+        if rules and rules[-1].condition is not None:
+            self.add(step.branch.where.at("rules"), "the last rule must have no \"if\": it is the default",
+                     'add {"goto": "<step>"} at the end, so every student has a way on')
+
+    def target(self, where: Where, goto: str) -> None:
+        if goto not in self.ids["step"]:
+            self.add(where, f"goes to an unknown step '{goto}'", _suggest(goto, self.ids["step"]))
+
+    def graph(self) -> None:
+        steps = self.lesson.steps
+        if not steps:
+            return
+        edges = {s.id: _successors(self.lesson, s) for s in steps}
+        edges = {k: [t for t in v if t in edges] for k, v in edges.items()}
+        reached, todo = {steps[0].id}, [steps[0].id]
+        while todo:
+            for target in edges[todo.pop()]:
+                if target not in reached:
+                    reached.add(target)
+                    todo.append(target)
+        for step in steps:
+            if step.id not in reached:
+                self.add(step.where, f"no path leads to step '{step.id}'",
+                         "add a rule, a choice or a step order that leads here, or remove the step")
+        for component in _components(edges):
+            exits = {t for s in component for t in edges[s]} - set(component)
+            ends = [s for s in component if not edges[s]]
+            if not exits and not ends and (len(component) > 1 or component[0] in edges[component[0]]):
+                where = self.lesson.step(component[0]).where
+                self.add(where, "these steps form a loop with no way out: " + " → ".join(component),
+                         "give one of their branches a rule (usually the default) that leads on")
+
+
+def _successors(lesson: Lesson, step) -> list[str]:  # noqa: ANN001
+    if step.branch is not None:
+        return [r.goto for r in step.branch.rules]
+    if step.choice is not None:
+        return [o.goto for o in step.choice.options]
+    if step.kind == "end":
+        return []
+    following = lesson.next_in_order(step.id)
+    return [following] if following else []
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """One representative cycle per strongly connected component that has one."""
+    return [c for c in _components(graph) if len(c) > 1 or c[0] in graph[c[0]]]
+
+
+def _components(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components (Tarjan), iteratively so deep lessons cannot overflow."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                result.append(component[::-1])
+    return result
+
+
+def discover(path: str | Path) -> list[Path]:
+    """The lesson notebooks at ``path``: the file itself, or every lesson in a folder."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    found = []
+    for candidate in sorted(path.rglob("*.ipynb")):
+        if any(part.startswith(".") for part in candidate.relative_to(path).parts):
+            continue
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            found.append(candidate)  # unreadable: let validation say so
+            continue
+        if ".lesson(" in text:
+            found.append(candidate)
+    return found

@@ -1,0 +1,165 @@
+"""What every check kind provides, and the shared machinery (fields, variants, feedback).
+
+A kind turns the teacher's fields into *items* (one per variant, answers in the clear),
+seals an item for students (answers as salted hashes), and judges a student's answer
+against a sealed item.  Everything a kind needs to say about its own fields lives in its
+module; the rest of lessonkit only talks to this interface.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+from lessonkit.engine import sealing
+from lessonkit.model import Check, Problem
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one answer.
+
+    ``correct`` is None when part of the answer can only be judged at grading (hidden
+    tests, a pattern): the player must then say so, never claim "correct".  ``readable``
+    is False when the answer could not even be read (``"abc"`` for a number); such an
+    answer is not an attempt.
+    """
+
+    correct: bool | None
+    score: float = 0.0
+    message: str = ""
+    details: tuple[str, ...] = ()
+    readable: bool = True
+
+
+@dataclass(frozen=True)
+class Field:
+    """A kind-specific field: its accepted Python types and what it is for."""
+
+    types: tuple[type, ...]
+    doc: str
+    required: bool = False
+    templated: bool = True  # filled in from variant parameters
+
+
+class CheckKind(ABC):
+    """One kind of check.  Subclass, fill in the class attributes, register in ``kinds``."""
+
+    name: ClassVar[str]
+    #: the answer widget the player shows: "single", "multiple", "number", "text", "code"
+    input: ClassVar[str]
+    fields: ClassVar[Mapping[str, Field]]
+
+    # -- teacher side -------------------------------------------------------------
+
+    def problems(self, check: Check) -> list[Problem]:
+        """Problems with the kind's own fields: unknown, missing, wrongly typed, inconsistent."""
+        found = []
+        for name, value in check.spec.items():
+            spec = self.fields.get(name)
+            if spec is None:
+                known = ", ".join(sorted(self.fields)) or "none"
+                found.append(Problem(check.where.at(name), f"'{self.name}' checks have no field '{name}'",
+                                     f"fields of a '{self.name}' check: {known}"))
+            elif not isinstance(value, spec.types) or isinstance(value, bool) and bool not in spec.types:
+                wanted = " or ".join(t.__name__ for t in spec.types)
+                found.append(Problem(check.where.at(name), f"must be {wanted}, not {type(value).__name__}",
+                                     spec.doc))
+        for name, spec in self.fields.items():
+            if spec.required and name not in check.spec:
+                found.append(Problem(check.where.at(name), f"a '{self.name}' check needs '{name}'", spec.doc))
+        return found
+
+    def items(self, check: Check, lesson_id: str) -> list[Item]:
+        """The concrete items of a check: one, or one per variant drawn from its parameters.
+
+        Variants are drawn with a generator seeded by the lesson and check ids, so the
+        same source always builds the same items.
+        """
+        base: Item = {"prompt": check.prompt, **check.spec,
+                      "feedback": [dict(answer=f.answer, test=f.test, message=f.message) for f in check.feedback]}
+        if check.variants is None:
+            return [self.complete(base, {})]
+        from lessonkit.engine.conditions import evaluate_template
+
+        rng = random.Random(f"{lesson_id}\x1f{check.id}")
+        names = sorted(check.variants.params)
+        items = []
+        for _ in range(check.variants.count):
+            params = {name: rng.choice(list(check.variants.params[name])) for name in names}
+            rendered = {key: self._render(key, value, params, evaluate_template) for key, value in base.items()}
+            items.append(self.complete(rendered, params))
+        return items
+
+    def _render(self, key: str, value: Any, params: Mapping[str, Any], render: Any) -> Any:
+        if key in ("prompt", "feedback") or (key in self.fields and self.fields[key].templated):
+            return _render_deep(value, params, render)
+        return value
+
+    def complete(self, item: Item, params: Mapping[str, Any]) -> Item:
+        """Finish an item once its templates are filled in (e.g. evaluate an answer expression)."""
+        return item
+
+    @abstractmethod
+    def key(self, item: Item) -> Any:
+        """The right answer as a student would give it: the answer key must pass its own check."""
+
+    def secrets(self, item: Item) -> list[str]:
+        """Text that must never reach a student (answers, solutions, hidden tests)."""
+        return []
+
+    # -- student side -------------------------------------------------------------
+
+    @abstractmethod
+    def seal(self, item: Item, salt: str) -> Item:
+        """The item as students get it: prompt and options in the clear, answers hashed."""
+
+    @abstractmethod
+    def judge(self, sealed: Item, answer: Any) -> Verdict:
+        """Judge one answer against a sealed item, with elaborated feedback."""
+
+    # -- grader side --------------------------------------------------------------
+
+    def grade(self, item: Item, answer: Any) -> float:
+        """The fraction of the points an answer earns, judged where answers are in the clear.
+
+        By default the same judgement students get; a kind with rules that cannot be
+        sealed (a text pattern) widens it here.
+        """
+        return self.judge(self.seal(item, "grading"), answer).score
+
+
+def _render_deep(value: Any, params: Mapping[str, Any], render: Any) -> Any:
+    if isinstance(value, str):
+        return render(value, params)
+    if isinstance(value, list):
+        return [_render_deep(v, params, render) for v in value]
+    if isinstance(value, dict):
+        return {k: _render_deep(v, params, render) for k, v in value.items()}
+    return value
+
+
+def seal_feedback(item: Item, salt: str, canonical: Any) -> dict[str, str]:
+    """Per-answer feedback keyed by the sealed wrong answer, so it does not list the wrong
+    options (which would give the right one away by elimination)."""
+    sealed = {}
+    for entry in item.get("feedback", []):
+        if entry.get("answer") is None:
+            continue
+        form = canonical(entry["answer"])
+        if form is not None:
+            sealed[sealing.digest(salt, form)] = entry["message"]
+    return sealed
+
+
+def judge_sealed(sealed: Item, canonical_answer: str, *, right: str = "Correct!") -> Verdict:
+    """The verdict for a canonical answer against ``accept`` and ``feedback`` digests."""
+    form = sealing.digest(sealed["salt"], canonical_answer)
+    if form in sealed["accept"]:
+        return Verdict(True, 1.0, right)
+    message = sealed.get("feedback", {}).get(form, "Not quite. Try again, or ask for a hint.")
+    return Verdict(False, 0.0, message)

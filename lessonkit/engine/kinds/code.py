@@ -1,0 +1,111 @@
+"""Code checks: the student's code against the teacher's tests, visible and hidden.
+
+The teacher's solution cell and test cell follow nbgrader's markers.  Students get the
+code outside the solution markers and the visible tests; hidden tests never leave the
+teacher's side and run only at grading, so a student whose visible tests pass is told
+exactly that, never "correct".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from lessonkit.engine.kinds.base import CheckKind, Item, Verdict
+from lessonkit.model import Check, Problem
+
+
+class Code(CheckKind):
+    name = "code"
+    input = "code"
+    fields: Mapping = {}
+
+    def problems(self, check: Check) -> list[Problem]:
+        from lessonkit.engine.codetests import CodeTestsError, split_tests
+        from lessonkit.format.markers import solution_problems
+
+        found = super().problems(check)
+        if check.variants is not None:
+            found.append(Problem(check.where.at("variants"), "code checks cannot have variants",
+                                 "write a second code check instead"))
+        if not check.solution:
+            found.append(Problem(check.where, "a code check must be followed by its solution cell",
+                                 "add a code cell with ### BEGIN SOLUTION / ### END SOLUTION after the check"))
+        else:
+            for message in solution_problems(check.solution):
+                found.append(Problem(check.where.at("solution"), message))
+        if not check.tests:
+            found.append(Problem(check.where, "a code check must be followed by a solution cell and a test cell",
+                                 "add a code cell of assert statements after the solution cell"))
+        else:
+            try:
+                split_tests(check.tests)
+            except CodeTestsError as error:
+                found.append(Problem(check.where.at("tests"), str(error)))
+        return found
+
+    def items(self, check: Check, lesson_id: str) -> list[Item]:
+        return [{
+            "prompt": check.prompt,
+            "solution": check.solution or "",
+            "tests": check.tests or "",
+            "feedback": {str(f.test): f.message for f in check.feedback if f.test is not None},
+        }]
+
+    def key(self, item: Item) -> str:
+        return item["solution"]
+
+    def secrets(self, item: Item) -> list[str]:
+        from lessonkit.engine.codetests import split_tests
+        from lessonkit.format.markers import solution_lines
+
+        hidden = [case.source for case in split_tests(item["tests"]).cases if case.hidden]
+        return [line for line in solution_lines(item["solution"]) + hidden if len(line.strip()) >= 8]
+
+    def seal(self, item: Item, salt: str) -> Item:
+        from lessonkit.engine.codetests import split_tests
+        from lessonkit.format.markers import strip_solution
+
+        cases = split_tests(item["tests"]).cases
+        return {
+            "prompt": item["prompt"],
+            "starter": strip_solution(item["solution"]),
+            "tests": [{"number": c.number, "source": c.source, "message": c.message} for c in cases if not c.hidden],
+            "hidden": sum(1 for c in cases if c.hidden),
+            "feedback": item["feedback"],
+            # the lesson's example code that runs before a student's code on a page
+            "setup": item.get("setup", ""),
+        }
+
+    def judge(self, sealed: Item, answer: Any) -> Verdict:
+        """``answer`` is the student's namespace (their own kernel, JupyterLab) or their source
+        code (a page, where it must run contained)."""
+        from lessonkit.engine.codetests import TestCase, run_tests, run_tests_contained
+
+        cases = [TestCase(number=t["number"], source=t["source"], hidden=False, message=t["message"])
+                 for t in sealed["tests"]]
+        feedback = {int(n): m for n, m in sealed["feedback"].items()}
+        if isinstance(answer, str):
+            results = run_tests_contained(sealed.get("setup", "") + answer, cases, feedback=feedback)
+        else:
+            results = run_tests(answer, cases, feedback=feedback)
+        return verdict_of(results, hidden=sealed["hidden"])
+
+    def grade(self, item: Item, answer: Any) -> float:
+        from lessonkit.engine.codetests import run_tests_contained, split_tests
+
+        results = run_tests_contained(answer, split_tests(item["tests"]).cases,
+                                      feedback={int(n): m for n, m in item["feedback"].items()})
+        return float(all(r.passed for r in results))
+
+
+def verdict_of(results: list[Any], *, hidden: int) -> Verdict:
+    """Summarise test results honestly: visible passes with hidden tests pending are not "correct"."""
+    failed = [r for r in results if not r.passed]
+    passed = len(results) - len(failed)
+    if failed:
+        return Verdict(False, passed / max(len(results), 1),
+                       f"{passed} of {len(results)} tests passed.", tuple(r.message for r in failed))
+    if hidden:
+        return Verdict(None, 1.0, f"All {len(results)} visible tests passed; "
+                                  f"{hidden} hidden test{'s' if hidden > 1 else ''} run at grading.")
+    return Verdict(True, 1.0, f"All {len(results)} tests passed. Well done!")

@@ -1,0 +1,145 @@
+"""Writing the notebooks built from a lesson: the student's, the page, the nbgrader source.
+
+All three are laid out from the same lesson, so a student sees the same steps in
+JupyterLab, in Voila and in the released nbgrader assignment.  Secrets reach only the
+nbgrader source, inside nbgrader's solution and hidden-test markers, which nbgrader
+strips before release and restores from its gradebook at autograde.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import nbformat
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from lessonkit.model import Lesson, Step
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+NBGRADER_SCHEMA = 3
+
+
+@dataclass
+class GradeKeys:
+    """What the nbgrader source needs beyond the lesson: each check's grading key (answers in
+    the clear, teacher side) and the sealed lesson blob."""
+
+    blob: str
+    keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _nbgrader(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
+              points: float | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"grade": grade, "grade_id": grade_id, "locked": locked,
+                            "schema_version": NBGRADER_SCHEMA, "solution": solution}
+    if grade:
+        meta["points"] = points
+    return meta
+
+
+def _header_source(call: str, blob: str) -> str:
+    return f"# lessonkit loads the lesson here: run this cell first.\nimport lessonkit.player as lk\nlk.{call}({blob!r})"
+
+
+class _Layout:
+    """Lays out a lesson as cells; the nbgrader flavour adds grading metadata and grade cells."""
+
+    def __init__(self, lesson: Lesson, blob: str, grading: GradeKeys | None = None):
+        self.lesson = lesson
+        self.blob = blob
+        self.grading = grading
+        self.count = 0
+
+    def cell(self, kind: str, source: str, role: str, *, nbgrader: dict[str, Any] | None = None,
+             hidden: bool = False, **lessonkit: Any) -> NotebookNode:
+        self.count += 1
+        make = new_code_cell if kind == "code" else new_markdown_cell
+        cell = make(source)
+        cell.id = f"lk-{self.count:04d}-{role}"
+        cell.metadata["lessonkit"] = {"role": role, **lessonkit}
+        if hidden:
+            cell.metadata["jupyter"] = {"source_hidden": True}
+        if nbgrader is not None:
+            cell.metadata["nbgrader"] = nbgrader
+        return cell
+
+    def notebook(self) -> NotebookNode:
+        nb = new_notebook(metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
+                                    "lessonkit": {"lesson": self.lesson.id, "version": self.lesson.version}})
+        nb.cells = list(self.cells())
+        return nb
+
+    def cells(self) -> Iterator[NotebookNode]:
+        yield self.cell("code", _header_source("start", self.blob), "header", hidden=True,
+                        nbgrader=_nbgrader("lessonkit-header", locked=True) if self.grading else None)
+        yield self.cell("markdown", f"# {self.lesson.title}", "title")
+        for step in self.lesson.steps:
+            yield from self.step(step)
+
+    def step(self, step: Step) -> Iterator[NotebookNode]:
+        if step.title:
+            yield self.cell("markdown", f"## {step.title}", "step", step=step.id)
+        for block in step.blocks:
+            if block.kind == "markdown":
+                yield self.cell("markdown", block.source, "content", step=step.id)
+            elif block.kind == "code":
+                yield self.cell("code", block.source, "example", step=step.id)
+            else:
+                yield from self.check(block.check or "", step)
+        if step.branch is not None or step.choice is not None:
+            yield self.cell("code", f"lk.next_step({step.id!r})", "next", step=step.id,
+                            nbgrader=_nbgrader(f"{step.id}-next", locked=True) if self.grading else None)
+
+    def check(self, check_id: str, step: Step) -> Iterator[NotebookNode]:
+        check = self.lesson.checks[check_id]
+        locked = (lambda role: _nbgrader(f"{check_id}-{role}", locked=True)) if self.grading else (lambda role: None)
+        if check.kind == "code":
+            from lessonkit.format.markers import strip_solution
+
+            yield self.cell("markdown", check.prompt, "prompt", step=step.id, check=check_id, nbgrader=locked("prompt"))
+            answer = check.solution if self.grading else strip_solution(check.solution or "")
+            yield self.cell("code", answer or "", "answer", step=step.id, check=check_id,
+                            nbgrader=_nbgrader(f"{check_id}-answer", solution=True) if self.grading else None)
+        yield self.cell("code", f"lk.check({check_id!r})", "check", step=step.id, check=check_id,
+                        nbgrader=locked("widget"))
+        if self.grading and check.points > 0:
+            yield self.cell("code", self.grade_source(check_id), "grade", step=step.id, check=check_id,
+                            nbgrader=_nbgrader(check_id, grade=True, locked=True, points=check.points))
+
+    def grade_source(self, check_id: str) -> str:
+        check = self.lesson.checks[check_id]
+        if check.kind == "code":
+            return f"lk.guard_builtins()\n{(check.tests or '').rstrip()}\nlk.points_after_hints({check_id!r}, {check.points!r})"
+        assert self.grading is not None
+        key = json.dumps(self.grading.keys[check_id], sort_keys=True, ensure_ascii=False)
+        return (f"# This cell scores your answer when your work is graded.\n{HIDDEN_BEGIN}\n"
+                f"lk.grade({check_id!r}, {key})\n{HIDDEN_END}")
+
+
+def student_notebook(lesson: Lesson, blob: str) -> NotebookNode:
+    """The notebook a student works through in JupyterLab: widgets, no answers."""
+    return _Layout(lesson, blob).notebook()
+
+
+def nbgrader_notebook(lesson: Lesson, grading: GradeKeys) -> NotebookNode:
+    """The nbgrader source: the student notebook plus solutions and grade cells (schema v3)."""
+    return _Layout(lesson, grading.blob, grading).notebook()
+
+
+def page_notebook(lesson: Lesson, blob: str) -> NotebookNode:
+    """The notebook Voila serves: one cell that runs the whole lesson, one step at a time."""
+    nb = new_notebook(metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
+                                "lessonkit": {"lesson": lesson.id, "version": lesson.version}})
+    cell = new_code_cell(_header_source("page", blob))
+    cell.id = "lk-page"
+    nb.cells = [cell]
+    return nb
+
+
+def dumps(nb: NotebookNode) -> str:
+    """A notebook as text, byte-identical for the same content."""
+    return nbformat.writes(nb, version=4) + "\n"
