@@ -59,6 +59,7 @@ SANDBOX_UIDS = range(1 << 30, (1 << 30) + (1 << 24))
 _ARG_MAX = 128 * 1024  # Linux's MAX_ARG_STRLEN: the longest single argument to exec
 _READ_CHUNK = 64 * 1024
 _POLL_S = 0.05  # how often a run whose pipes are held open by grandchildren is re-checked
+_Status = tuple[int, int, resource.struct_rusage]  # os.wait4's answer: pid, wait status, usage
 
 
 class SandboxError(RuntimeError):
@@ -271,80 +272,97 @@ def _populate(workdir: str, files: Mapping[str, bytes], ids: tuple[int, int] | N
 def _supervise(
     process: Popen[bytes], stdin: str, limits: Limits, ids: tuple[int, int] | None, results: int | None
 ) -> RunResult:
-    """Feed stdin, collect capped output, enforce the wall timeout, and clean up."""
+    """Feed stdin, collect capped output, enforce the wall timeout, and always clean up.
+
+    Whatever happens here (even an interrupt of the server's own thread), the child and
+    everything it started are killed and reaped before this returns or raises.
+    """
     started = time.monotonic()
-    deadline = started + limits.timeout
     assert process.stdin and process.stdout and process.stderr
     stdout, stderr = bytearray(), bytearray()
-    outputs = {process.stdout.fileno(): stdout, process.stderr.fileno(): stderr}
+    streams = {process.stdout.fileno(): stdout, process.stderr.fileno(): stderr}
     if results is not None:
-        outputs[results] = bytearray()
-    selector = selectors.DefaultSelector()
-    for fd in outputs:
-        selector.register(fd, selectors.EVENT_READ)
-    stdin_fd = process.stdin.fileno()
-    pending = memoryview(stdin.encode())
-    if pending:
-        os.set_blocking(stdin_fd, False)
-        selector.register(stdin_fd, selectors.EVENT_WRITE)
-    else:
+        streams[results] = bytearray()
+    status = None
+    try:
+        status, cut_short = _collect(process, stdin.encode(), streams, started + limits.timeout, limits, ids)
+    finally:
         process.stdin.close()
-    status: tuple[int, int, resource.struct_rusage] | None = None
-    cut_short: str | None = None
-    with selector:
-        while selector.get_map() and cut_short is None:
+        if status is None:
+            _kill_group(process.pid)
+            status = _reap(process.pid, block=True)
+        process.returncode = os.waitstatus_to_exitcode(status[1])
+        _kill_all(process.pid, ids)
+        process.stdout.close()
+        process.stderr.close()
+    rusage = status[2]
+    returncode = process.returncode
+    return RunResult(
+        returncode=returncode,
+        stdout=stdout.decode("utf-8", "replace"),
+        stderr=stderr.decode("utf-8", "replace"),
+        timed_out=cut_short == "timeout",
+        killed_reason=cut_short
+        or _why_it_died(returncode, bytes(stderr), rusage.ru_utime + rusage.ru_stime, limits),
+        duration_s=time.monotonic() - started,
+        channel=streams[results].decode("utf-8", "replace") if results is not None else "",
+    )
+
+
+def _collect(
+    process: Popen[bytes],
+    stdin: bytes,
+    streams: dict[int, bytearray],
+    deadline: float,
+    limits: Limits,
+    ids: tuple[int, int] | None,
+) -> tuple[_Status | None, str | None]:
+    """Pump the pipes until they close, the output cap or the deadline; return
+    the child's wait status if it has ended, and why the run was cut short (or ``None``)."""
+    assert process.stdin
+    stdin_fd = process.stdin.fileno()
+    pending = memoryview(stdin)
+    status: _Status | None = None
+    with selectors.DefaultSelector() as selector:
+        for fd in streams:
+            selector.register(fd, selectors.EVENT_READ)
+        if pending:
+            os.set_blocking(stdin_fd, False)
+            selector.register(stdin_fd, selectors.EVENT_WRITE)
+        else:
+            process.stdin.close()
+        while selector.get_map():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                cut_short = "timeout"
-                break
+                return status, "timeout"
             for key, _ in selector.select(min(remaining, _POLL_S)):
                 if key.fd == stdin_fd:
                     try:
-                        pending = pending[os.write(key.fd, pending[:_READ_CHUNK]) :]
+                        pending = pending[os.write(stdin_fd, pending[:_READ_CHUNK]) :]
                     except BrokenPipeError:
                         pending = pending[:0]
                     if not pending:
-                        selector.unregister(key.fd)
+                        selector.unregister(stdin_fd)
                         process.stdin.close()
                     continue
                 data = os.read(key.fd, _READ_CHUNK)
                 if not data:
                     selector.unregister(key.fd)
                     continue
-                buffer = outputs[key.fd]
+                buffer = streams[key.fd]
                 buffer += data
                 if len(buffer) > limits.output_bytes:
                     del buffer[limits.output_bytes :]
-                    cut_short = "output"
+                    return status, "output"
             if status is None:
                 status = _reap(process.pid, block=False)
                 if status is not None and selector.get_map():
                     # Its own process is gone, but something it started holds the pipes open.
                     _kill_all(process.pid, ids)
-    if not process.stdin.closed:
-        process.stdin.close()
-    if status is None:
-        _kill_group(process.pid)
-        status = _reap(process.pid, block=True)
-    assert status is not None
-    _kill_all(process.pid, ids)
-    process.returncode = returncode = os.waitstatus_to_exitcode(status[1])
-    process.stdout.close()
-    process.stderr.close()
-    rusage = status[2]
-    reason = cut_short or _why_it_died(returncode, bytes(stderr), rusage.ru_utime + rusage.ru_stime, limits)
-    return RunResult(
-        returncode=returncode,
-        stdout=stdout.decode("utf-8", "replace"),
-        stderr=stderr.decode("utf-8", "replace"),
-        timed_out=cut_short == "timeout",
-        killed_reason=reason,
-        duration_s=time.monotonic() - started,
-        channel=outputs[results].decode("utf-8", "replace") if results is not None else "",
-    )
+    return status, None
 
 
-def _reap(pid: int, *, block: bool) -> tuple[int, int, resource.struct_rusage] | None:
+def _reap(pid: int, *, block: bool) -> _Status | None:
     """``wait4`` the child (its CPU time tells a CPU-limit kill apart); ``None`` if still running."""
     pid_done, status, rusage = os.wait4(pid, 0 if block else os.WNOHANG)
     return (pid_done, status, rusage) if pid_done else None
