@@ -152,7 +152,7 @@ class SqlEventStore(ClosingStore):
 def _parse(url: str, setting: str) -> URL:
     try:
         parsed = make_url(url)
-    except ArgumentError as error:
+    except (ArgumentError, ValueError) as error:  # ValueError: a port that is not a number
         raise StoreConfigError(f"{setting} = {masked(url)!r} is not a database URL ({error}); {HOW_TO_CONFIGURE}") from None
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver lessonkit[postgres] installs
