@@ -10,6 +10,7 @@ import pytest
 from lessonkit.engine.mastery import (
     SkillMastery,
     evidence_of,
+    pybkt_model,
     update,
     void_item,
     weakest_prerequisite,
@@ -176,40 +177,18 @@ PYBKT_PINS = 'pip install pyBKT==1.4.3 "numpy<2.4" "scikit-learn<1.8"'
 
 
 @pytest.fixture(scope="module")
-def pybkt():
+def roster_class():
     try:
-        from pyBKT.models import Model, Roster
+        from pyBKT.models import Roster
     except ImportError as error:  # the reference must be there: a parity test that skips proves nothing
         pytest.fail(f"pyBKT is needed for the parity test ({error}); install it with: {PYBKT_PINS}")
-    return Model, Roster
+    return Roster
 
 
-def pybkt_roster(pybkt, skills: list[Skill], students: list[str]):
-    """A pyBKT Roster on fixed parameters (no fitting), one skill roster per Skill."""
-    import numpy as np
-
-    model_class, roster_class = pybkt
-    model = model_class(parallel=False)  # parallel=True starts a process pool per update
-    model.coef_ = {
-        s.id: {
-            "prior": s.prior,
-            "learns": np.array([s.learn]),
-            "forgets": np.array([0.0]),
-            "guesses": np.array([s.guess]),
-            "slips": np.array([s.slip]),
-        }
-        for s in skills
-    }
-    for s in skills:  # what Model.fit would have added for a one-class skill
-        model.fit_model[s.id].update(
-            pi_0=np.array([[1 - s.prior], [s.prior]]),
-            resource_names={"default": 1},
-            gs_names={"default": 0},
-        )
-    return roster_class(students, [s.id for s in skills], model=model)
-
-
-def test_parity_with_pybkt_roster(pybkt):
+# pyBKT's backward pass (unused by Roster's forward prediction) divides 0 by 0 on the empty
+# slot it appends after each answer
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")
+def test_parity_with_pybkt_roster(roster_class):
     rng = random.Random(20240607)
     skills = [DEFAULT] + [
         Skill(
@@ -223,7 +202,7 @@ def test_parity_with_pybkt_roster(pybkt):
     ]
     sequences = 300
     students = [f"student-{n}" for n in range(sequences)]
-    roster = pybkt_roster(pybkt, skills, students)
+    roster = roster_class(students, [s.id for s in skills], model=pybkt_model(skills))
     worst, updates = 0.0, 0
     for n, student in enumerate(students):
         skill = skills[n % len(skills)]

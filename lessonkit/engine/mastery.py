@@ -26,13 +26,17 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from lessonkit.model import MasteryPolicy, Skill
+
+if TYPE_CHECKING:
+    from pyBKT.models import Model
 
 __all__ = [
     "SkillMastery",
     "evidence_of",
+    "pybkt_model",
     "update",
     "void_item",
     "weakest_prerequisite",
@@ -66,13 +70,8 @@ def _judged(policy: MasteryPolicy, p: float, evidence: int, items: int) -> Skill
     (a single lucky streak from a high prior must not count); remediation after
     ``max_items`` without mastery."""
     mastered = p >= policy.threshold and evidence >= policy.min_evidence
-    return SkillMastery(
-        p=p,
-        evidence=evidence,
-        items=items,
-        mastered=mastered,
-        needs_remediation=not mastered and items >= policy.max_items,
-    )
+    # positional: this runs after every answer, and keywords cost a third of the update
+    return SkillMastery(p, evidence, items, mastered, not mastered and items >= policy.max_items)
 
 
 def update(
@@ -155,3 +154,35 @@ def weakest_prerequisite(
         queue.extend(skill.requires)
     return weakest
 
+
+
+def pybkt_model(skills: Iterable[Skill]) -> Model:
+    """A pyBKT ``Model`` holding these skills' parameters (no forgetting), unfitted.
+
+    The bridge to the reference implementation: give it to ``pyBKT.models.Roster`` to
+    trace students exactly as :func:`update` does, or use it as the starting point of
+    ``Model.fit`` on class data.  ``parallel=False``: with pyBKT's default every single
+    update starts a process pool.  Needs the optional ``pyBKT`` (imported here only).
+    """
+    import numpy as np
+    from pyBKT.models import Model
+
+    model = Model(parallel=False)
+    skills = list(skills)
+    model.coef_ = {
+        s.id: {
+            "prior": s.prior,
+            "learns": np.array([s.learn]),
+            "forgets": np.array([0.0]),
+            "guesses": np.array([s.guess]),
+            "slips": np.array([s.slip]),
+        }
+        for s in skills
+    }
+    for s in skills:  # what Model.fit adds for a skill with one learn and one guess/slip class
+        model.fit_model[s.id].update(
+            pi_0=np.array([[1.0 - s.prior], [s.prior]]),
+            resource_names={"default": 1},
+            gs_names={"default": 0},
+        )
+    return model
