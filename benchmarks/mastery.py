@@ -104,8 +104,8 @@ def main() -> None:
         HEADING,
         "",
         f"{date.today().isoformat()}, {os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
-        f"pyBKT {version('pyBKT')}, numpy {version('numpy')}, load average {os.getloadavg()[0]:.1f} "
-        "(a shared machine: the ratio moved between 140× and 160× over runs). `python benchmarks/mastery.py`; best of "
+        f"pyBKT {version('pyBKT')}, numpy {version('numpy')}, load average {os.getloadavg()[0]:.1f}. "
+        "`python benchmarks/mastery.py`; best of "
         f"{REPEATS}, taking turns (1 run for parallel=True); the same answers and default parameters for all.",
         "",
         *table,
