@@ -129,6 +129,8 @@ class _Checker:
         if check.kind == "code":
             self.code_key(check, items[0])
             return
+        if kind.graded_by_person:
+            return
         for number, item in enumerate(items):
             self.answer_key(check, kind, item, number, len(items) > 1)
 
@@ -160,9 +162,10 @@ class _Checker:
                 self.add(check.where.at(f"feedback[{n}]"), 'code checks take {"test": number, "message": ...}')
         if not self.run_code:
             return
-        from lessonkit.engine.codetests import run_tests_contained, split_tests
+        from lessonkit.engine.codetests import run_tests_contained
+        from lessonkit.engine.kinds.code import test_cases
 
-        cases = split_tests(item["tests"]).cases
+        cases = test_cases(item["tests"])
         numbers = {c.number for c in cases}
         for n, entry in enumerate(check.feedback):
             if entry.test is not None and entry.test not in numbers:

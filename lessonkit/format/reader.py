@@ -38,6 +38,10 @@ ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 CHECK_COMMON = ("id", "kind", "prompt", "skills", "points", "hints", "feedback", "variants")
 SKILL_FIELDS = ("name", "requires", "prior", "learn", "guess", "slip")
 _NUMBER = (int, float)
+_FOLLOWING = {
+    "code": "a code check is followed directly by its solution cell, then its test cell(s)",
+    "response": "a response check is followed directly by its model-answer cell (markdown or code)",
+}
 
 
 def read_notebook(path: str | Path) -> tuple[nbformat.NotebookNode | None, list[Problem]]:
@@ -81,8 +85,8 @@ class _Reader:
         self.header: Call | None = None
         self.steps: list[dict[str, Any]] = []
         self.checks: dict[str, Check] = {}
-        self.awaiting: list[str] = []  # the cells a code check still needs: "solution", "tests"
-        self.code_check: Check | None = None
+        self.awaiting: list[str] = []  # the cells a check still needs: "solution", then "tests" (code)
+        self.code_check: Check | None = None  # the check those cells belong to
 
     def problem(self, where: Where, message: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(Problem(where, message, hint, severity))
@@ -94,13 +98,16 @@ class _Reader:
             where = Where(self.path, index, cell.get("id"))
             source = cell.source
             if cell.cell_type == "markdown":
+                if self.awaiting and self.code_check is not None and self.code_check.kind == "response":
+                    self._take(source)
+                    continue
                 self._expecting_none(where)
                 self._block(Block("markdown", source, where=where), where)
             elif cell.cell_type == "code":
                 self._code_cell(source, where)
         if self.awaiting and self.code_check:
-            self.problem(self.code_check.where, f"the code check '{self.code_check.id}' has no {self.awaiting[0]} cell",
-                         "a code check is followed by its solution cell, then its test cell")
+            self.problem(self.code_check.where, f"the check '{self.code_check.id}' has no {self.awaiting[0]} cell",
+                         _FOLLOWING[self.code_check.kind])
         if self.header is None:
             self.problem(Where(self.path), "has no lesson header",
                          'start the notebook with a code cell: import lessonkit as lk; lk.lesson(id="...", title="...")')
@@ -112,9 +119,7 @@ class _Reader:
         self.problems.extend(cell.problems)
         if cell.plain:
             if self.awaiting and self.code_check is not None:
-                role = self.awaiting.pop(0)
-                self.code_check = _with(self.code_check, **{role: source})
-                self.checks[self.code_check.id] = self.code_check
+                self._take(source)
             elif source.strip():
                 self._block(Block("code", source, where=where), where)
             return
@@ -122,10 +127,19 @@ class _Reader:
         for call in cell.calls:
             getattr(self, f"_on_{call.name}")(call)
 
+    def _take(self, source: str) -> None:
+        """The next cell a check is waiting for: its solution (answer) cell, or a test cell."""
+        assert self.code_check is not None
+        role = self.awaiting.pop(0)
+        check = self.code_check
+        self.code_check = (_with(check, solution=source) if role == "solution"
+                           else _with(check, tests=check.tests + (source,)))
+        self.checks[check.id] = self.code_check
+
     def _expecting_none(self, where: Where) -> None:
         if self.awaiting and self.code_check is not None:
-            self.problem(where, f"the code check '{self.code_check.id}' needs its {self.awaiting[0]} cell here",
-                         "a code check is followed directly by its solution cell, then its test cell")
+            self.problem(where, f"the check '{self.code_check.id}' needs its {self.awaiting[0]} cell here",
+                         _FOLLOWING[self.code_check.kind])
             self.awaiting = []
 
     def _block(self, block: Block, where: Where) -> None:
@@ -171,27 +185,39 @@ class _Reader:
         if not kind:
             self.problem(call.where.at("kind"), "every check needs a kind",
                          "single, multiple, numeric, text or code")
+        test_points = self._points(call)
         check = Check(
             id=check_id,
             kind=kind,
             prompt=self._typed(call, "prompt", str, ""),
             skills=tuple(self._str_list(call, "skills")),
-            points=float(self._typed(call, "points", _NUMBER, 1.0)),
+            points=sum(test_points),
+            test_points=test_points if kind == "code" else (),
             hints=self._hints(call),
             feedback=self._feedback(call),
             spec={k: v for k, v in args.items() if k not in CHECK_COMMON},
             variants=self._variants(call),
             where=call.where,
         )
-        if check.points < 0:
-            self.problem(call.where.at("points"), "cannot be negative")
         if check_id in self.checks:
             self.problem(call.where.at("id"), f"the check id '{check_id}' is used twice",
                          f"first at {self.checks[check_id].where}")
         self.checks[check_id] = check
         self._block(Block("check", check=check_id, where=call.where), call.where)
         if kind == "code":
-            self.awaiting, self.code_check = ["solution", "tests"], check
+            self.awaiting, self.code_check = ["solution"] + ["tests"] * len(test_points), check
+        elif kind == "response":
+            self.awaiting, self.code_check = ["solution"], check
+
+    def _points(self, call: Call) -> tuple[float, ...]:
+        """A check's points: one number, or (code checks) one number per test cell."""
+        raw = call.args.get("points", 1.0)
+        values = raw if isinstance(raw, list) and call.args.get("kind") == "code" and raw else [raw]
+        if not all(isinstance(v, _NUMBER) and not isinstance(v, bool) and v >= 0 for v in values):
+            self.problem(call.where.at("points"), "must be a number of points, 0 or more "
+                         "(a code check with several test cells: a list, one number per test cell)")
+            return (1.0,)
+        return tuple(float(v) for v in values)
 
     def _on_branch(self, call: Call) -> None:
         self._unknown(call, ("rules",))

@@ -16,6 +16,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from lessonkit.format.markers import strip_solution
 from lessonkit.model import Lesson, Step
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -96,28 +97,47 @@ class _Layout:
 
     def check(self, check_id: str, step: Step) -> Iterator[NotebookNode]:
         check = self.lesson.checks[check_id]
+        where = {"step": step.id, "check": check_id}
         locked = (lambda role: _nbgrader(f"{check_id}-{role}", locked=True)) if self.grading else (lambda role: None)
+        if check.kind == "response":
+            yield from self.response(check_id, where)
+            return
         if check.kind == "code":
-            from lessonkit.format.markers import strip_solution
-
-            yield self.cell("markdown", check.prompt, "prompt", step=step.id, check=check_id, nbgrader=locked("prompt"))
+            yield self.cell("markdown", check.prompt, "prompt", nbgrader=locked("prompt"), **where)
             answer = check.solution if self.grading else strip_solution(check.solution or "")
-            yield self.cell("code", answer or "", "answer", step=step.id, check=check_id,
+            yield self.cell("code", answer or "", "answer", **where,
                             nbgrader=_nbgrader(f"{check_id}-answer", solution=True) if self.grading else None)
-        yield self.cell("code", f"lk.check({check_id!r})", "check", step=step.id, check=check_id,
-                        nbgrader=locked("widget"))
-        if self.grading and check.points > 0:
-            yield self.cell("code", self.grade_source(check_id), "grade", step=step.id, check=check_id,
-                            nbgrader=_nbgrader(check_id, grade=True, locked=True, points=check.points))
-
-    def grade_source(self, check_id: str) -> str:
-        check = self.lesson.checks[check_id]
+        yield self.cell("code", f"lk.check({check_id!r})", "check", nbgrader=locked("widget"), **where)
+        if not self.grading:
+            return
         if check.kind == "code":
-            return f"lk.guard_builtins()\n{(check.tests or '').rstrip()}\nlk.points_after_hints({check_id!r}, {check.points!r})"
-        assert self.grading is not None
-        key = json.dumps(self.grading.keys[check_id], sort_keys=True, ensure_ascii=False)
-        return (f"# This cell scores your answer when your work is graded.\n{HIDDEN_BEGIN}\n"
-                f"lk.grade({check_id!r}, {key})\n{HIDDEN_END}")
+            for n, (tests, points) in enumerate(zip(check.tests, check.test_points)):
+                earlier = sum(check.test_points[:n])
+                source = (f"lk.guard_builtins()\n{tests.rstrip()}\n"
+                          f"lk.points_after_hints({check_id!r}, {points!r}, before={earlier!r})")
+                grade_id = check_id if n == 0 else f"{check_id}-tests-{n + 1}"
+                yield self.cell("code", source, "grade", nbgrader=_nbgrader(grade_id, grade=True, locked=True,
+                                                                           points=points), **where)
+        elif check.points > 0:
+            key = json.dumps(self.grading.keys[check_id], sort_keys=True, ensure_ascii=False)
+            source = (f"# This cell scores your answer when your work is graded.\n{HIDDEN_BEGIN}\n"
+                      f"lk.grade({check_id!r}, {key})\n{HIDDEN_END}")
+            yield self.cell("code", source, "grade", nbgrader=_nbgrader(check_id, grade=True, locked=True,
+                                                                       points=check.points), **where)
+
+    def response(self, check_id: str, where: dict[str, str]) -> Iterator[NotebookNode]:
+        """A person grades it: the prompt, then the cell the student answers in."""
+        check = self.lesson.checks[check_id]
+        code = check.spec.get("format") == "code"
+        yield self.cell("markdown", check.prompt, "prompt", **where,
+                        nbgrader=_nbgrader(f"{check_id}-prompt", locked=True) if self.grading else None)
+        if self.grading:
+            answer = check.solution or ""
+        else:
+            answer = strip_solution(check.solution or "") if code else "YOUR ANSWER HERE"
+        yield self.cell("code" if code else "markdown", answer, "answer", **where,
+                        nbgrader=_nbgrader(check_id, grade=True, solution=True, points=check.points)
+                        if self.grading else None)
 
 
 def student_notebook(lesson: Lesson, blob: str) -> NotebookNode:

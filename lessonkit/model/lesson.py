@@ -86,8 +86,12 @@ class Check:
     feedback: tuple[Feedback, ...] = ()
     spec: Mapping[str, Any] = field(default_factory=dict)
     variants: Variants | None = None
-    solution: str | None = None  # code checks: the teacher's cell, with ### BEGIN SOLUTION markers
-    tests: str | None = None  # code checks: asserts, hidden ones inside ### BEGIN HIDDEN TESTS
+    #: code and response checks: the teacher's answer cell (code: with ### BEGIN SOLUTION markers)
+    solution: str | None = None
+    #: code checks: the test cells (asserts; hidden ones inside ### BEGIN HIDDEN TESTS), each
+    #: graded on its own as an nbgrader grade cell worth the matching ``test_points``
+    tests: tuple[str, ...] = ()
+    test_points: tuple[float, ...] = ()
     where: Where = field(default_factory=Where, compare=False)
 
 

@@ -13,10 +13,11 @@ from lessonkit.engine.kinds.base import CheckKind, Field, Item, Verdict
 from lessonkit.engine.kinds.choice import MultipleChoice, SingleChoice
 from lessonkit.engine.kinds.code import Code
 from lessonkit.engine.kinds.numeric import Numeric
+from lessonkit.engine.kinds.response import Response
 from lessonkit.engine.kinds.text import Text
 
 KINDS: dict[str, type[CheckKind]] = {
-    kind.name: kind for kind in (SingleChoice, MultipleChoice, Numeric, Text, Code)
+    kind.name: kind for kind in (SingleChoice, MultipleChoice, Numeric, Text, Code, Response)
 }
 
 

@@ -53,6 +53,8 @@ class CheckKind(ABC):
     #: the answer widget the player shows: "single", "multiple", "number", "text", "code"
     input: ClassVar[str]
     fields: ClassVar[Mapping[str, Field]]
+    #: a person grades it (nbgrader's manually graded answers): no answer key, no evidence
+    graded_by_person: ClassVar[bool] = False
 
     # -- teacher side -------------------------------------------------------------
 

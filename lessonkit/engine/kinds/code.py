@@ -33,21 +33,22 @@ class Code(CheckKind):
         else:
             for message in solution_problems(check.solution):
                 found.append(Problem(check.where.at("solution"), message))
-        if not check.tests:
-            found.append(Problem(check.where, "a code check must be followed by a solution cell and a test cell",
+        if len(check.tests) < len(check.test_points):
+            found.append(Problem(check.where, f"a code check worth {list(check.test_points)} points needs "
+                                 f"{len(check.test_points)} test cell(s) after its solution cell",
                                  "add a code cell of assert statements after the solution cell"))
-        else:
+        for n, tests in enumerate(check.tests):
             try:
-                split_tests(check.tests)
+                split_tests(tests)
             except CodeTestsError as error:
-                found.append(Problem(check.where.at("tests"), str(error)))
+                found.append(Problem(check.where.at(f"tests[{n}]"), str(error)))
         return found
 
     def items(self, check: Check, lesson_id: str) -> list[Item]:
         return [{
             "prompt": check.prompt,
             "solution": check.solution or "",
-            "tests": check.tests or "",
+            "tests": list(check.tests),
             "feedback": {str(f.test): f.message for f in check.feedback if f.test is not None},
         }]
 
@@ -55,17 +56,15 @@ class Code(CheckKind):
         return item["solution"]
 
     def secrets(self, item: Item) -> list[str]:
-        from lessonkit.engine.codetests import split_tests
         from lessonkit.format.markers import solution_lines
 
-        hidden = [case.source for case in split_tests(item["tests"]).cases if case.hidden]
+        hidden = [case.source for case in test_cases(item["tests"]) if case.hidden]
         return [line for line in solution_lines(item["solution"]) + hidden if len(line.strip()) >= 8]
 
     def seal(self, item: Item, salt: str) -> Item:
-        from lessonkit.engine.codetests import split_tests
         from lessonkit.format.markers import strip_solution
 
-        cases = split_tests(item["tests"]).cases
+        cases = test_cases(item["tests"])
         return {
             "prompt": item["prompt"],
             "starter": strip_solution(item["solution"]),
@@ -91,11 +90,23 @@ class Code(CheckKind):
         return verdict_of(results, hidden=sealed["hidden"])
 
     def grade(self, item: Item, answer: Any) -> float:
-        from lessonkit.engine.codetests import run_tests_contained, split_tests
+        from lessonkit.engine.codetests import run_tests_contained
 
-        results = run_tests_contained(answer, split_tests(item["tests"]).cases,
+        results = run_tests_contained(answer, test_cases(item["tests"]),
                                       feedback={int(n): m for n, m in item["feedback"].items()})
         return float(all(r.passed for r in results))
+
+
+def test_cases(cells: list[str]) -> list[Any]:
+    """The tests of all test cells, numbered on from one cell to the next as the teacher counts."""
+    from dataclasses import replace
+
+    from lessonkit.engine.codetests import split_tests
+
+    cases: list[Any] = []
+    for source in cells:
+        cases.extend(replace(case, number=len(cases) + case.number) for case in split_tests(source).cases)
+    return cases
 
 
 def verdict_of(results: list[Any], *, hidden: int) -> Verdict:

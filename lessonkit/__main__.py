@@ -1,0 +1,7 @@
+"""``python -m lessonkit`` is the ``lessonkit`` command."""
+
+import sys
+
+from lessonkit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,59 @@
+"""The layers of DESIGN §5 hold: a module never imports from a higher layer, and the
+student's kernel stays light."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "lessonkit"
+LAYERS = {
+    "model": 1, "format": 2, "engine": 3, "progress": 4, "player": 5,
+    "build": 6, "serve": 6, "grade": 6, "report": 6, "cli": 7,
+}
+#: top-level modules: the authoring calls a teacher runs (they import nothing above the model)
+TOP = {"__init__": 1, "authoring": 1, "preview": 1, "__main__": 7}
+
+
+def layer_of(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "lessonkit" or len(parts) == 1:
+        return None
+    return LAYERS.get(parts[1], TOP.get(parts[1]))
+
+
+def imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+    return found
+
+
+def test_no_module_imports_a_higher_layer():
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        module = ".".join(relative.parts)
+        own = layer_of(module)
+        assert own is not None, f"{module} is in no layer: put it in one of {sorted(LAYERS)}"
+        for imported in imports(path):
+            other = layer_of(imported)
+            if other is not None and other > own:
+                wrong.append(f"{module} (layer {own}) imports {imported} (layer {other})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_student_kernel_import_is_light():
+    code = ("import sys, time; t = time.perf_counter(); import lessonkit.player; "
+            "print(time.perf_counter() - t); "
+            "print(','.join(m for m in ('nbgrader', 'sqlalchemy', 'matplotlib', 'nbformat', 'dask') if m in sys.modules))")
+    best = min(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+                     .stdout.split()[0]) for _ in range(3))
+    heavy = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert best <= 0.5, f"import lessonkit.player took {best:.2f} s"
+    assert len(heavy) == 1, f"the student kernel imported {heavy[1]}"

@@ -1,0 +1,170 @@
+"""Every class of lesson error is reported, with the cell and field, and all at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from lessonfactory import CHOICE, CODE, HEADER, NUMERIC, SOLUTION, TESTS, TEXT, VARIANT, replace_cell, valid_cells, write_lesson
+from lessonkit.build import validate_lesson
+
+
+def problems_of(tmp_path, cells):
+    report = validate_lesson(write_lesson(tmp_path, cells))
+    return report, [str(p) for p in report.errors]
+
+
+def only(tmp_path, cells, *needles: str) -> list[str]:
+    """The errors, asserting that one mentions every needle."""
+    report, errors = problems_of(tmp_path, cells)
+    assert not report.ok
+    assert any(all(n in e for n in needles) for e in errors), errors
+    return errors
+
+
+def test_the_example_lesson_is_valid(tmp_path):
+    report = validate_lesson(write_lesson(tmp_path))
+    assert report.ok, [str(p) for p in report.problems]
+    assert set(report.lesson.checks) == {"two-plus-two", "evens", "sum-decimal", "name", "parts", "add-v", "double"}
+
+
+def test_malformed_notebook(tmp_path):
+    path = tmp_path / "broken.ipynb"
+    path.write_text('{"cells": [', encoding="utf-8")
+    report = validate_lesson(path)
+    assert not report.ok
+    assert "is not a valid Jupyter notebook" in str(report.errors[0])
+    assert str(path) in str(report.errors[0])
+
+
+def test_no_header(tmp_path):
+    only(tmp_path, [("code", 'import lessonkit as lk\nlk.step("a")')], "no lesson header")
+
+
+def test_unknown_check_kind_suggests_the_closest(tmp_path):
+    cells = replace_cell(valid_cells(), TEXT, TEXT.replace('kind="text"', 'kind="txt"'))
+    errors = only(tmp_path, cells, "unknown check kind 'txt'", "did you mean 'text'")
+    assert any("cell 8 (id c8)" in e and "field 'kind'" in e for e in errors), errors
+
+
+def test_unknown_field(tmp_path):
+    cells = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace("tolerance=", "tolerence="))
+    only(tmp_path, cells, "'numeric' checks have no field 'tolerence'", "field 'tolerence'")
+
+
+def test_non_literal_argument(tmp_path):
+    cells = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace("answer=0.7525", "answer=1/4 + 0.5025"))
+    only(tmp_path, cells, "must be a literal", "field 'answer'")
+
+
+def test_duplicate_ids(tmp_path):
+    cells = valid_cells()
+    cells.insert(6, ("code", CHOICE))
+    only(tmp_path, cells, "check id 'two-plus-two' is used twice")
+    cells = valid_cells() + [("code", 'lk.step("intro")')]
+    only(tmp_path, cells, "step id 'intro' is used twice")
+
+
+def test_unknown_skill(tmp_path):
+    cells = replace_cell(valid_cells(), TEXT, TEXT.replace('skills=["add"]', 'skills=["ad"]'))
+    only(tmp_path, cells, "unknown skill 'ad'", "did you mean 'add'")
+
+
+def test_prerequisite_cycle(tmp_path):
+    header = HEADER.replace('"add": {"name": "Adding"}', '"add": {"name": "Adding", "requires": ["carry"]}')
+    only(tmp_path, replace_cell(valid_cells(), HEADER, header), "prerequisites go round in a circle")
+
+
+def test_branch_unknown_target_and_no_default(tmp_path):
+    cells = replace_cell(valid_cells(), 'lk.branch(rules=[{"goto": "practice"}])',
+                         '''lk.branch(rules=[{"if": "correct('two-plus-two')", "goto": "practise"}])''')
+    errors = only(tmp_path, cells, "unknown step 'practise'", "did you mean 'practice'")
+    assert any("the last rule must have no \"if\"" in e for e in errors)
+
+
+def test_unreachable_step(tmp_path):
+    cells = replace_cell(valid_cells(), 'lk.step("extra", kind="enrichment", title="Bigger numbers")',
+                         'lk.step("extra", kind="enrichment", title="Bigger numbers")')
+    cells = [c for c in cells if "mastered('add')" not in c[1]] + []
+    cells.insert(14, ("code", '''lk.branch(rules=[{"if": "needs_remediation('add')", "goto": "again"}, {"goto": "pick"}])'''))
+    only(tmp_path, cells, "no path leads to step 'extra'")
+
+
+def test_loop_with_no_way_out(tmp_path):
+    cells = replace_cell(valid_cells(), 'lk.branch(rules=[{"goto": "review"}])', 'lk.branch(rules=[{"goto": "shop"}])')
+    only(tmp_path, cells, "loop with no way out", "shop")
+
+
+def test_condition_errors(tmp_path):
+    for condition, needle in [("mastered('add'", "not valid"), ("mastry('add')", "mastery"),
+                              ("__import__('os')", "not valid"), ("attempts('nope') > 1", "unknown check")]:
+        cells = replace_cell(valid_cells(), 'lk.branch(rules=[{"goto": "practice"}])',
+                             f'lk.branch(rules=[{{"if": {condition!r}, "goto": "extra"}}, {{"goto": "practice"}}])')
+        only(tmp_path, cells, needle)
+
+
+def test_broken_answer_keys(tmp_path):
+    wrong_choice = replace_cell(valid_cells(), CHOICE, CHOICE.replace('answer="4"', 'answer="four"'))
+    only(tmp_path, wrong_choice, "names an option that is not in 'options'")
+    feedback_right = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace("0.3,", "0.7527,"))
+    only(tmp_path, feedback_right, "is accepted as right")
+    bad_tolerance = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace('{"abs": 0.001}', '{"abs": -1}'))
+    only(tmp_path, bad_tolerance, "positive number")
+
+
+def test_variant_that_cannot_be_made(tmp_path):
+    cells = replace_cell(valid_cells(), VARIANT, VARIANT.replace('answer="a + b"', 'answer="a + c"'))
+    only(tmp_path, cells, "variant", "field 'variants'")
+
+
+def test_code_solution_must_pass_its_own_tests_hidden_included(tmp_path):
+    cells = replace_cell(valid_cells(), SOLUTION, SOLUTION.replace("return x * 2", "return abs(x) * 2"))
+    only(tmp_path, cells, "fails its own test 3")
+
+
+def test_code_check_needs_its_cells(tmp_path):
+    cells = [c for c in valid_cells() if c[1] != TESTS]
+    only(tmp_path, cells, "the check 'double' needs its tests cell here")
+    cells = replace_cell(valid_cells(), SOLUTION, "def double(x):\n    return x * 2")
+    only(tmp_path, cells, "students would get the solution")
+
+
+def test_hint_that_gives_the_answer_away(tmp_path):
+    cells = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace('prompt="0.25 + 0.5 = ?",',
+                                                                 'prompt="0.25 + 0.5 = ?", hints=["It is 0.7525"],'))
+    only(tmp_path, cells, "gives the answer away")
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    cells = replace_cell(valid_cells(), TEXT, TEXT.replace('kind="text"', 'kind="txt"'))
+    cells = replace_cell(cells, CHOICE, CHOICE.replace('skills=["add"]', 'skills=["ad"]'))
+    cells = replace_cell(cells, 'lk.branch(rules=[{"goto": "practice"}])', 'lk.branch(rules=[{"goto": "nowhere"}])')
+    errors = problems_of(tmp_path, cells)[1]
+    assert len(errors) >= 3, errors
+
+
+def test_cli_exits_non_zero_and_names_the_cell(tmp_path):
+    cells = replace_cell(valid_cells(), TEXT, TEXT.replace('kind="text"', 'kind="txt"'))
+    path = write_lesson(tmp_path, cells)
+    done = subprocess.run([sys.executable, "-m", "lessonkit", "validate", str(path.parent)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "cell 8 (id c8)" in done.stderr and "unknown check kind 'txt'" in done.stderr
+    good = subprocess.run([sys.executable, "-m", "lessonkit", "validate", str(write_lesson(tmp_path / "ok"))],
+                          capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+
+
+@pytest.mark.parametrize("cells", [[("code", HEADER)]])
+def test_a_lesson_needs_steps(tmp_path, cells):
+    only(tmp_path, cells, "no steps")
+
+
+def test_problems_are_plain_data(tmp_path):
+    report, _ = problems_of(tmp_path, replace_cell(valid_cells(), TEXT, TEXT.replace('kind="text"', 'kind="txt"')))
+    problem = report.errors[0]
+    assert problem.where.cell_index == 8 and problem.where.cell_id == "c8" and problem.where.field == "kind"
+    json.dumps({"where": str(problem.where), "message": problem.message})
