@@ -86,8 +86,10 @@ function render({ model, el }) {
             clearTimeout(timer);
             timer = setTimeout(flush, SYNC_DELAY_MS);
           }
-          if (update.focusChanged && !update.view.hasFocus) flush();
         }),
+        // The DOM event, not the view's focusChanged (reported 10 ms later): a click on a
+        // button blurs the editor before the click's own message goes to the kernel.
+        EditorView.domEventHandlers({ blur: flush }),
       ],
     }),
   });

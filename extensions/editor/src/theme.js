@@ -5,7 +5,8 @@
  * colour keeps a contrast of at least 4.5:1 (WCAG AA) against the editor's background and
  * against the active-line highlight; CodeMirror's defaultHighlightStyle does not (its escape
  * and invalid colours fall under 4.5:1). The focus ring is bold so that keyboard users can
- * see where they are.
+ * see where they are. Rules on the editor itself say "&.cm-editor" to outrank JupyterLab's own
+ * `.cm-editor` rules (border: 0, its font size, `outline: unset` on focus), which Voila loads too.
  */
 import { EditorView } from "@codemirror/view";
 import { HighlightStyle } from "@codemirror/language";
@@ -33,15 +34,16 @@ const colors = {
 
 export const lightTheme = EditorView.theme(
   {
-    "&": {
+    "&.cm-editor": {
       color: colors.text,
       backgroundColor: colors.background,
       border: `1px solid ${colors.border}`,
       borderRadius: "4px",
       fontSize: "14px",
     },
-    "&.cm-focused": { outline: `2px solid ${colors.focus}`, outlineOffset: "1px" },
-    "&.lk-disabled": { backgroundColor: colors.gutterBackground },
+    // Drawn inside the border: ipywidgets boxes scroll (overflow: auto) and clip what is outside.
+    "&.cm-editor.cm-focused": { outline: `2px solid ${colors.focus}`, outlineOffset: "-2px" },
+    "&.cm-editor.lk-disabled": { backgroundColor: colors.gutterBackground },
     ".cm-scroller": {
       fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace",
       lineHeight: "1.5",
@@ -49,13 +51,15 @@ export const lightTheme = EditorView.theme(
     // --lk-editor-rows is set from the widget's `rows` trait.
     ".cm-content, .cm-gutter": { minHeight: "calc(var(--lk-editor-rows, 4) * 1.5em)" },
     ".cm-cursor, .cm-dropCursor": { borderLeftColor: colors.text },
-    ".cm-activeLine": { backgroundColor: colors.activeLine },
+    ".cm-activeLine": { backgroundColor: "transparent" },
+    "&.cm-focused .cm-activeLine": { backgroundColor: colors.activeLine },
     ".cm-gutters": {
       backgroundColor: colors.gutterBackground,
       color: colors.gutterText,
       borderRight: `1px solid ${colors.border}`,
     },
-    ".cm-activeLineGutter": { backgroundColor: colors.activeLine, color: colors.text },
+    ".cm-activeLineGutter": { backgroundColor: "transparent" },
+    "&.cm-focused .cm-activeLineGutter": { backgroundColor: colors.activeLine, color: colors.text },
     ".cm-placeholder": { color: colors.placeholder },
   },
   { dark: false },
