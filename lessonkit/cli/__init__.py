@@ -146,9 +146,9 @@ def parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands defined beside their workflows (grade, serve, report)."""
-    from lessonkit.cli import grade
+    from lessonkit.cli import grade, serve
 
-    return [grade.register]
+    return [grade.register, serve.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,9 +41,14 @@ def solution_problems(source: str) -> list[str]:
 
 
 def strip_solution(source: str) -> str:
-    """The code students start from: each solution region becomes nbgrader's placeholder."""
+    """The code students start from: each solution region becomes nbgrader's placeholder.
+
+    As in nbgrader, a cell with no region is all solution and becomes the placeholder alone.
+    """
     lines = source.splitlines()
     regions, _ = _regions(source, BEGIN_SOLUTION, END_SOLUTION)
+    if not regions:
+        return "\n".join(CODE_STUB)
     for first, last in reversed(regions):
         indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
         lines[first:last + 1] = [indent + stub for stub in CODE_STUB]

@@ -105,7 +105,8 @@ def test_cases(cells: list[str]) -> list[Any]:
 
     cases: list[Any] = []
     for source in cells:
-        cases.extend(replace(case, number=len(cases) + case.number) for case in split_tests(source).cases)
+        offset = len(cases)
+        cases.extend(replace(case, number=offset + case.number) for case in split_tests(source).tests)
     return cases
 
 
