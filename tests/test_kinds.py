@@ -1,0 +1,129 @@
+"""Each check kind judges answers as a student would expect, from sealed items only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lessonkit.engine.kinds import get_kind, kind_names
+from lessonkit.engine.kinds.numeric import read_number
+from lessonkit.model import Check, Feedback, Variants
+
+
+def sealed(kind: str, **spec):
+    feedback = tuple(Feedback(m, answer=a) for a, m in spec.pop("feedback", {}).items())
+    check = Check(id="q", kind=kind, prompt=spec.pop("prompt", "?"), spec=spec, feedback=feedback,
+                  variants=spec.pop("variants", None))
+    engine = get_kind(kind)
+    assert not engine.problems(check), engine.problems(check)
+    items = engine.items(check, "lesson")
+    return engine, [engine.seal(item, f"salt{n}") for n, item in enumerate(items)], items
+
+
+def test_registry_lists_every_kind():
+    assert {"single", "multiple", "numeric", "text", "code", "response"} <= set(kind_names())
+    assert get_kind("nope") is None
+
+
+def test_single_choice_by_text_or_index_with_feedback():
+    kind, (item,), _ = sealed("single", options=["3", "4", "5"], answer="4", feedback={"5": "One too many."})
+    assert kind.judge(item, "4").correct is True
+    assert kind.judge(item, 1).correct is True
+    wrong = kind.judge(item, "5")
+    assert wrong.correct is False and wrong.message == "One too many."
+    assert kind.judge(item, "3").message.startswith("Not quite")
+    assert kind.judge(item, "nine").readable is False
+    assert "answer" not in item and all(len(digest) == 32 for digest in item["accept"])
+
+
+def test_multiple_choice_needs_exactly_the_right_set():
+    kind, (item,), _ = sealed("multiple", options=["2", "3", "8"], answers=["2", "8"])
+    assert kind.judge(item, ["8", "2"]).correct is True
+    assert kind.judge(item, [0, 2]).correct is True
+    assert kind.judge(item, ["2"]).correct is False
+    assert kind.judge(item, ["2", "3", "8"]).correct is False
+    assert kind.judge(item, []).readable is False
+
+
+@pytest.mark.parametrize("text,value", [("0.75", 0.75), ("3/4", 0.75), ("75%", 0.75), (" 1 1/2 ", 1.5),
+                                        ("-1 1/2", -1.5), ("1,000", 1000.0), ("1e3", 1000.0), ("0,75", 0.75),
+                                        ("−2", -2.0), (7, 7.0), ("abc", None), ("1/0", None), ("", None),
+                                        ("nan", None), ("inf", None)])
+def test_numbers_as_students_write_them(text, value):
+    assert read_number(text) == value
+
+
+def test_numeric_absolute_tolerance_is_honoured_within_an_eighth():
+    kind, (item,), _ = sealed("numeric", answer=0.75, tolerance={"abs": 0.01}, feedback={"0.5": "Only half."})
+    for inside in (0.75, 0.7401, 0.7599, "3/4", "75%"):
+        assert kind.judge(item, inside).correct is True, inside
+    for outside in (0.73874, 0.76126, 0.8, -0.75):
+        assert kind.judge(item, outside).correct is False, outside
+    assert kind.judge(item, 0.5).message == "Only half."
+    assert kind.judge(item, "three quarters").readable is False
+
+
+def test_numeric_relative_tolerance_and_negative_answers():
+    kind, (item,), _ = sealed("numeric", answer=-2500, tolerance={"rel": 0.02})
+    assert kind.judge(item, -2450).correct and kind.judge(item, -2549).correct
+    assert not kind.judge(item, -2400).correct and not kind.judge(item, 2500).correct
+    kind, (exact,), _ = sealed("numeric", answer=6)
+    assert kind.judge(exact, "6").correct and not kind.judge(exact, "6.001").correct
+
+
+def test_text_normalisation_alternatives_and_sets():
+    kind, (item,), _ = sealed("text", answers=["the denominator", "denominator"])
+    assert kind.judge(item, "  The   Denominator ").correct is True
+    assert kind.judge(item, "numerator").correct is False
+    kind, (item,), _ = sealed("text", answer="red, green, blue", unordered=True)
+    assert kind.judge(item, "Blue; red and green").correct is True
+    assert kind.judge(item, "red, green").correct is False
+    kind, (item,), _ = sealed("text", answer="e.g.", normalize=["case", "punctuation"])
+    assert kind.judge(item, "EG").correct is True
+
+
+def test_text_pattern_is_never_sent_and_is_checked_at_grading():
+    kind, (item,), (plain,) = sealed("text", answer="mitochondria", pattern=r"mitochondri(a|on)s?",
+                                     feedback={"nucleus": "The nucleus holds DNA."})
+    assert "mitochondri" not in json.dumps(item)
+    assert kind.judge(item, "Mitochondria").correct is True
+    pending = kind.judge(item, "mitochondrion")
+    assert pending.correct is None and "grading" in pending.message
+    assert kind.judge(item, "nucleus").correct is False
+    assert kind.grade(plain, "mitochondrion") == 1.0 and kind.grade(plain, "ribosome") == 0.0
+
+
+def test_variants_are_deterministic_and_distinct():
+    variants = Variants({"a": (17, 28, 39), "b": (5, 6, 7)}, count=4)
+    kind, items, plain = sealed("numeric", prompt="What is {a} + {b}?", answer="a + b", variants=variants)
+    _, again, _ = sealed("numeric", prompt="What is {a} + {b}?", answer="a + b", variants=variants)
+    assert items == again and len(items) == 4
+    for sealed_item, item in zip(items, plain):
+        a, b = (int(x) for x in item["prompt"][8:-1].split(" + "))
+        assert kind.judge(sealed_item, a + b).correct and not kind.judge(sealed_item, a + b + 1).correct
+
+
+def test_code_check_in_the_students_namespace_is_honest_about_hidden_tests():
+    check = Check(id="double", kind="code", prompt="Write double.", solution="def double(x):\n"
+                  "    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+                  tests=("assert double(0) == 0\nassert double(3) == 6\n### BEGIN HIDDEN TESTS\n"
+                         "assert double(-41) == -82\n### END HIDDEN TESTS",), test_points=(1.0,),
+                  feedback=(Feedback("Doubling 3 gives 6.", test=2),))
+    kind = get_kind("code")
+    (item,) = [kind.seal(i, "s") for i in kind.items(check, "lesson")]
+    assert "-41" not in json.dumps(item) and "2 * x" not in json.dumps(item)
+    assert "raise NotImplementedError()" in item["starter"]
+    right = kind.judge(item, {"double": lambda x: 2 * x})
+    assert right.correct is None and "hidden test" in right.message
+    wrong = kind.judge(item, {"double": lambda x: 3 * x})
+    assert wrong.correct is False and wrong.details == ("Doubling 3 gives 6.",)
+    contained = kind.judge(item, "def double(x):\n    return x * 2\n")
+    assert contained.correct is None and contained.score == 1.0
+
+
+def test_response_is_saved_for_the_teacher():
+    kind, (item,), _ = sealed("response", prompt="Explain why.")
+    verdict = kind.judge(item, "Because it divides evenly.")
+    assert verdict.correct is None and "teacher" in verdict.message
+    assert kind.judge(item, "  ").readable is False
