@@ -1,0 +1,135 @@
+"""What the grade cells of an nbgrader assignment call, in the student's submission folder.
+
+nbgrader's autograde runs the student's notebook top to bottom in a fresh kernel, in the
+folder that holds the student's ``<lesson>.progress.jsonl`` log.  A grade cell scores 0
+if it writes anything to stderr and crashes the whole submission if it returns more
+than its points (DESIGN §8), so everything here is silent and clamped, and a missing or
+damaged log gives 0 rather than an error.
+
+The answer keys are in the grade cells themselves (hidden by nbgrader's markers, restored
+from the gradebook at autograde) and never in the student's log or lesson blob.
+
+``guard_builtins`` limits what student code can do to the teacher's tests: it puts back
+every builtin that student code rebound (``builtins.sum = ...``) or shadowed at the top
+level of the notebook (``sum = ...``, ``def len(...)``), from a snapshot taken when the
+header cell imported ``lessonkit.player``, before any student code ran.  It cannot help
+against code that patches the objects the tests call (a function returning an object
+whose ``__eq__`` is always true), modules the tests import, or a student function named
+like a builtin that a test means to call (ask for ``my_max``, not ``max``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+__all__ = ["grade", "guard_builtins", "points_after_hints"]
+
+_SNAPSHOT: dict[str, Any] = dict(vars(builtins))  # taken at import: before student code runs
+_LOG_SUFFIX = ".progress.jsonl"
+
+
+@contextlib.contextmanager
+def _silently() -> Iterator[None]:
+    """No output and no warning can escape: any stderr would zero the grade cell."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _check_events(check_id: str) -> list[Any]:
+    """Every event about one check in the submission's log, in order.
+
+    The log is the running lesson's (the header cell started it), else every log in the
+    working folder (a notebook whose header cell failed).  All student ids count: the log
+    is the submission's, whoever the kernel took the student to be.
+    """
+    from lessonkit.player import current_session
+    from lessonkit.progress import JsonlLog
+
+    session = current_session()
+    lesson_id = session.lesson_id if session is not None else None
+    paths = [Path.cwd() / f"{lesson_id}{_LOG_SUFFIX}"] if lesson_id else sorted(Path.cwd().glob(f"*{_LOG_SUFFIX}"))
+    return [event for path in paths for event in JsonlLog(path).read().events
+            if event.check_id == check_id and lesson_id in (None, event.lesson_id)]
+
+
+def _hint_cost(events: list[Any]) -> float:
+    """The points the revealed hints cost (a rung revealed twice costs once)."""
+    costs = {e.data.get("rung"): float(e.data.get("cost") or 0.0) for e in events if e.type == "hint_revealed"}
+    return sum(costs.values())
+
+
+def _clamp(value: float, points: float) -> float:
+    return float(min(max(value, 0.0), max(points, 0.0)))
+
+
+def grade(check_id: str, key: Mapping[str, Any]) -> float:
+    """The points the student's last answer to a check earns, judged with the answers in
+    the clear: the kind's ``grade`` of the item the answer was given to, times the
+    check's points, minus the costs of the hints revealed, within [0, points].
+
+    ``key`` is the check's grading key (``kind``, ``points``, ``items``).  No answer, a
+    damaged log or an unknown kind give 0.0; nothing is ever printed.
+    """
+    points = float(key.get("points", 0.0)) if isinstance(key, Mapping) else 0.0
+    try:
+        with _silently():
+            from lessonkit.engine.kinds import get_kind
+
+            events = _check_events(check_id)
+            answers = [e for e in events if e.type == "answered" and e.data.get("answer") is not None]
+            kind = get_kind(str(key["kind"]))
+            if not answers or kind is None:
+                return 0.0
+            last = answers[-1].data
+            items = key["items"]
+            index = last.get("item") if isinstance(last.get("item"), int) and 0 <= last["item"] < len(items) else 0
+            fraction = float(kind.grade(items[index], last["answer"]))
+            return _clamp(fraction * points - _hint_cost(events), points)
+    except Exception:  # a grade cell must not fail: an unreadable answer earns nothing
+        return 0.0
+
+
+def points_after_hints(check_id: str, points: float, before: float = 0.0) -> float:
+    """The end of a code check's test cell (reached only when its asserts passed): its
+    ``points`` minus its share of the hint costs.
+
+    A check's tests may be split over several grade cells; ``before`` is the points of the
+    check's earlier test cells.  The hint costs are taken from the cells in order, so
+    across all cells they are taken once: a cell pays what the earlier cells could not.
+    """
+    try:
+        with _silently():
+            cost = _hint_cost(_check_events(check_id))
+    except Exception:
+        cost = 0.0
+    share = min(max(cost - before, 0.0), points)
+    return _clamp(points - share, points)
+
+
+def guard_builtins() -> None:
+    """Undo student code's changes to builtins before the teacher's tests run (see the
+    module doc for what this can and cannot protect)."""
+    for name, value in _SNAPSHOT.items():
+        if getattr(builtins, name, _SNAPSHOT) is not value:
+            setattr(builtins, name, value)
+    shell = _ipython()
+    namespace = getattr(shell, "user_ns", None)
+    if isinstance(namespace, dict):
+        for name in list(namespace):
+            if name in _SNAPSHOT and not name.startswith("_") and namespace[name] is not _SNAPSHOT[name]:
+                del namespace[name]
+        namespace["__builtins__"] = builtins
+
+
+def _ipython() -> Any:
+    module = sys.modules.get("IPython")
+    return module.get_ipython() if module is not None else None
+
