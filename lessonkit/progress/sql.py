@@ -196,8 +196,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # written (write()) to the WAL file before it returns, and the operating system
         # keeps that data even if the process is killed the next instant; SQLite skips
         # only the fsync, which matters for a power cut or kernel panic (the last few
-        # commits may then roll back, the file stays consistent).  FULL would fsync on
-        # every append and cut throughput tenfold on ordinary disks.
+        # commits may then roll back, the file stays consistent).  FULL would add an
+        # fsync to every append, the slowest part of a commit on most disks.
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
