@@ -106,7 +106,7 @@ def test_keyboard_users_can_enter_and_leave_the_editor(page, url, tmp_path):
     page.keyboard.press("Escape")
     page.keyboard.press("Tab")
     lock_button = page.get_by_role("button", name="Lock")
-    assert lock_button.evaluate("el => el === document.activeElement"), "Escape, Tab stays in editor"
+    assert lock_button.evaluate("el => el === document.activeElement"), "cannot leave the editor"
     page.screenshot(path=tmp_path / "keyboard.png", full_page=True)
 
 
@@ -139,9 +139,11 @@ def test_text_has_enough_contrast(page, url, tmp_path):
                 + ' .cm-lineNumbers .cm-gutterElement')]
             .filter((el) => el.textContent.trim())
             .map((el) => {
+                const color = (node) => getComputedStyle(node).color;
+                const background = (node) => getComputedStyle(node).backgroundColor;
                 let bg = el;
-                while (getComputedStyle(bg).backgroundColor === 'rgba(0, 0, 0, 0)') bg = bg.parentElement;
-                return [el.textContent, getComputedStyle(el).color, getComputedStyle(bg).backgroundColor];
+                while (background(bg) === 'rgba(0, 0, 0, 0)') bg = bg.parentElement;
+                return [el.textContent, color(el), background(bg)];
             })"""
     )
     assert len(samples) > 20

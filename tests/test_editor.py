@@ -15,8 +15,8 @@ BUNDLE = Path(__file__).resolve().parents[1] / "lessonkit" / "player" / "static"
 
 
 def test_traits_have_defaults_and_are_synced():
-    state = CodeEditor().get_state()
-    assert {k: state[k] for k in ("value", "language", "label", "placeholder", "disabled", "rows")} == {
+    traits = ["value", "language", "label", "placeholder", "disabled", "rows"]
+    assert CodeEditor().get_state(traits) == {
         "value": "",
         "language": "python",
         "label": "Code editor",

@@ -30,7 +30,9 @@ for (const input of Object.keys(result.metafile.inputs)) {
   const dir = packageDir(input);
   if (!dir) continue;
   const { name, version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-  const licenceFile = ["LICENSE", "LICENSE.md", "LICENSE.txt"].map((f) => join(dir, f)).find(existsSync);
+  const licenceFile = ["LICENSE", "LICENSE.md", "LICENSE.txt"]
+    .map((file) => join(dir, file))
+    .find(existsSync);
   if (!licenceFile) throw new Error(`no licence file in ${dir}`);
   const text = readFileSync(licenceFile, "utf8").trim();
   const names = packages.get(text) ?? new Set();

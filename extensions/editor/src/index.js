@@ -14,7 +14,12 @@
 import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
-import { bracketMatching, indentOnInput, indentUnit, syntaxHighlighting } from "@codemirror/language";
+import {
+  bracketMatching,
+  indentOnInput,
+  indentUnit,
+  syntaxHighlighting,
+} from "@codemirror/language";
 import { Annotation, Compartment, EditorState } from "@codemirror/state";
 import {
   drawSelection,
@@ -81,8 +86,8 @@ function render({ model, el }) {
         syntaxHighlighting(lightHighlight),
         traits.of(traitExtensions(model)),
         EditorView.updateListener.of((update) => {
-          const typed = update.transactions.some((tr) => tr.docChanged && !tr.annotation(fromKernel));
-          if (typed) {
+          const typed = (tr) => tr.docChanged && !tr.annotation(fromKernel);
+          if (update.transactions.some(typed)) {
             clearTimeout(timer);
             timer = setTimeout(flush, SYNC_DELAY_MS);
           }
