@@ -109,9 +109,10 @@ def _wait_until_answering(url: str, process: subprocess.Popen, log) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"voila exited with {process.returncode}:\n{_tail(log)}")
         try:
-            urllib.request.urlopen(url + "voila/lessonkit-readiness-probe", timeout=2)
-            return
-        except urllib.error.HTTPError:
+            with urllib.request.urlopen(url + "voila/lessonkit-readiness-probe", timeout=2):
+                return
+        except urllib.error.HTTPError as answer:
+            answer.close()
             return
         except OSError:
             if time.monotonic() > deadline:
