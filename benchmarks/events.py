@@ -25,9 +25,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -59,7 +59,8 @@ class Result:
     def row(self) -> str:
         return (
             f"| {self.backend} | {self.writers} | {self.events} | {self.seconds:.2f} | {self.rate:,.0f} "
-            f"| {statistics.median(self.latencies_ms):.2f} | {self.percentile(0.99):.2f} | {max(self.latencies_ms):.1f} "
+            f"| {statistics.median(self.latencies_ms):.2f} | {self.percentile(0.99):.2f} "
+            f"| {max(self.latencies_ms):.1f} "
             f"| {', '.join(f'{rate:,.0f}' for rate in self.all_rates)} |"
         )
 
@@ -77,7 +78,8 @@ def writer(url: str, student: str, count: int, start: multiprocessing.synchroniz
         latencies = []
         began = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
         for n in range(count):
-            event = Event("bench", student, ANSWERED, check_id="c", data={"answer": n, "correct": n % 3 == 0, "attempt": n + 1})
+            data = {"answer": n, "correct": n % 3 == 0, "attempt": n + 1}
+            event = Event("bench", student, ANSWERED, check_id="c", data=data)
             sent = time.perf_counter()
             store.append(event)
             latencies.append((time.perf_counter() - sent) * 1000)
@@ -144,7 +146,8 @@ def record(results: list[Result], events: int, runs: int, where: str) -> None:
     block = (
         f"\n### {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: {where}\n\n"
         f"`python benchmarks/events.py --events {events} --runs {runs}`: each writer process appends {events} events "
-        f"one by one, each committed before the next; the row is the run with the median rate of {runs}.\n\n" + HEADER + "\n" + "\n".join(r.row() for r in results) + "\n"
+        f"one by one, each committed before the next; the row is the run with the median rate of {runs}.\n\n"
+        + HEADER + "\n" + "\n".join(r.row() for r in results) + "\n"
     )
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     if SECTION not in text:

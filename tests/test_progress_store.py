@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pg import create_database, postgres_url  # noqa: F401  (postgres_url is a fixture)
 
 from lessonkit.progress import (
     ANSWERED,
@@ -28,7 +29,6 @@ from lessonkit.progress import (
     import_jsonl,
     open_store,
 )
-from pg import create_database, postgres_url  # noqa: F401  (postgres_url is a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -108,7 +108,7 @@ def test_every_event_type_round_trips_through_the_store(store) -> None:
     acked = store.append_many(sent)
     back = store.history("fractions", "ada")
     assert back == acked
-    assert all(b.same_record(s) for b, s in zip(back, sent))
+    assert all(b.same_record(s) for b, s in zip(back, sent, strict=True))
 
 
 def test_appending_the_same_event_again_adds_nothing(store) -> None:
@@ -220,7 +220,7 @@ def test_sqlite_runs_in_wal_mode_with_normal_sync(tmp_path: Path) -> None:
         assert "events_lesson_student_seq" in indexes
 
 
-def test_store_survives_the_server_closing_its_connection(postgres_url: str) -> None:
+def test_store_survives_the_server_closing_its_connection(postgres_url: str) -> None:  # noqa: F811
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -228,7 +228,8 @@ def test_store_survives_the_server_closing_its_connection(postgres_url: str) -> 
     with open_store(url) as store:
         store.append(answered("ada", 1))
         db = make_url(url)
-        with psycopg.connect(f"host={db.host} port={db.port} user={db.username} dbname=postgres", autocommit=True) as admin:
+        admin_dsn = f"host={db.host} port={db.port} user={db.username} dbname=postgres"
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
             killed = admin.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", (db.database,)
             ).fetchone()

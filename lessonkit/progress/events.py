@@ -18,8 +18,9 @@ import json
 import math
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 LESSON_STARTED = "lesson_started"
 STEP_ENTERED = "step_entered"
@@ -101,7 +102,8 @@ class Event:
         Compared as their JSON, so a tuple that came back from storage as a list, or a
         whole-number ``ts`` that came back as a float, still counts as the same.
         """
-        mine, theirs = json.loads(self.to_json()), json.loads(other.to_json())
+        mine: dict[str, Any] = json.loads(self.to_json())
+        theirs: dict[str, Any] = json.loads(other.to_json())
         mine.pop("seq", None)
         theirs.pop("seq", None)
         return mine == theirs
@@ -124,7 +126,8 @@ class Event:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Event:
-        """The inverse of :meth:`to_dict`; a missing ``uid`` or ``seq`` is an error / ``None``."""
+        """The inverse of :meth:`to_dict`.  ``uid`` is required (it is what makes an import
+        idempotent); ``seq``, ``step_id``, ``check_id`` and ``data`` may be absent."""
         try:
             return cls(
                 lesson_id=raw["lesson_id"],

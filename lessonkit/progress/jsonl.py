@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from lessonkit.progress.events import Event
 from lessonkit.progress.store import ClosingStore, CorruptLogError, EventConflictError
@@ -90,7 +90,7 @@ class JsonlLog(ClosingStore):
             new: dict[str, Event] = {}
             payload: list[str] = []
             out: list[Event] = []
-            for event, line in zip(batch, lines):
+            for event, line in zip(batch, lines, strict=True):
                 stored = new.get(event.uid) or self._stored.get(event.uid)
                 if stored is None:
                     stored = new[event.uid] = event.with_seq(self._count + len(new) + 1)
@@ -172,7 +172,8 @@ def scan(data: bytes, path: str | os.PathLike[str] = "<log>") -> LogContents:
         start, offset = offset, offset + len(raw) + 1
         if number - 1 == last:
             if raw.strip():
-                return LogContents(events, _torn(number, start, "no newline at the end (an interrupted write)", raw), good_size)
+                torn = _torn(number, start, "no newline at the end (an interrupted write)", raw)
+                return LogContents(events, torn, good_size)
             break
         if not raw.strip():
             good_size = offset

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -59,7 +60,8 @@ events_table = sa.Table(
     sa.Index("events_lesson_student_seq", "lesson_id", "student_id", "seq"),
 )
 
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# The dialects lessonkit supports, each with its INSERT ... ON CONFLICT construct.
+_INSERTS: dict[str, Callable[[sa.Table], Any]] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class SqlEventStore(ClosingStore):
@@ -133,7 +135,7 @@ class SqlEventStore(ClosingStore):
     def _transaction(self, batch: list[Event], rows: list[dict[str, Any]]) -> list[Event]:
         """Insert ``batch`` in one transaction; committed when this returns."""
         with self._engine.begin() as conn:
-            return [self._insert_one(conn, event, row) for event, row in zip(batch, rows)]
+            return [self._insert_one(conn, event, row) for event, row in zip(batch, rows, strict=True)]
 
     def _insert_one(self, conn: Connection, event: Event, row: dict[str, Any]) -> Event:
         seq = conn.execute(self._insert, row).scalar_one_or_none()
@@ -153,7 +155,9 @@ def _parse(url: str, setting: str) -> URL:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as error:  # ValueError: a port that is not a number
-        raise StoreConfigError(f"{setting} = {masked(url)!r} is not a database URL ({error}); {HOW_TO_CONFIGURE}") from None
+        raise StoreConfigError(
+            f"{setting} = {masked(url)!r} is not a database URL ({error}); {HOW_TO_CONFIGURE}"
+        ) from None
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver lessonkit[postgres] installs
     backend = parsed.get_backend_name()

@@ -12,8 +12,9 @@ what step follows an end) are the engine's business.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from lessonkit.progress.events import (
     ANSWERED,

@@ -16,9 +16,11 @@ import logging
 import os
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Iterable, Iterator, Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from lessonkit.progress.events import Event
 
@@ -90,13 +92,16 @@ class EventStore(Protocol):
     ) -> None: ...
 
 
+_Store = TypeVar("_Store", bound="ClosingStore")
+
+
 class ClosingStore(ABC):
     """``with open_store(...) as store:`` closes the store on the way out."""
 
     @abstractmethod
     def close(self) -> None: ...
 
-    def __enter__(self):  # -> Self
+    def __enter__(self: _Store) -> _Store:
         return self
 
     def __exit__(
@@ -151,9 +156,7 @@ def import_jsonl(
     matched by ``uid``; a torn last line is skipped and logged.  All or nothing: the
     events go in as one transaction.
     """
-    from dataclasses import replace
-
-    from lessonkit.progress.jsonl import JsonlLog
+    from lessonkit.progress.jsonl import JsonlLog  # here: jsonl.py imports this module
 
     contents = JsonlLog(path).read()
     if contents.torn is not None:

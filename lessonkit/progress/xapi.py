@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from lessonkit.progress.events import (
@@ -166,7 +167,8 @@ def _mastery_changed(e: Event, home: str) -> _Built:
 
 def _review_done(e: Event, home: str) -> _Built:
     d = e.data
-    return _skill(e, home), VERBS[e.type], {"success": d.get("correct")}, {"next-due": d.get("next_due"), "check": e.check_id}
+    context = {"next-due": d.get("next_due"), "check": e.check_id}
+    return _skill(e, home), VERBS[e.type], {"success": d.get("correct")}, context
 
 
 def _flag_raised(e: Event, home: str) -> _Built:
@@ -216,7 +218,7 @@ def _skill(e: Event, home: str) -> dict[str, Any]:
 
 
 def _need(e: Event, name: str) -> str:
-    value = getattr(e, name)
+    value: str | None = getattr(e, name)
     if not value:
         raise ValueError(f"{e.type} event {e.uid} has no {name}: it cannot name its xAPI object")
     return value
