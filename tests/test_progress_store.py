@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pg import create_database, postgres_url  # noqa: F401  (postgres_url is a fixture)
+from pg import create_database
 
 from lessonkit.progress import (
     ANSWERED,
