@@ -105,9 +105,10 @@ class LessonPath:
         raise KeyError(f"step '{step_id}' has no choice labelled {label!r}")
 
     def remediation_for(self, skill_id: str) -> str | None:
-        """The step that remediates a skill: a remediation step whose checks practise it,
-        else any remediation step whose checks practise a skill requiring nothing more
-        (the teacher wrote remediation without tagging it), else None."""
+        """The step that remediates a skill: the first remediation step whose checks practise
+        it, else the lesson's only remediation step (untagged remediation is still meant
+        for the struggling student), else None: with several, guessing could send a
+        student to the wrong one."""
         remediations = [s for s in self.order if self.steps[s]["kind"] == "remediation"]
         for step_id in remediations:
             if skill_id in self.skills_of(step_id):

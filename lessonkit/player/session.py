@@ -537,8 +537,7 @@ class Session:
         """Apply one event: to ``StudentState``, and to what the evidence rule, reviews and
         detours need (so a resumed session decides exactly as the first one did)."""
         if event.type == STEP_ENTERED and event.step_id in self.path.steps:
-            if self.state.current_step != event.step_id:
-                self._fold_entry(event.step_id, event.ts)
+            self._fold_entry(event.step_id, event.ts)
             if event.step_id == self._return_to:
                 self._return_to = None
         self.state.apply(event)
