@@ -10,6 +10,7 @@ import re
 import nbformat
 import pytest
 from browser import browser, page, voila_server, wait_for_widgets  # noqa: F401 (fixtures)
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
 
@@ -92,21 +93,20 @@ def test_keyboard_users_can_enter_and_leave_the_editor(page, url, tmp_path):
 
     page.get_by_role("button", name="Before").focus()
     page.keyboard.press("Tab")
-    assert content.evaluate("el => el === document.activeElement"), "Tab does not reach the editor"
-    ring = page.locator(".cm-editor").evaluate("el => getComputedStyle(el).outlineStyle")
-    assert ring != "none", "no visible focus indicator"
+    expect(content, "Tab does not reach the editor").to_be_focused()
+    # CodeMirror marks itself focused 10 ms after the DOM focus: expect() waits for it.
+    expect(page.locator(".cm-editor"), "no visible focus ring").to_have_css("outline-style", "solid")
 
     page.keyboard.press("Control+a")
     page.keyboard.type("if True:")
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")  # indents one more level, focus stays
     assert editor_lines(page)[1] == " " * 8
-    assert content.evaluate("el => el === document.activeElement")
+    expect(content).to_be_focused()
 
     page.keyboard.press("Escape")
     page.keyboard.press("Tab")
-    lock_button = page.get_by_role("button", name="Lock")
-    assert lock_button.evaluate("el => el === document.activeElement"), "cannot leave the editor"
+    expect(page.get_by_role("button", name="Lock"), "cannot leave the editor").to_be_focused()
     page.screenshot(path=tmp_path / "keyboard.png", full_page=True)
 
 
@@ -133,7 +133,8 @@ def test_value_sync_is_debounced_and_flushed_on_blur(page, url, tmp_path):
 def test_text_has_enough_contrast(page, url, tmp_path):
     """Every token colour is WCAG AA (4.5:1) against the background it is drawn on."""
     open_editor(page, url)
-    page.locator(".cm-content").click()  # the active-line highlight is the darker background
+    page.locator(".cm-content").click()
+    page.locator(".cm-editor.cm-focused").wait_for()  # so the active line is highlighted, darker
     samples = page.evaluate(
         """() => [...document.querySelectorAll('.cm-content .cm-line, .cm-content .cm-line span,'
                 + ' .cm-lineNumbers .cm-gutterElement')]
