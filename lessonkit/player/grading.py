@@ -23,6 +23,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import json
 import sys
 import warnings
 from pathlib import Path
@@ -70,31 +71,35 @@ def _clamp(value: float, points: float) -> float:
     return float(min(max(value, 0.0), max(points, 0.0)))
 
 
-def grade(check_id: str, key: Mapping[str, Any]) -> float:
+def grade(check_id: str, key: Mapping[str, Any] | str) -> float:
     """The points the student's last answer to a check earns, judged with the answers in
     the clear: the kind's ``grade`` of the item the answer was given to, times the
     check's points, minus the costs of the hints revealed, within [0, points].
 
-    ``key`` is the check's grading key (``kind``, ``points``, ``items``).  No answer, a
-    damaged log or an unknown kind give 0.0; nothing is ever printed.
+    ``key`` is the check's grading key (``kind``, ``points``, ``items``), as a dict or as
+    its JSON text.  No answer, a damaged log or an unknown kind give 0.0; nothing is
+    ever printed.
     """
-    points = float(key.get("points", 0.0)) if isinstance(key, Mapping) else 0.0
     try:
         with _silently():
-            from lessonkit.engine.kinds import get_kind
-
-            events = _check_events(check_id)
-            answers = [e for e in events if e.type == "answered" and e.data.get("answer") is not None]
-            kind = get_kind(str(key["kind"]))
-            if not answers or kind is None:
-                return 0.0
-            last = answers[-1].data
-            items = key["items"]
-            index = last.get("item") if isinstance(last.get("item"), int) and 0 <= last["item"] < len(items) else 0
-            fraction = float(kind.grade(items[index], last["answer"]))
-            return _clamp(fraction * points - _hint_cost(events), points)
-    except Exception:  # a grade cell must not fail: an unreadable answer earns nothing
+            return _grade(check_id, json.loads(key) if isinstance(key, str) else key)
+    except Exception:  # a grade cell must not fail: an unreadable answer or key earns nothing
         return 0.0
+
+
+def _grade(check_id: str, key: Mapping[str, Any]) -> float:
+    from lessonkit.engine.kinds import get_kind
+
+    points = float(key["points"])
+    events = _check_events(check_id)
+    answers = [e for e in events if e.type == "answered" and e.data.get("answer") is not None]
+    kind = get_kind(str(key["kind"]))
+    if not answers or kind is None:
+        return 0.0
+    last, items = answers[-1].data, key["items"]
+    index = last.get("item") if isinstance(last.get("item"), int) and 0 <= last["item"] < len(items) else 0
+    fraction = float(kind.grade(items[index], last["answer"]))
+    return _clamp(fraction * points - _hint_cost(events), points)
 
 
 def points_after_hints(check_id: str, points: float, before: float = 0.0) -> float:
