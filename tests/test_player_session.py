@@ -11,7 +11,7 @@ import json
 import pytest
 
 from lessonkit.player.identity import Identity
-from lessonkit.player.page import PageView
+from lessonkit.player.pageview import PageView
 from lessonkit.player.session import Session
 from lessonkit.player.widgets import CheckView, LessonHeader, NextStepView
 from lessonkit.progress import JsonlLog, open_store
@@ -62,7 +62,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     assert [label for label, _ in which.answer_input.options] == ["2/3", "3/6", "2/1", "1/3"]
     mark = len(session.events)
     answer(which, 2)  # "2/1": a common wrong answer with the teacher's feedback
-    assert "Not yet" in which.feedback.value and "numerator and denominator are swapped" in which.feedback.value
+    assert "Not yet" in which.feedback.value and "top and bottom numbers are swapped" in which.feedback.value
     assert new_events(session, mark)[0] == ("answered", {
         "answer": 2, "item": 0, "correct": False, "score": 0.0, "pending": False, "attempt": 1,
         "evidence": False, "elapsed_s": 20.0})
@@ -98,7 +98,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     assert practice.answer_input.value == ""
     assert not practice.hint_button.disabled  # gate passed: one answer submitted
     practice.hint_button.click()
-    assert "Keep the denominator" in practice.hints.value
+    assert "Keep the bottom number" in practice.hints.value
     assert practice.hint_button.description == "Hint 3 of 3 (costs 0.5 points, shows the answer's shape)"
     answer(practice, "0.002")
     practice.hint_button.click()  # a costed bottom-out hint asks first, and says what it costs
@@ -129,7 +129,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
 
     # -- remediation, then back to practice with new items until mastered ------------------------
     [name_bottom] = page.checks
-    answer(name_bottom, "  The Denominator ")
+    answer(name_bottom, "  Improper  Fraction ")
     assert "Correct" in name_bottom.feedback.value
     page.next_button.click()
     assert session.current_step == "practice"
@@ -187,7 +187,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
 import json
 from lessonkit.format import blob
 from lessonkit.player.identity import Identity
-from lessonkit.player.page import PageView
+from lessonkit.player.pageview import PageView
 from lessonkit.player.session import Session
 from lessonkit.progress import open_store
 s = Session(blob.decode({built.blob!r}), Identity("alice", "header"), open_store({store_url!r}), mode="page")
@@ -216,7 +216,7 @@ def test_a_reload_lands_on_the_same_step_with_the_same_answers_in_the_widgets(bu
 import json
 from lessonkit.format import blob
 from lessonkit.player.identity import Identity
-from lessonkit.player.page import PageView
+from lessonkit.player.pageview import PageView
 from lessonkit.player.session import Session
 from lessonkit.progress import open_store
 page = PageView(Session(blob.decode({built.blob!r}), Identity("bob", "header"), open_store({store_url!r})))
@@ -227,7 +227,7 @@ print(json.dumps({{"step": page.session.current_step, "typed": view.answer_input
 """, cwd=tmp_path)
     resumed = json.loads(out)
     assert resumed["step"] == "practice" and resumed["typed"] == typed and resumed["prompt"] == shown
-    assert "Add the numerators." in resumed["hints"] and "Keep the denominator" in resumed["hints"]
+    assert "Add the numerators." in resumed["hints"] and "Keep the bottom number" in resumed["hints"]
     assert "Correct" in resumed["feedback"] and resumed["next"] is False
 
 

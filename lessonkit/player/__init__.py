@@ -138,7 +138,7 @@ def page(blob: str) -> None:
     if lesson is None:
         return
     from lessonkit.player.identity import page_identity
-    from lessonkit.player.page import PageView
+    from lessonkit.player.pageview import PageView
     from lessonkit.player.session import Session
     from lessonkit.progress import StoreError, open_store
 
