@@ -15,7 +15,7 @@ from lessonkit.player.pageview import PageView
 from lessonkit.player.session import Session
 from lessonkit.player.widgets import CheckView, LessonHeader, NextStepView
 from lessonkit.progress import JsonlLog, open_store
-from test_player_lesson import Clock, build, right_sum, run_python
+from test_player_lesson import CODE_CELLS, Clock, build, right_sum, run_python
 
 DAY = 86_400.0
 
@@ -425,3 +425,36 @@ def test_every_control_is_labelled_and_feedback_is_not_colour_alone(built, store
             assert widget.tooltip
     feedback = page.checks[0].feedback.value
     assert 'role="status"' in feedback and "Not yet" in feedback and "\u2718" in feedback
+
+
+def test_code_checks_are_honest_about_hidden_tests_and_never_show_test_code(tmp_path):
+    code = build(tmp_path, CODE_CELLS, "loops")
+    session = Session(code.sealed, Identity("lee", "header"), open_store(str(tmp_path / "p.sqlite")), clock=Clock())
+    page = PageView(session)
+    [view] = page.checks
+    assert type(view.answer_input).__name__ == "CodeEditor" and "def sum_evens(n):" in view.answer_input.value
+    assert "BEGIN SOLUTION" not in view.answer_input.value
+    answer(view, "def sum_evens(n):\n    return sum(range(0, n - 1, 2))")
+    feedback = view.feedback.value
+    assert "Not yet" in feedback and "Check the end of your range" in feedback  # the teacher's message
+    assert "assert" not in feedback and "Traceback" not in feedback and "sum_evens(5) ==" not in feedback
+    answer(view, "def sum_evens(n):\n    return sum(i for i in range(0, n, 2))")
+    feedback = view.feedback.value
+    assert "Decided at grading" in feedback and "hidden test" in feedback and "2 points at stake" in feedback
+    assert "Correct" not in feedback
+    assert session.events[-1].data["pending"] is True and session.events[-1].data["evidence"] is None
+
+
+def test_a_notebook_code_check_runs_the_visible_tests_on_the_students_namespace(tmp_path):
+    code = build(tmp_path, CODE_CELLS, "loops")
+    namespace: dict = {}
+    session = Session(code.sealed, Identity("max", "os-user"), JsonlLog(tmp_path / "loops.progress.jsonl"),
+                      mode="notebook", clock=Clock())
+    view = CheckView(session, "sum-evens", namespace=lambda: namespace)
+    assert view.prompt not in view.children  # the prompt is the markdown cell above
+    view.check_button.click()
+    assert "Not yet" in view.feedback.value  # nothing defined yet: the tests say what is missing
+    exec("def sum_evens(n):\n    return sum(i for i in range(0, n, 2))", namespace)
+    view.check_button.click()
+    assert "Decided at grading" in view.feedback.value
+    assert session.events[-1].data["answer"] is None  # a namespace is judged, not stored

@@ -110,7 +110,8 @@ class CheckView(_Readable, widgets.VBox):
         self.answer_input = self._make_input(item)
         self.check_button = widgets.Button(description="Check", button_style="primary", icon="check",
                                            tooltip="Check your answer")
-        self.hint_button = widgets.Button(description="Hint", tooltip="Reveal the next hint")
+        self.hint_button = widgets.Button(description="Hint", tooltip="Reveal the next hint",
+                                          layout=widgets.Layout(width="auto"))
         self.feedback = widgets.HTML()
         self.hint_note = widgets.HTML()
         self.hints = widgets.HTML()

@@ -1,0 +1,45 @@
+"""A student kernel imports lessonkit on every page load and every notebook run: it must stay
+light (at most 0.5 s with everything lk.start and lk.page load, and nothing heavy before a
+store is opened)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+from test_player_lesson import build, run_python
+
+HEAVY = ("sqlalchemy", "nbgrader", "nbformat", "nbclient", "matplotlib", "numpy", "pandas", "fsrs", "papermill")
+
+MEASURE = """
+import json, sys, time
+start = time.perf_counter()
+import lessonkit, lessonkit.player
+bare = time.perf_counter() - start
+import lessonkit.format.blob, lessonkit.player.identity, lessonkit.player.session, lessonkit.player.widgets
+import lessonkit.player.pageview, lessonkit.progress
+full = time.perf_counter() - start
+print(json.dumps({"bare": bare, "full": full, "heavy": [m for m in HEAVY if m in sys.modules]}))
+"""
+
+
+def test_importing_the_player_is_light(tmp_path):
+    runs = [json.loads(run_python(f"HEAVY = {HEAVY!r}\n{MEASURE}", cwd=tmp_path)) for _ in range(3)]
+    assert all(run["heavy"] == [] for run in runs)
+    assert statistics.median(run["bare"] for run in runs) < 0.1
+    assert statistics.median(run["full"] for run in runs) <= 0.5
+
+
+def test_a_notebook_session_opens_no_database_and_loads_nothing_heavy(tmp_path):
+    built = build(tmp_path)
+    out = run_python(f"""
+import json, sys
+import lessonkit.player as lk
+lk.start({built.blob!r})
+for check_id in lk.current_session().lesson["checks"]:
+    lk.check(check_id)
+lk.current_session().answer("which-equal", 1)
+print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
+""", cwd=tmp_path)
+    assert json.loads(out.splitlines()[-1]) == []
+    assert (tmp_path / "fractions.progress.jsonl").exists()
