@@ -1,0 +1,268 @@
+"""Run a prepared submission in pooled kernels, with nbgrader's execution semantics.
+
+The executing client *is* nbgrader's :class:`~nbgrader.preprocessors.Execute` (nbclient
+with nbgrader's timeout, interrupt and error settings and its ``on_cell_executed``), so the
+outputs a grade cell is scored on are the ones ``nbgrader autograde`` would record.  What
+this module adds is what a batch of untrusted notebooks needs and nbgrader lacks:
+
+* a kernel that dies (``os._exit``, a memory or CPU limit) or ignores the interrupt after
+  a timeout ends that notebook, not the batch: the cells it could not run, grade cells
+  included, get an error output saying why, so they score 0 and the reason is visible;
+* an output budget per notebook (``Limits.output_bytes``): past it, output is dropped, but
+  every fact a score depends on (an error, something on stderr, a test's result) is kept
+  in a shortened form, so cutting output never changes a score;
+* before each test cell, the guard of :mod:`lessonkit.grade.inkernel`.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets.config import Config
+
+from lessonkit.grade.kernels import KernelPool, KernelSettings, PooledKernel
+
+log = logging.getLogger("lessonkit.grade")
+
+RESPONSIVE_GRACE_S = 5.0
+"""After a timeout, how long an interrupted kernel gets to become idle before it is killed."""
+
+_KEEP_CHARS = 500  # what survives of a score-bearing output past the budget
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    """Everything a worker needs to run notebooks (picklable, for Dask)."""
+
+    kernel: KernelSettings
+    execute: Mapping[str, Any] = field(default_factory=dict)
+    """nbgrader ``Execute`` options from the course configuration; the timeout is ``kernel.limits.timeout``."""
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    name: str
+    notebook: Mapping[str, Any]
+    protected: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    """Test cells (by index) to guard, with the builtin names each one reads."""
+
+
+@dataclass(frozen=True)
+class SubmissionJob:
+    """One student's notebooks and the files they run beside: a unit of work, locally or on Dask."""
+
+    student_id: str
+    notebooks: tuple[NotebookJob, ...]
+    files: tuple[tuple[str, str | bytes], ...] = ()
+    """``(relative path, path or contents)``: the submission's folder, then the assignment's files."""
+
+
+@dataclass(frozen=True)
+class NotebookOutcome:
+    name: str
+    notebook: Mapping[str, Any]
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+    """Time its cells took to execute (the floor a faster grader could approach)."""
+    error: str | None = None
+    """Why the notebook could not be run to the end by the grader itself (not a student's error)."""
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    student_id: str
+    notebooks: tuple[NotebookOutcome, ...]
+
+
+async def execute_submission(pool: KernelPool, job: SubmissionJob, settings: ExecutionSettings) -> SubmissionOutcome:
+    """Run each notebook of ``job`` in a fresh kernel of ``pool``, in a copy of the submission's files."""
+    outcomes = []
+    for notebook in job.notebooks:
+        kernel = await pool.acquire()
+        try:
+            kernel.populate(job.files)
+            outcomes.append(await run_notebook(kernel, notebook, settings))
+        except Exception as error:  # the grader's own failure on this notebook: report it, go on
+            log.exception("grading %s/%s", job.student_id, notebook.name)
+            outcomes.append(NotebookOutcome(notebook.name, notebook.notebook, error=f"{type(error).__name__}: {error}"))
+        finally:
+            pool.release(kernel)
+    return SubmissionOutcome(job.student_id, tuple(outcomes))
+
+
+async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: ExecutionSettings) -> NotebookOutcome:
+    """Execute one prepared notebook cell by cell in ``kernel`` (see the module docstring)."""
+    nb = nbformat.from_dict(job.notebook)
+    limits = settings.kernel.limits
+    config = Config({"Execute": {**settings.execute, "timeout": int(limits.timeout)}})
+    client = _GradingClient(nb, kernel, budget=limits.output_bytes, config=config,
+                            resources={"metadata": {"path": str(kernel.workdir)}})
+    info = await client.async_wait_for_reply(await _ensure(kernel.kc.kernel_info()))
+    if info is not None:
+        nb.metadata["language_info"] = info["content"].get("language_info", {})
+    notes: list[str] = []
+    seconds = 0.0
+    stopped: str | None = None
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        label = _label(cell, index)
+        if stopped:
+            _not_run(cell, stopped)
+            continue
+        guarded = kernel.guard_name is not None and index in job.protected
+        if guarded:
+            undone = await _guard(kernel, f"before({list(job.protected[index])!r})")
+            if undone is None:
+                stopped = f"the submission disabled the grader's test guard before {label}"
+                notes.append(stopped)
+                _not_run(cell, stopped)
+                continue
+            if undone:
+                notes.append(f"{label}: the tests ran with Python's own {', '.join(undone)} "
+                             "(the submission had replaced them)")
+        started = time.monotonic()
+        try:
+            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        except DeadKernelError:
+            stopped = f"the kernel died in {label}: {kernel.death()}"
+            _add_error(cell, "KernelDied", stopped)
+        except CellTimeoutError:  # no idle status after the reply: the kernel is stuck in output or a loop
+            stopped = f"the kernel stopped responding in {label}"
+            _add_error(cell, "CellTimeoutError", stopped)
+        finally:
+            seconds += time.monotonic() - started
+        if not stopped and _timed_out(cell):
+            notes.append(f"{label} ran longer than {limits.timeout:g} s and was interrupted")
+            if not await _responsive(kernel):
+                stopped = f"the kernel ignored the interrupt after {label} timed out"
+        if stopped:
+            notes.append(stopped)
+        elif guarded and await _guard(kernel, "after()") is None:
+            stopped = f"the submission disabled the grader's test guard in {label}"
+            notes.append(stopped)
+    client.set_widgets_metadata()
+    if client.cut_cells:
+        notes.append(f"output over {limits.output_bytes} bytes was cut in cells "
+                     f"{', '.join(_label(nb.cells[i], i) for i in sorted(client.cut_cells))}")
+    return NotebookOutcome(job.name, nb, tuple(notes), seconds)
+
+
+class _GradingClient(Execute):
+    """nbgrader's ``Execute``, on a pooled kernel, with an output budget (see the module docstring)."""
+
+    def __init__(self, nb: NotebookNode, kernel: PooledKernel, *, budget: int, **kwargs: Any) -> None:
+        # as a client of this notebook and kernel; ExecutePreprocessor's own __init__ takes neither
+        NotebookClient.__init__(self, nb, kernel.km, **kwargs)
+        self.kc = kernel.kc
+        self._left = budget
+        self.cut_cells: set[int] = set()
+        self._stderr_kept: set[int] = set()
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
+               cell_index: int) -> NotebookNode | None:
+        trimmed = self._within_budget(msg, cell_index)
+        return None if trimmed is None else super().output(outs, trimmed, display_id, cell_index)
+
+    def _within_budget(self, msg: dict[str, Any], cell_index: int) -> dict[str, Any] | None:
+        content = msg["content"]
+        size = _size(content)
+        if size <= self._left:
+            self._left -= size
+            return msg
+        self._left = 0
+        first_cut = cell_index not in self.cut_cells
+        self.cut_cells.add(cell_index)
+        kind = msg["msg_type"]
+        if kind == "stream" and content.get("name") == "stderr":
+            if cell_index in self._stderr_kept:
+                return None
+            self._stderr_kept.add(cell_index)  # stderr zeroes a grade cell: keep that it happened
+            return {**msg, "content": {**content, "text": content["text"][:_KEEP_CHARS] + "\n[output cut]\n"}}
+        if kind == "error":
+            tail = [line[-_KEEP_CHARS:] for line in content.get("traceback", [])[-5:]]
+            return {**msg, "content": {**content, "evalue": str(content.get("evalue", ""))[:_KEEP_CHARS],
+                                       "traceback": tail}}
+        if kind == "execute_result":  # a test's result can be its partial credit
+            text = content.get("data", {}).get("text/plain", "")
+            return {**msg, "content": {**content, "data": {"text/plain": text[:_KEEP_CHARS]}, "metadata": {}}}
+        if first_cut:
+            note = "[lessonkit: the output limit was reached; further output from this cell was discarded]\n"
+            return {**msg, "msg_type": "stream", "content": {"name": "stdout", "text": note}}
+        return None
+
+
+def _size(content: Mapping[str, Any]) -> int:
+    """Roughly how many bytes an output adds to the notebook (cheap: no full JSON encoding)."""
+    size = len(content.get("text", "")) + sum(len(line) for line in content.get("traceback", []))
+    for value in content.get("data", {}).values():
+        size += len(value) if isinstance(value, str) else len(json.dumps(value))
+    return size
+
+
+def _label(cell: NotebookNode, index: int) -> str:
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return f"cell {grade_id}" if grade_id else f"cell {index + 1}"
+
+
+def _add_error(cell: NotebookNode, name: str, reason: str) -> None:
+    """Record, as the cell's error output, why the grader could not finish it: it scores 0."""
+    cell.outputs.append(nbformat.v4.new_output("error", ename=name, evalue=reason, traceback=[f"{name}: {reason}"]))
+
+
+def _not_run(cell: NotebookNode, reason: str) -> None:
+    cell.outputs = []
+    _add_error(cell, "CellNotRun", f"not run: {reason}")
+
+
+def _timed_out(cell: NotebookNode) -> bool:
+    return any(out.output_type == "error" and out.get("ename") == "CellTimeoutError" for out in cell.outputs)
+
+
+async def _responsive(kernel: PooledKernel) -> bool:
+    try:
+        await kernel.kc.execute_interactive("", silent=True, store_history=False, timeout=RESPONSIVE_GRACE_S,
+                                            output_hook=_ignore)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _guard(kernel: PooledKernel, call: str) -> list[str] | None:
+    """Call the kernel's test guard; ``None`` if it is gone or fails (the submission disabled it)."""
+    expression = f"__import__('sys').modules[{kernel.guard_name!r}].{call}"
+    try:
+        reply = await kernel.kc.execute_interactive("", silent=True, store_history=False,
+                                                    user_expressions={"guard": expression},
+                                                    timeout=RESPONSIVE_GRACE_S, output_hook=_ignore)
+    except TimeoutError:
+        return None
+    result = reply["content"].get("user_expressions", {}).get("guard", {})
+    if result.get("status") != "ok":
+        return None
+    try:
+        value = ast.literal_eval(result["data"]["text/plain"])
+    except (KeyError, ValueError, SyntaxError):
+        return None
+    if value is True:
+        return []
+    return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def _ignore(msg: dict[str, Any]) -> None:
+    """``execute_interactive`` prints outputs unless given a hook; the guard's have none worth keeping."""
+
+
+async def _ensure(value: Any) -> Any:
+    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value

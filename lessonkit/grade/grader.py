@@ -1,0 +1,276 @@
+"""``lessonkit grade``: every submission of an assignment scored, recorded and fed back.
+
+One long-lived process does the bookkeeping (reading, sanitizing, the gradebook, feedback)
+while kernels, started ahead of time, run the submissions in parallel, here or on a Dask
+cluster.  :class:`LessonkitGrader` is configured like nbgrader, in ``nbgrader_config.py``
+(``c.LessonkitGrader.memory_mb = 2048``); :func:`grade_assignment` is the one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import nbformat
+from jupyter_core.utils import run_sync
+from nbformat.notebooknode import NotebookNode
+from tqdm.auto import tqdm
+from traitlets import Bool, Float, Integer, Unicode
+from traitlets.config import Config, LoggingConfigurable
+
+from lessonkit.engine.sandbox import Limits
+from lessonkit.grade.assignment import AssignmentSpec, load_assignment
+from lessonkit.grade.course import Course, GradingError, Submission
+from lessonkit.grade.distributed import DaskRunner, LocalRunner, Runner
+from lessonkit.grade.execute import ExecutionSettings, NotebookJob, SubmissionJob, SubmissionOutcome
+from lessonkit.grade.feedback import FeedbackWriter, read_autograded
+from lessonkit.grade.kernels import KernelSettings, KernelStartError
+from lessonkit.grade.records import record_submission, submission_files, write_autograded
+from lessonkit.grade.report import GradeReport, SubmissionReport
+from lessonkit.grade.sanitize import Prepared, finish_notebook, prepare_notebook
+from lessonkit.grade.scoring import CellScore, score_notebook
+
+log = logging.getLogger("lessonkit.grade")
+
+EVENT_LOGS = "*.lessonkit.jsonl"
+"""A student's lessonkit event log, which travels beside their notebook in the submission."""
+
+
+class LessonkitGrader(LoggingConfigurable):
+    """Grades an assignment's submissions; every option can be set in ``nbgrader_config.py``."""
+
+    workers = Integer(0, help="Notebooks run at once (0: one per CPU core).").tag(config=True)
+    cluster = Unicode("", help="A Dask scheduler's address (tcp://HOST:PORT) to run submissions on; "
+                               "empty: this machine.").tag(config=True)
+    timeout = Float(0.0, help="Seconds a cell may run before it is interrupted "
+                              "(0: nbgrader's Execute.timeout).").tag(config=True)
+    cpu_seconds = Integer(600, help="CPU seconds a notebook's kernel may use in all.").tag(config=True)
+    memory_mb = Integer(2048, help="Address space of a kernel, in MiB (a kernel with numpy needs ~1 GiB).") \
+        .tag(config=True)
+    output_bytes = Integer(10_000_000, help="Output a notebook may produce; past it output is cut, "
+                                            "never a score.").tag(config=True)
+    processes = Integer(64, help="Processes and threads a kernel may have (a kernel uses ~15).").tag(config=True)
+    file_mb = Integer(64, help="Largest file a kernel may write, in MiB.").tag(config=True)
+    isolate_network = Bool(True, help="Give kernels no network (as root).").tag(config=True)
+    guard_tests = Bool(True, help="Give test cells Python's own builtins and IPython machinery "
+                                  "(see lessonkit.grade.inkernel).").tag(config=True)
+    feedback = Bool(True, help="Write feedback HTML for every graded student.").tag(config=True)
+    progress_store = Unicode(None, allow_none=True,
+                             help="Where to load the students' event logs (a lessonkit.progress URL); "
+                                  "None: LESSONKIT_DB or the default store.").tag(config=True)
+
+    def __init__(self, course: Course, **kwargs: Any) -> None:
+        super().__init__(config=course.config, **kwargs)
+        self.course = course
+
+    def limits(self) -> Limits:
+        """The containment of one notebook's kernel, from the options above."""
+        timeout = self.timeout or float(self.course.config.Execute.get("timeout", 30))
+        return Limits(timeout=timeout, cpu_seconds=self.cpu_seconds, memory_mb=self.memory_mb,
+                      output_bytes=self.output_bytes, processes=self.processes, file_mb=self.file_mb)
+
+    def grade(self, assignment: str, **kwargs: Any) -> GradeReport:
+        """:meth:`grade_async`, for callers without an event loop."""
+        return run_sync(self.grade_async)(assignment, **kwargs)
+
+    async def grade_async(self, assignment: str, *, submissions_dir: str | os.PathLike[str] | None = None,
+                          collect: bool = False, students: Sequence[str] | None = None,
+                          limits: Limits | None = None, progress: bool = True) -> GradeReport:
+        """Grade every submission of ``assignment``; see :func:`grade_assignment`."""
+        started = time.monotonic()
+        course = self.course
+        notes = []
+        if collect:
+            course.collect(assignment)
+        if submissions_dir is not None:
+            course.import_submissions(assignment, submissions_dir)
+        if course.ensure_assignment(assignment):
+            notes.append(f"{assignment} was not in the gradebook: nbgrader generate_assignment was run")
+        course.make_private()
+        spec = load_assignment(course, assignment)
+        submissions = course.submissions(assignment, students)
+        if not submissions:
+            raise GradingError(f"no submissions of {assignment} in "
+                               f"{course.folder('submitted_directory', '*', assignment)}")
+        kernel_names = {nb.kernel_name for nb in spec.notebooks}
+        if len(kernel_names) > 1:
+            raise GradingError(f"{assignment}'s notebooks use several kernels ({', '.join(sorted(kernel_names))}); "
+                               "grade them as separate assignments")
+        settings = ExecutionSettings(
+            KernelSettings(kernel_name=kernel_names.pop(), limits=limits or self.limits(),
+                           isolate_network=self.isolate_network, guard=self.guard_tests),
+            execute=dict(course.config.Execute))
+        runner: Runner = DaskRunner(settings, self.cluster) if self.cluster else \
+            LocalRunner(settings, self.workers or os.cpu_count() or 1)
+        run = _Run(self, spec, FeedbackWriter(course, spec) if self.feedback else None)
+        bar = tqdm(total=len(submissions), desc=f"grading {assignment}", unit="submission", disable=not progress)
+        try:
+            async with runner:
+                with course.gradebook() as gradebook:
+                    run.gradebook = gradebook
+                    ahead = asyncio.Semaphore(2 * runner.capacity)  # read and sanitize just ahead of the kernels
+
+                    async def one(submission: Submission) -> SubmissionReport:
+                        async with ahead:
+                            report = await run.grade(submission, runner)
+                        bar.update()
+                        return report
+
+                    reports = await asyncio.gather(*(one(s) for s in submissions))
+        finally:
+            bar.close()
+            run.close()
+        notes.extend(run.notes)
+        where = runner.where if os.geteuid() == 0 else \
+            f"{runner.where}; not root: student code runs as this user and can read its files"
+        return GradeReport(assignment, tuple(reports), spec.max_score, time.monotonic() - started, where,
+                           feedback=self.feedback, events_imported=run.events_imported, notes=tuple(notes))
+
+
+class _Run:
+    """The per-run state of grading one assignment: one submission at a time through :meth:`grade`."""
+
+    def __init__(self, grader: LessonkitGrader, spec: AssignmentSpec, feedback: FeedbackWriter | None) -> None:
+        self.grader = grader
+        self.course = grader.course
+        self.spec = spec
+        self.feedback = feedback
+        self.gradebook: Any = None
+        self.events_imported = 0
+        self.notes: list[str] = []
+        self._store: Any = None
+
+    async def grade(self, submission: Submission, runner: Runner) -> SubmissionReport:
+        """Prepare, run, score and record one submission; whatever goes wrong becomes its report."""
+        try:
+            prepared = self._prepare(submission)
+            jobs = tuple(NotebookJob(name, p.notebook, p.protected(self.spec.notebook(name)))
+                         for name, p in prepared.items() if p.notebook is not None)
+            files = tuple((rel, str(path)) for rel, path in
+                          [*submission_files(submission.path, self.course.coursedir.ignore),
+                           *self.spec.source_files])
+            outcome = await runner.run(SubmissionJob(submission.student_id, jobs, files)) if jobs else \
+                SubmissionOutcome(submission.student_id, ())
+            return self._record(submission, prepared, outcome)
+        except (KernelStartError, GradingError):
+            raise
+        except Exception as error:  # one submission's trouble never stops the batch
+            log.exception("grading %s", submission.student_id)
+            reason = f"grading failed: {type(error).__name__}: {error}"
+            cells = [s for nb in self.spec.notebooks for s in score_notebook(None, nb, unread=reason)]
+            return SubmissionReport(submission.student_id, 0.0, self.spec.max_score, tuple(cells), (reason,))
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def _prepare(self, submission: Submission) -> dict[str, Prepared]:
+        prepared = {}
+        for notebook in self.spec.notebooks:
+            path = submission.path / f"{notebook.name}.ipynb"
+            if not path.is_file():
+                prepared[notebook.name] = Prepared(None, problem=f"{notebook.name}.ipynb was not submitted")
+                continue
+            prepared[notebook.name] = prepare_notebook(
+                path.read_bytes(), notebook, assignment=self.spec.name, student_id=submission.student_id,
+                db_url=self.course.db_url, config=self.course.config)
+        return prepared
+
+    def _record(self, submission: Submission, prepared: dict[str, Prepared],
+                outcome: SubmissionOutcome) -> SubmissionReport:
+        ran = {o.name: o for o in outcome.notebooks}
+        notes: list[str] = []
+        scores: list[CellScore] = []
+        graded: dict[str, NotebookNode] = {}
+        seconds = 0.0
+        for notebook in self.spec.notebooks:
+            done = prepared[notebook.name]
+            notes.extend(done.notes)
+            result = ran.get(notebook.name)
+            if done.notebook is None or result is None:
+                problem = done.problem or "not run"
+                notes.append(problem)
+                scores.extend(score_notebook(None, notebook, unread=problem))
+                continue
+            notes.extend(f"{notebook.name}.ipynb: {note}" for note in result.notes)
+            seconds += result.seconds
+            nb = finish_notebook(nbformat.from_dict(result.notebook), self.course.config)
+            graded[notebook.name] = nb
+            if result.error:
+                problem = f"{notebook.name}.ipynb could not be run to the end by the grader: {result.error}"
+                notes.append(problem)
+                scores.extend(score_notebook(None, notebook, unread=problem))
+            else:
+                scores.extend(score_notebook(nb, notebook))
+        write_autograded(self.course, self.spec, submission, graded)
+        record_submission(self.gradebook, self.spec, submission,
+                          {nb.name: graded.get(nb.name) for nb in self.spec.notebooks}, scores, self.course.config)
+        if self.feedback is not None and graded:
+            self.feedback.write(submission.student_id, graded)
+        notes.extend(self._import_events(submission))
+        earned = sum(s.score for s in scores if s.score is not None)
+        return SubmissionReport(submission.student_id, earned, self.spec.max_score, tuple(scores), tuple(notes),
+                                seconds)
+
+    def _import_events(self, submission: Submission) -> list[str]:
+        """Load the event logs that came with the submission into the progress store."""
+        logs = sorted(submission.path.rglob(EVENT_LOGS))
+        if not logs:
+            return []
+        from lessonkit.progress import StoreError, import_jsonl, open_store
+
+        notes = []
+        for path in logs:
+            try:
+                if self._store is None:
+                    self._store = open_store(self.grader.progress_store)
+                self.events_imported += import_jsonl(self._store, path, student_id=submission.student_id)
+            except (StoreError, OSError, ValueError) as error:
+                notes.append(f"{path.name}: events not imported ({error})")
+        return notes
+
+
+def grade_assignment(assignment: str, *, course_dir: str | os.PathLike[str] = "grading",
+                     submissions_dir: str | os.PathLike[str] | None = None, collect: bool = False,
+                     students: Sequence[str] | None = None, workers: int | None = None,
+                     cluster: str | None = None, limits: Limits | None = None, feedback: bool | None = None,
+                     progress: bool = True, progress_store: str | None = None,
+                     config: Config | None = None) -> GradeReport:
+    """Autograde every submission of ``assignment`` in the nbgrader course at ``course_dir``.
+
+    Submissions come from ``submitted/`` (after nbgrader's ``collect`` from the exchange with
+    ``collect=True``, or copied there from ``submissions_dir``, a folder laid out the same
+    way: ``<student>/<assignment>/*.ipynb``).  Scores are nbgrader's, written into its
+    gradebook, the executed notebooks into ``autograded/``, feedback HTML into ``feedback/``
+    and the students' event logs into the progress store.  ``workers`` kernels run at once
+    (default: one per core), or every submission is a task on the Dask scheduler at
+    ``cluster``.  ``limits`` contain each notebook's kernel (``limits.timeout`` is per cell).
+    Arguments left ``None`` come from ``c.LessonkitGrader`` in the course's ``nbgrader_config.py``.
+
+    One bad submission never stops the run: it gets a score and a reason in the report.
+    """
+    course = Course(course_dir, config)
+    overrides = {key: value for key, value in
+                 {"workers": workers, "cluster": cluster, "feedback": feedback, "progress_store": progress_store}.items()
+                 if value is not None}
+    grader = LessonkitGrader(course, **overrides)
+    return grader.grade(assignment, submissions_dir=submissions_dir, collect=collect, students=students,
+                        limits=limits, progress=progress)
+
+
+def generate_feedback(assignment: str, *, course_dir: str | os.PathLike[str] = "grading",
+                      students: Sequence[str] | None = None) -> list[Path]:
+    """(Re)write feedback HTML from ``autograded/`` and the gradebook, e.g. after manual grading."""
+    course = Course(course_dir)
+    spec = load_assignment(course, assignment)
+    writer = FeedbackWriter(course, spec)
+    written = []
+    for submission in course.submissions(assignment, students):
+        graded = read_autograded(course, spec, submission.student_id)
+        if graded:
+            written.extend(writer.write(submission.student_id, graded))
+    return written

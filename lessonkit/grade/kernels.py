@@ -1,0 +1,329 @@
+"""Contained Jupyter kernels, started ahead of time and used once.
+
+Starting a kernel is most of what autograding one small notebook costs (DESIGN §8), so a
+:class:`KernelPool` keeps kernels starting while others run; each one still serves exactly
+one notebook and is then destroyed, so nothing a student leaves behind reaches the next.
+
+Each kernel is contained by :func:`lessonkit.engine.sandbox.limit_process` (rlimits; as
+root, a fresh uid of its own with no groups), plus what only a long-lived kernel needs:
+
+* a private home (mode 0700, owned by its uid) holding its working directory, its
+  temporary files and its connection file, so kernels cannot read one another;
+* ZeroMQ over Unix sockets in that home rather than TCP on loopback, and (as root) a
+  network namespace of its own with no interfaces up: student code reaches no network,
+  not even a Dask scheduler or another kernel on this machine;
+* the interpreter handed over as open file descriptors when it lives under a directory
+  the kernel's uid may not enter (``/root/.pyenv``), with ``LD_LIBRARY_PATH`` pointing at
+  its own ``libpython`` (otherwise the loader silently picks the system's);
+* the kernel's own stdout and stderr (not the notebook's: those travel over ZeroMQ) go to
+  a log file beside its home, read back to explain a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Callable, Mapping, Sequence
+
+from jupyter_client.manager import AsyncKernelManager
+
+from lessonkit.engine.sandbox import Limits, _kill_all, _remove, limit_process, sandbox_ids
+from lessonkit.grade import inkernel
+
+log = logging.getLogger("lessonkit.grade")
+
+CLONE_NEWNET = 0x40000000
+_PYTHON_NAMES = {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
+_LOG_TAIL = 2000
+
+
+class KernelStartError(RuntimeError):
+    """A kernel could not be started: a machine or setup problem, never a submission's."""
+
+
+@dataclass(frozen=True)
+class KernelSettings:
+    """How the kernels of one grading run are started (picklable, for Dask workers)."""
+
+    kernel_name: str = "python3"
+    limits: Limits = Limits()
+    isolate_network: bool = True
+    guard: bool = True
+    startup_timeout: float = 60.0
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An :class:`AsyncKernelManager` whose kernel runs contained, in ``home``.
+
+    jupyter_client launches with ``Popen``; the containment goes in through the launch
+    keyword arguments (``preexec_fn``, ``env``, ``cwd``, ``pass_fds``, ``umask``) and two
+    hooks: the command line (for the interpreter's descriptors) and the connection file
+    (which the kernel's uid must be able to read).
+    """
+
+    def __init__(self, *, home: Path, ids: tuple[int, int] | None, python: Sequence[str] | None, **kwargs: Any) -> None:
+        super().__init__(transport="ipc", ip=str(home / "run" / "k"), **kwargs)
+        self.connection_file = str(home / "run" / "kernel.json")
+        self._ids = ids
+        self._python = python
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self._python is not None and (cmd[0] == sys.executable or os.path.basename(cmd[0]) in _PYTHON_NAMES):
+            cmd[:1] = self._python
+        return cmd
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        if self._ids is not None:
+            os.chown(self.connection_file, *self._ids)
+
+
+class PooledKernel:
+    """A started kernel waiting for, then serving, exactly one notebook."""
+
+    def __init__(self, km: SandboxedKernelManager, home: Path, ids: tuple[int, int] | None,
+                 log_file: IO[bytes], guard_name: str | None) -> None:
+        self.km = km
+        self.kc: Any = None  # made once the kernel runs: a client copies the connection info
+        self.home = home
+        self.workdir = home / "work"
+        self.ids = ids
+        self.guard_name = guard_name
+        self._log_file = log_file
+
+    def populate(self, files: Sequence[tuple[str, str | bytes]]) -> None:
+        """Copy the submission's files (``(relative path, path or contents)``) into the working directory."""
+        root = self.workdir.resolve()
+        for relative, content in files:
+            target = (root / relative).resolve()
+            if root not in target.parents:
+                raise ValueError(f"{relative!r} would be outside the kernel's working directory")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                shutil.copyfile(content, target)
+        if self.ids is not None:
+            for folder, dirs, names in os.walk(root):
+                for name in [*dirs, *names]:
+                    os.chown(os.path.join(folder, name), *self.ids, follow_symlinks=False)
+
+    def death(self) -> str:
+        """Why the kernel process ended, in words (exit code or signal, and its last words)."""
+        process = getattr(self.km.provisioner, "process", None)
+        code = process.poll() if process is not None else None
+        if code is None:
+            reason = "it stopped answering"
+        elif code < 0:
+            name = signal.Signals(-code).name
+            reason = {"SIGXCPU": "it used up its CPU time limit", "SIGKILL": "it was killed (CPU or memory limit)",
+                      "SIGXFSZ": "it wrote a file over the size limit"}.get(name, f"it was killed by {name}")
+        else:
+            reason = f"it exited with code {code}"
+        self._log_file.flush()
+        with open(self._log_file.name, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - _LOG_TAIL))
+            tail = handle.read().decode("utf-8", "replace").strip().splitlines()
+        last = next((line for line in reversed(tail) if line.strip()), "")
+        if "MemoryError" in last or "Cannot allocate memory" in last:
+            reason += " (out of memory)"
+        return reason
+
+    async def discard(self) -> None:
+        """Stop the kernel and everything it started, and delete its home."""
+        pid = getattr(self.km.provisioner, "pid", None)
+        if self.kc is not None:
+            self.kc.stop_channels()
+        try:
+            await self.km.shutdown_kernel(now=True)
+        except Exception as error:  # a kernel that died on its own may leave nothing to shut down
+            log.debug("shutting down kernel in %s: %s", self.home, error)
+        if pid is not None:
+            _kill_all(pid, self.ids)
+        self._log_file.close()
+        _remove(str(self.home))
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._log_file.name)
+
+
+class KernelPool:
+    """Kernels kept starting ahead of demand, ``size`` at a time.
+
+    Use as ``async with KernelPool(settings, size) as pool``; ``await pool.acquire()`` hands
+    out a ready kernel and starts its replacement.  The caller owns an acquired kernel and
+    must :meth:`PooledKernel.discard` it.
+    """
+
+    def __init__(self, settings: KernelSettings, size: int) -> None:
+        self.settings = settings
+        self.size = max(1, size)
+        self._ready: asyncio.Queue[PooledKernel | BaseException] = asyncio.Queue()
+        self._starting: set[asyncio.Task[None]] = set()
+        self._discarding: set[asyncio.Task[None]] = set()
+        self._outstanding = 0
+        self._root: Path | None = None
+        self._interpreter: _Interpreter | None = None
+        self.network_isolated = False
+
+    async def __aenter__(self) -> KernelPool:
+        self._root = Path(tempfile.mkdtemp(prefix="lessonkit-kernels-"))
+        os.chmod(self._root, 0o711)  # kernels may pass through to their own home, not list the others
+        as_root = os.geteuid() == 0
+        self._interpreter = _Interpreter() if as_root else None
+        self.network_isolated = as_root and self.settings.isolate_network and _can_isolate_network()
+        if as_root and self.settings.isolate_network and not self.network_isolated:
+            log.warning("cannot give kernels a network namespace here: student code can reach the network")
+        self._fill()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in self._starting:
+            task.cancel()
+        await asyncio.gather(*self._starting, *self._discarding, return_exceptions=True)
+        while not self._ready.empty():
+            item = self._ready.get_nowait()
+            if isinstance(item, PooledKernel):
+                await item.discard()
+        if self._interpreter is not None:
+            self._interpreter.close()
+        if self._root is not None:
+            _remove(str(self._root))
+
+    async def acquire(self) -> PooledKernel:
+        """A ready kernel; a failed start is retried once before it is reported."""
+        for attempt in (1, 2):
+            item = await self._ready.get()
+            self._outstanding -= 1
+            self._fill()
+            if isinstance(item, PooledKernel):
+                return item
+            if attempt == 2:
+                raise KernelStartError(f"kernels fail to start: {item}") from item
+            log.warning("a kernel failed to start (%s); trying another", item)
+        raise AssertionError("unreachable")
+
+    def release(self, kernel: PooledKernel) -> None:
+        """Discard a used kernel in the background: its slot goes to the next notebook at once."""
+        task = asyncio.ensure_future(kernel.discard())
+        self._discarding.add(task)
+        task.add_done_callback(self._discarding.discard)
+
+    def _fill(self) -> None:
+        while self._outstanding < self.size:
+            self._outstanding += 1
+            task = asyncio.ensure_future(self._start_one())
+            self._starting.add(task)
+            task.add_done_callback(self._starting.discard)
+
+    async def _start_one(self) -> None:
+        try:
+            kernel = await self._start_kernel()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:
+            self._ready.put_nowait(error)
+        else:
+            self._ready.put_nowait(kernel)
+
+    async def _start_kernel(self) -> PooledKernel:
+        assert self._root is not None
+        ids = sandbox_ids()
+        home = Path(tempfile.mkdtemp(prefix="k-", dir=self._root))
+        for sub in ("run", "work", "tmp"):
+            (home / sub).mkdir()
+        if ids is not None:
+            for path in (home, home / "run", home / "work", home / "tmp"):
+                os.chown(path, *ids)
+        log_file = open(f"{home}.log", "wb")
+        interpreter = self._interpreter
+        km = SandboxedKernelManager(home=home, ids=ids, python=interpreter.argv if interpreter else None,
+                                    kernel_name=self.settings.kernel_name)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home / "tmp"),
+               "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+               **(interpreter.env if interpreter else {})}
+        contain = limit_process(self.settings.limits, **({"uid": ids[0], "gid": ids[1]} if ids else {}))
+        preexec = _isolated(contain) if self.network_isolated else contain
+        guard_name = f"_lessonkit_guard_{secrets.token_hex(8)}" if self.settings.guard else None
+        kernel = PooledKernel(km, home, ids, log_file, guard_name)
+        try:
+            await km.start_kernel(cwd=str(home / "work"), env=env, preexec_fn=preexec, stdout=log_file,
+                                  stderr=log_file, umask=0o077,
+                                  pass_fds=interpreter.fds if interpreter else (),
+                                  extra_arguments=["--HistoryManager.hist_file=:memory:"])
+            kernel.kc = km.client()
+            kernel.kc.start_channels()
+            await kernel.kc.wait_for_ready(timeout=self.settings.startup_timeout)
+            if guard_name is not None:
+                await install_guard(kernel.kc, guard_name)
+        except BaseException as error:
+            reason = kernel.death() if km.has_kernel else str(error)
+            await kernel.discard()
+            if isinstance(error, asyncio.CancelledError):
+                raise
+            raise KernelStartError(f"{reason}: {error}") from error
+        return kernel
+
+
+async def install_guard(kc: Any, name: str) -> None:
+    """Run :func:`lessonkit.grade.inkernel.install` in the kernel, binding nothing in its namespace."""
+    source = Path(inkernel.__file__).read_text(encoding="utf-8")
+    code = f"(lambda ns: (exec({source!r}, ns), ns['install']({name!r})))({{}})"
+    reply = await kc.execute_interactive(code, silent=True, store_history=False, timeout=30,
+                                         output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise KernelStartError(f"the test guard did not install: {reply['content'].get('evalue')}")
+
+
+class _Interpreter:
+    """This Python, handed to kernels as open descriptors (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.fds = (os.open(os.path.realpath(sys.executable), os.O_RDONLY),
+                    os.open(sys.base_prefix, os.O_RDONLY | os.O_DIRECTORY))
+        home = f"/proc/self/fd/{self.fds[1]}"
+        self.argv = [f"/proc/self/fd/{self.fds[0]}", "-s"]
+        self.env: Mapping[str, str] = {"PYTHONHOME": home, "LD_LIBRARY_PATH": f"{home}/lib"}
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+
+
+def _unshare_network() -> None:
+    if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+
+
+def _isolated(contain: Callable[[], None]) -> Callable[[], None]:
+    """A ``preexec_fn``: a network namespace of its own (needs root, so before the drop), then ``contain``."""
+
+    def preexec() -> None:
+        _unshare_network()
+        contain()
+
+    return preexec
+
+
+def _can_isolate_network() -> bool:
+    """Whether this machine lets us create network namespaces (containers may forbid it)."""
+    pid = os.fork()
+    if pid == 0:  # only system calls here: the parent may have threads
+        try:
+            _unshare_network()
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0

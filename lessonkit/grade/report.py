@@ -1,0 +1,64 @@
+"""What a grading run reports: a score and the reasons behind it for every submission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lessonkit.grade.scoring import CellScore
+
+
+@dataclass(frozen=True)
+class SubmissionReport:
+    """One student's result in this run.
+
+    ``score`` counts the automatic scores of this run (cells a person grades are ``None`` in
+    ``cells`` and count 0 here; the gradebook adds manual scores to what formgrader shows).
+    ``notes`` say what grading repaired, cut short or could not run, in words a grader can
+    act on; a submission without notes was graded as submitted.
+    """
+
+    student_id: str
+    score: float
+    max_score: float
+    cells: tuple[CellScore, ...]
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+    """Time this submission's cells took to execute in their kernels."""
+
+    @property
+    def needs_manual_grading(self) -> int:
+        return sum(1 for cell in self.cells if cell.score is None)
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    assignment: str
+    submissions: tuple[SubmissionReport, ...]
+    max_score: float
+    elapsed_s: float
+    where: str
+    """Where the kernels ran ("2 local kernels", "Dask at tcp://..."), and how they were contained."""
+    feedback: bool = False
+    events_imported: int = 0
+    notes: tuple[str, ...] = field(default=())
+    """Run-wide notes (the gradebook generated, events that could not be imported ...)."""
+
+    def scores(self) -> dict[str, float]:
+        return {s.student_id: s.score for s in self.submissions}
+
+    def cell_scores(self) -> dict[tuple[str, str, str], float | None]:
+        """``(student, notebook, grade cell)`` to score: what the parity tests compare."""
+        return {(s.student_id, c.notebook, c.grade_id): c.score for s in self.submissions for c in s.cells}
+
+    def summary(self) -> str:
+        """The run in a few lines, then every submission with notes and its reasons."""
+        noted = [s for s in self.submissions if s.notes]
+        lines = [f"{self.assignment}: {len(self.submissions)} submissions graded in {self.elapsed_s:.1f} s "
+                 f"({self.where})", *(f"  {note}" for note in self.notes)]
+        for submission in self.submissions:
+            manual = f", {submission.needs_manual_grading} to grade by hand" if submission.needs_manual_grading else ""
+            lines.append(f"  {submission.student_id}: {submission.score:g} / {submission.max_score:g}{manual}")
+            lines.extend(f"    - {note}" for note in submission.notes)
+        if noted:
+            lines.append(f"{len(noted)} submission(s) with notes above; formgrader shows the graded notebooks")
+        return "\n".join(lines)

@@ -1,0 +1,211 @@
+"""A submitted notebook made ready to run, and an executed one made ready to score.
+
+Both steps are nbgrader's own ``autograde`` preprocessors, configured from the course, so a
+notebook reaches its kernel, and its scorer, exactly as under ``nbgrader autograde``:
+
+* before: ``ClearOutput``, ``DeduplicateIds``, ``OverwriteKernelspec``, ``OverwriteCells``
+  (locked cells' and tests' source back from the gradebook, hidden tests included),
+  ``CheckCellMetadata``; plus :class:`RestoreTeacherMetadata`, because nbgrader trusts the
+  submission's grading flags (a test cell re-flagged as a solution becomes hand-graded)
+  and its lessonkit metadata;
+* after: ``IgnorePattern``, ``ClearMetadataPreprocessor``, ``LimitOutput``.
+
+What cannot be read or repaired is not an exception but a :class:`Prepared` without a
+notebook and with the reason, and everything repaired is a note for the grader.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
+                                    NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec)
+from nbgrader.utils import is_locked
+from traitlets.config import Config
+
+from lessonkit.grade.assignment import NotebookSpec, TeacherCell
+
+log = logging.getLogger("lessonkit.grade")
+
+
+@dataclass
+class Prepared:
+    """A notebook ready for its kernel (``notebook``), or why it cannot be graded (``problem``)."""
+
+    notebook: NotebookNode | None
+    notes: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+    def protected(self, spec: NotebookSpec) -> dict[int, tuple[str, ...]]:
+        """Test cells by index, with the builtin names their tests read (for the kernel's guard)."""
+        assert self.notebook is not None
+        found = {}
+        for index, cell in enumerate(self.notebook.cells):
+            teacher = spec.cells.get(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
+            if teacher is not None and teacher.autograded:
+                found[index] = tuple(sorted(teacher.builtins_used))
+        return found
+
+
+class RestoreTeacherMetadata(NbGraderPreprocessor):
+    """Give each tracked cell the teacher's grading flags, points and lessonkit metadata.
+
+    A cell is tracked when its ``grade_id`` is one the teacher's source has; the last copy of
+    a duplicated cell is kept (as ``DeduplicateIds`` does) and earlier copies, like cells with
+    ids the teacher never wrote, lose their grading metadata and run as plain cells.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        spec: NotebookSpec = resources["lessonkit"]["spec"]
+        seen: set[str] = set()
+        for cell in reversed(nb.cells):
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            teacher = spec.cells.get(grade_id) if grade_id else None
+            if teacher is None or grade_id in seen:
+                cell.metadata.pop("nbgrader", None)
+                continue
+            seen.add(grade_id)
+            cell.metadata["nbgrader"] = teacher.nbgrader_metadata()
+            _set_or_drop(cell.metadata, "lessonkit", teacher.lessonkit)
+        _set_or_drop(nb.metadata, "lessonkit", spec.lessonkit)
+        return nb, resources
+
+
+def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student_id: str, db_url: str,
+                     config: Config) -> Prepared:
+    """Read a submitted notebook and sanitize it as ``nbgrader autograde`` does (see the module docstring)."""
+    filename = f"{spec.name}.ipynb"
+    try:
+        text = raw.decode("utf-8")
+        version = nbformat.reader.get_version(json.loads(text))
+        nb = nbformat.reads(text, as_version=4)
+    except UnicodeDecodeError as error:
+        return Prepared(None, problem=f"{filename} is not UTF-8 text ({error.reason} at byte {error.start})")
+    except json.JSONDecodeError as error:
+        return Prepared(None, problem=f"{filename} is not valid JSON (line {error.lineno}, column {error.colno}: "
+                                      f"{error.msg})")
+    except Exception as error:  # nbformat's readers raise several kinds for a wrong structure
+        return Prepared(None, problem=f"{filename} is not a notebook nbformat can read ({error})")
+    notes = []
+    if version[0] < 4:
+        notes.append(f"{filename} was in the old notebook format {version[0]}; it was converted to format 4")
+    notes.extend(inspect_submission(nb, spec, add_missing=_add_missing(config)))
+    resources = {"nbgrader": {"notebook": spec.name, "assignment": assignment, "student": student_id,
+                              "db_url": db_url},
+                 "lessonkit": {"spec": spec}}
+    try:
+        nb = _sanitize(nb, resources, config)
+    except Exception as error:
+        if not _add_missing(config):
+            return Prepared(None, notes, f"{filename} could not be prepared for grading: {error}")
+        # OverwriteCells cannot place a missing cell whose neighbour is missing too: grade the rest as nbgrader does
+        retry = Config(config)
+        retry.OverwriteCells.add_missing_cells = False
+        try:
+            nb = _sanitize(nb, resources, retry)
+        except Exception as second:
+            return Prepared(None, notes, f"{filename} could not be prepared for grading: {second}")
+        notes.append(f"{filename}: deleted grade cells could not be put back ({error}); they score 0")
+    return Prepared(nb, notes)
+
+
+def finish_notebook(nb: NotebookNode, config: Config) -> NotebookNode:
+    """What ``nbgrader autograde`` does to an executed notebook before scoring it."""
+    for preprocessor in (IgnorePattern(config=config), ClearMetadataPreprocessor(config=config),
+                         LimitOutput(config=config)):
+        nb, _ = preprocessor(nb, {})
+    return nb
+
+
+def inspect_submission(nb: NotebookNode, spec: NotebookSpec, *, add_missing: bool) -> list[str]:
+    """What the student changed that grading will undo, in words (nothing is modified here)."""
+    filename = f"{spec.name}.ipynb"
+    notes = []
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+    counts = Counter(i for i in ids if i)
+    for grade_id, count in counts.items():
+        if grade_id not in spec.cells:
+            notes.append(f"{filename}: cell {grade_id!r} is not one of the teacher's; its grading metadata is ignored")
+        elif count > 1:
+            notes.append(f"{filename}: cell {grade_id} appears {count} times; the last copy is graded")
+    for teacher in spec.cells.values():
+        if (teacher.grade or teacher.task) and teacher.grade_id not in counts:
+            outcome = "put back from the teacher's source and graded" if add_missing else "scored 0"
+            notes.append(f"{filename}: cell {teacher.grade_id} was deleted; it was {outcome}")
+    last = {grade_id: cell for grade_id, cell in zip(ids, nb.cells) if grade_id}
+    for grade_id, cell in last.items():
+        teacher = spec.cells.get(grade_id)
+        if teacher is None:
+            continue
+        if cell.cell_type != teacher.cell_type:
+            notes.append(f"{filename}: cell {grade_id} was changed from {teacher.cell_type} to {cell.cell_type}; "
+                         "its type was restored")
+        changed = _changed_flags(cell, teacher)
+        if changed:
+            notes.append(f"{filename}: the grading metadata of cell {grade_id} was edited ({changed}); "
+                         "the teacher's is used")
+        if teacher.locked and cell.source.strip() != teacher.released.strip():
+            notes.append(f"{filename}: locked cell {grade_id} was edited; the teacher's version was graded")
+        if cell.metadata.get("lessonkit") != teacher.lessonkit and "lessonkit" in cell.metadata:
+            notes.append(f"{filename}: the lessonkit metadata of cell {grade_id} was edited; the teacher's is used")
+    return notes
+
+
+def _sanitize(nb: NotebookNode, resources: dict[str, Any], config: Config) -> NotebookNode:
+    nb = copy.deepcopy(nb)
+    for preprocessor in (ClearOutput, DeduplicateIds, RestoreTeacherMetadata, OverwriteKernelspec,
+                         OverwriteCells, CheckCellMetadata):
+        nb, resources = preprocessor(config=config, log=_QUIET)(nb, resources)
+    return nb
+
+
+class _Quiet(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """nbgrader's preprocessors warn about edits :func:`inspect_submission` already reports: debug only."""
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().log(logging.DEBUG, msg, *args, **kwargs)
+
+
+_QUIET = _Quiet(log.getChild("nbgrader"), {})
+
+
+def _add_missing(config: Config) -> bool:
+    return bool(config.OverwriteCells.get("add_missing_cells", False))
+
+
+def _changed_flags(submitted: NotebookNode, teacher: TeacherCell) -> str:
+    """The grading flags and points of a submitted cell that differ from the teacher's.
+
+    ``locked`` is compared as nbgrader reads it (:func:`nbgrader.utils.is_locked`: a test cell
+    is locked whatever its flag says), so only edits that change grading are reported.
+    """
+    meta = submitted.metadata.get("nbgrader", {})
+    changed = [f"{key}: {meta.get(key)!r} instead of {getattr(teacher, key)!r}"
+               for key in ("grade", "solution", "task") if bool(meta.get(key)) != getattr(teacher, key)]
+    if is_locked(submitted) != teacher.locked and not teacher.solution:
+        changed.append(f"locked: {is_locked(submitted)!r} instead of {teacher.locked!r}")
+    if teacher.points is not None and _number(meta.get("points")) != teacher.points:
+        changed.append(f"points: {meta.get('points')!r} instead of {teacher.points!r}")
+    return ", ".join(changed)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _set_or_drop(metadata: dict[str, Any], key: str, value: Any) -> None:
+    if value is None:
+        metadata.pop(key, None)
+    else:
+        metadata[key] = copy.deepcopy(value)
