@@ -458,3 +458,15 @@ def test_a_notebook_code_check_runs_the_visible_tests_on_the_students_namespace(
     view.check_button.click()
     assert "Decided at grading" in view.feedback.value
     assert session.events[-1].data["answer"] is None  # a namespace is judged, not stored
+
+
+def test_a_lesson_without_an_end_step_finishes_and_stays_finished(tmp_path):
+    code = build(tmp_path, CODE_CELLS[:-1], "loops")  # the last step is the code check's
+    url = str(tmp_path / "p.sqlite")
+    page = PageView(Session(code.sealed, Identity("ned", "header"), open_store(url), clock=Clock()))
+    answer(page.checks[0], "def sum_evens(n):\n    return 0")
+    assert page.next_button.description == "Finish" and "end of the lesson" in page.next_button.tooltip
+    page.next_button.click()
+    assert page.session.finished and "Finished" in page.body.children[0].value and page.progress.value == 1.0
+    again = PageView(Session(code.sealed, Identity("ned", "header"), open_store(url), clock=Clock()))
+    assert again.session.finished and again.checks == [] and again.next_button.layout.display == "none"

@@ -85,7 +85,8 @@ class PageView(_Readable, widgets.VBox):
         session = self.session
         step_id = session.current_step
         children: list[widgets.Widget] = []
-        if step_id is None:  # left the last step of a lesson without an end step
+        if step_id is None or session.finished and session.path.step(step_id)["kind"] != "end":
+            # the student left the last step of a lesson that has no end step
             children.append(widgets.HTML("<h2>Finished</h2><p>You have reached the end of this lesson.</p>"))
             children.append(self._summary())
         else:
@@ -114,10 +115,13 @@ class PageView(_Readable, widgets.VBox):
         """Redraw what follows the student's state: progress, Next, the review banner."""
         session = self.session
         step_id = session.current_step
-        self.progress.value = session.progress() if step_id else 1.0
+        self.progress.value = 1.0 if step_id is None or session.finished else session.progress()
         self.progress_text.value = f"{self.progress.value:.0%} of the way"
         notices = []
-        if not session.identity.resumable:
+        if session.identity.resumable:
+            notices.append(f'<div style="color:#333">Your work is saved for '
+                           f"<b>{html.escape(session.identity.student_id)}</b>.</div>")
+        else:
             notices.append(status_html("info", "You are not signed in, so this page cannot keep your work "
                                                "after a reload. Ask your teacher for your lesson link."))
         review = session.review_route()
@@ -131,7 +135,7 @@ class PageView(_Readable, widgets.VBox):
         session, button = self.session, self.next_button
         step_id = session.current_step
         at_choice = step_id is not None and session.path.step(step_id).get("choice") is not None
-        finished = step_id is None or session.path.step(step_id)["kind"] == "end"
+        finished = step_id is None or session.finished
         button.layout.display = "none" if at_choice or finished else None
         self.choices.layout.display = None if at_choice else "none"
         ready = session.can_leave()

@@ -138,6 +138,7 @@ class Session:
         self._reviews: dict[str, list[tuple[float, bool]]] = {}  # skill -> (when, passed), from mastery on
         self._hatch_taken: set[str] = set()
         self._return_to: str | None = None  # where a review detour goes back to
+        self._left_last = False  # the student left their current step by its end route
         self._activity: list[Activity] = []
         self._listeners: list[Callable[[], None]] = []
         for event in store.history(lesson["id"], identity.student_id):
@@ -197,6 +198,11 @@ class Session:
         """How far along the lesson the student is, 0 to 1 (see ``LessonPath.progress``)."""
         step = self.current_step
         return self.path.progress(self.state.visits, step) if step else 0.0
+
+    @property
+    def finished(self) -> bool:
+        """The student reached an end step, or left a last step that leads nowhere."""
+        return self.state.finished or self._left_last
 
     def can_leave(self) -> bool:
         """Whether the student may move on from the current step: every check on it answered
@@ -540,6 +546,8 @@ class Session:
             self._fold_entry(event.step_id, event.ts)
             if event.step_id == self._return_to:
                 self._return_to = None
+        if event.type in (STEP_ENTERED, STEP_LEFT):
+            self._left_last = event.type == STEP_LEFT and event.step_id == self.state.current_step
         self.state.apply(event)
         self.events.append(event)
         data = event.data

@@ -147,13 +147,21 @@ class CheckView(_Readable, widgets.VBox):
             from lessonkit.player.editor import CodeEditor
 
             return CodeEditor(value=item.get("starter", ""), label=f"Your code for check {self.check_id}")
+        if item.get("format") in ("markdown", "code"):  # a response a person grades: room to write
+            if item["format"] == "code" and self._namespace is None:
+                from lessonkit.player.editor import CodeEditor
+
+                return CodeEditor(value="", label=f"Your answer to check {self.check_id}")
+            return widgets.Textarea(placeholder="Write your answer", rows=6, layout=widgets.Layout(width="95%"),
+                                    **label)
         placeholder = "e.g. 0.75, 3/4 or 75%" if self.kind == "number" else "Type your answer"
         box = widgets.Text(placeholder=placeholder, **label)
         unit = item.get("unit")
         return widgets.HBox([box, widgets.Label(unit)]) if unit else box
 
     @property
-    def _text_box(self) -> widgets.Text:
+    def _text_box(self) -> widgets.Widget:
+        """The widget whose ``value`` is the typed answer (a text box, a text area, an editor)."""
         return self.answer_input.children[0] if isinstance(self.answer_input, widgets.HBox) else self.answer_input
 
     def answer_value(self) -> Any:
