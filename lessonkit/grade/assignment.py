@@ -25,6 +25,9 @@ from traitlets.config import Config
 from lessonkit.grade.course import Course, GradingError
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+_SCHEMA_KEYS = frozenset({"grade", "grade_id", "locked", "points", "schema_version", "solution", "task",
+                          "checksum", "cell_type"})
+"""The keys of nbgrader's cell metadata, schema version 3."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +64,26 @@ class TeacherCell:
         """A grade cell a person scores: a written (markdown) or coded answer with points."""
         return self.grade and not self.autograded
 
-    def nbgrader_metadata(self) -> dict[str, Any]:
-        """The cell's ``metadata["nbgrader"]`` exactly as the teacher's release had it."""
-        meta: dict[str, Any] = {"grade": self.grade, "grade_id": self.grade_id, "locked": self.locked,
-                                "schema_version": 3, "solution": self.solution}
-        if self.task:
-            meta["task"] = True
-        if self.points is not None:
-            meta["points"] = self.points
-        if self.checksum is not None:
-            meta["checksum"] = self.checksum
+    def nbgrader_metadata(self, submitted: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The cell's ``metadata["nbgrader"]``: the teacher's grading facts over what was ``submitted``.
+
+        Keys the facts do not fix are kept as submitted (a test cell's raw ``locked`` flag,
+        nbgrader's ``cell_type`` record), so an untouched cell keeps exactly the metadata
+        ``nbgrader autograde`` leaves; keys outside nbgrader's schema are dropped (its
+        validator rejects them).
+        """
+        meta = {key: value for key, value in (submitted or {}).items() if key in _SCHEMA_KEYS}
+        meta.update(grade=self.grade, grade_id=self.grade_id, schema_version=3, solution=self.solution)
+        for key, value in (("task", self.task or None), ("points", self.points), ("checksum", self.checksum)):
+            if value is None:
+                meta.pop(key, None)
+            else:
+                meta[key] = value
+        if (not self.solution and (self.grade or bool(meta.get("locked")))) != self.locked:
+            meta["locked"] = self.locked
+        meta.setdefault("locked", self.locked)
+        if "cell_type" in meta:
+            meta["cell_type"] = self.cell_type
         return meta
 
 
@@ -138,7 +151,8 @@ def _gradebook_notebooks(gradebook: Gradebook, assignment: str) -> list[Any]:
     try:
         return list(gradebook.find_assignment(assignment).notebooks)
     except MissingEntry:
-        raise GradingError(f"assignment {assignment!r} is not in the gradebook: run nbgrader generate_assignment") from None
+        raise GradingError(f"assignment {assignment!r} is not in the gradebook: "
+                           "run nbgrader generate_assignment") from None
 
 
 def _read_source(path: Path) -> NotebookNode | None:

@@ -31,6 +31,18 @@ from lessonkit.engine.sandbox import private_dir
 
 log = logging.getLogger("lessonkit.grade")
 
+
+class _DebugOnly(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """Logs at debug level whatever it is given."""
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: object) -> None:
+        super().log(logging.DEBUG, msg, *args, **kwargs)  # type: ignore[arg-type]
+
+
+NBGRADER_LOG = _DebugOnly(log.getChild("nbgrader"), {})
+"""For nbgrader's and nbclient's own messages: what they warn about (an edited cell, a timeout,
+a dead kernel) the report states in words, so on the console they would only be noise."""
+
 CONFIG_NAME = "nbgrader_config"
 """nbgrader reads ``nbgrader_config.py`` (or ``.json``) from Jupyter's config folders and the
 folder it runs in; lessonkit reads the same files, the course folder last, so one file
@@ -106,14 +118,23 @@ class Course:
             except MissingEntry:
                 pass
         log.info("%s is not (fully) in the gradebook: running nbgrader generate_assignment", assignment)
-        result = self._api().generate_assignment(assignment, force=True, create=True)
-        if not result["success"]:
-            raise GradingError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('error') or result.get('log')}")
+        from nbgrader.converters import GenerateAssignment
+
+        generate = GenerateAssignment(coursedir=CourseDirectory(config=self.config, assignment_id=assignment),
+                                      config=self.config, log=NBGRADER_LOG)
+        generate.force = generate.create_assignment = True
+        try:
+            with nbgrader_tools():
+                generate.start()
+        except Exception as error:
+            raise GradingError(f"nbgrader generate_assignment {assignment} failed: {error}") from error
         return True
 
     def collect(self, assignment: str) -> None:
         """Copy the newest submissions from nbgrader's exchange into ``submitted/``."""
-        result = self._api().collect(assignment, update=True)
+        from nbgrader.apps import NbGraderAPI  # seconds to import: only when collecting
+
+        result = NbGraderAPI(coursedir=self.coursedir, config=self.config).collect(assignment, update=True)
         if not result["success"]:
             raise GradingError(f"nbgrader collect {assignment} failed:\n{result.get('error') or result.get('log')}")
 
@@ -181,11 +202,6 @@ class Course:
         """
         if os.geteuid() == 0:
             private_dir(self.root)
-
-    def _api(self):  # noqa: ANN202  (nbgrader.apps costs seconds to import: only when needed)
-        from nbgrader.apps import NbGraderAPI
-
-        return NbGraderAPI(coursedir=self.coursedir, config=self.config)
 
 
 @contextlib.contextmanager

@@ -31,6 +31,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets.config import Config
 
+from lessonkit.grade.course import NBGRADER_LOG
 from lessonkit.grade.kernels import KernelPool, KernelSettings, PooledKernel
 
 log = logging.getLogger("lessonkit.grade")
@@ -106,7 +107,7 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
     nb = nbformat.from_dict(job.notebook)
     limits = settings.kernel.limits
     config = Config({"Execute": {**settings.execute, "timeout": int(limits.timeout)}})
-    client = _GradingClient(nb, kernel, budget=limits.output_bytes, config=config,
+    client = _GradingClient(nb, kernel, budget=limits.output_bytes, config=config, log=NBGRADER_LOG,
                             resources={"metadata": {"path": str(kernel.workdir)}})
     info = await client.async_wait_for_reply(await _ensure(kernel.kc.kernel_info()))
     if info is not None:

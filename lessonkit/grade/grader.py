@@ -32,7 +32,7 @@ from lessonkit.grade.kernels import KernelSettings, KernelStartError
 from lessonkit.grade.records import record_submission, submission_files, write_autograded
 from lessonkit.grade.report import GradeReport, SubmissionReport
 from lessonkit.grade.sanitize import Prepared, finish_notebook, prepare_notebook
-from lessonkit.grade.scoring import CellScore, score_notebook
+from lessonkit.grade.scoring import CellScore, failed_cells, score_notebook
 
 log = logging.getLogger("lessonkit.grade")
 
@@ -206,6 +206,7 @@ class _Run:
                 scores.extend(score_notebook(None, notebook, unread=problem))
             else:
                 scores.extend(score_notebook(nb, notebook))
+                notes.extend(failed_cells(nb, notebook))
         write_autograded(self.course, self.spec, submission, graded)
         record_submission(self.gradebook, self.spec, submission,
                           {nb.name: graded.get(nb.name) for nb in self.spec.notebooks}, scores, self.course.config)
@@ -254,9 +255,8 @@ def grade_assignment(assignment: str, *, course_dir: str | os.PathLike[str] = "g
     One bad submission never stops the run: it gets a score and a reason in the report.
     """
     course = Course(course_dir, config)
-    overrides = {key: value for key, value in
-                 {"workers": workers, "cluster": cluster, "feedback": feedback, "progress_store": progress_store}.items()
-                 if value is not None}
+    given = {"workers": workers, "cluster": cluster, "feedback": feedback, "progress_store": progress_store}
+    overrides = {key: value for key, value in given.items() if value is not None}
     grader = LessonkitGrader(course, **overrides)
     return grader.grade(assignment, submissions_dir=submissions_dir, collect=collect, students=students,
                         limits=limits, progress=progress)

@@ -246,7 +246,7 @@ class KernelPool:
         if ids is not None:
             for path in (home, home / "run", home / "work", home / "tmp"):
                 os.chown(path, *ids)
-        log_file = open(f"{home}.log", "wb")
+        log_file = open(f"{home}.log", "wb")  # noqa: SIM115  (the kernel's: closed by PooledKernel.discard)
         interpreter = self._interpreter
         km = SandboxedKernelManager(home=home, ids=ids, python=interpreter.argv if interpreter else None,
                                     kernel_name=self.settings.kernel_name)

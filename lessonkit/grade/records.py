@@ -30,7 +30,8 @@ from lessonkit.grade.scoring import CellScore
 
 
 def record_submission(gradebook: Gradebook, spec: AssignmentSpec, submission: Submission,
-                      notebooks: Mapping[str, NotebookNode | None], scores: Sequence[CellScore], config: Config) -> None:
+                      notebooks: Mapping[str, NotebookNode | None], scores: Sequence[CellScore],
+                      config: Config) -> None:
     """Write one student's scores; committed at once, so a crash later loses no graded student."""
     student_id = submission.student_id
     gradebook.update_or_create_student(student_id)

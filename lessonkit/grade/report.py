@@ -51,14 +51,15 @@ class GradeReport:
         return {(s.student_id, c.notebook, c.grade_id): c.score for s in self.submissions for c in s.cells}
 
     def summary(self) -> str:
-        """The run in a few lines, then every submission with notes and its reasons."""
-        noted = [s for s in self.submissions if s.notes]
-        lines = [f"{self.assignment}: {len(self.submissions)} submissions graded in {self.elapsed_s:.1f} s "
-                 f"({self.where})", *(f"  {note}" for note in self.notes)]
+        """The run in a few lines, then each submission that has notes, with them."""
+        count = len(self.submissions)
+        mean = sum(s.score for s in self.submissions) / count if count else 0.0
+        manual = sum(1 for s in self.submissions if s.needs_manual_grading)
+        lines = [f"{self.assignment}: {count} submission(s) graded in {self.elapsed_s:.1f} s ({self.where})",
+                 f"  mean automatic score {mean:.2f} / {self.max_score:g}; {manual} submission(s) have answers "
+                 "to grade by hand in formgrader", *(f"  {note}" for note in self.notes)]
         for submission in self.submissions:
-            manual = f", {submission.needs_manual_grading} to grade by hand" if submission.needs_manual_grading else ""
-            lines.append(f"  {submission.student_id}: {submission.score:g} / {submission.max_score:g}{manual}")
-            lines.extend(f"    - {note}" for note in submission.notes)
-        if noted:
-            lines.append(f"{len(noted)} submission(s) with notes above; formgrader shows the graded notebooks")
+            if submission.notes:
+                lines.append(f"  {submission.student_id}: {submission.score:g} / {submission.max_score:g}")
+                lines.extend(f"    - {note}" for note in submission.notes)
         return "\n".join(lines)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,9 +32,7 @@ from nbgrader.utils import is_locked
 from traitlets.config import Config
 
 from lessonkit.grade.assignment import NotebookSpec, TeacherCell
-
-log = logging.getLogger("lessonkit.grade")
-
+from lessonkit.grade.course import NBGRADER_LOG
 
 @dataclass
 class Prepared:
@@ -73,7 +71,7 @@ class RestoreTeacherMetadata(NbGraderPreprocessor):
                 cell.metadata.pop("nbgrader", None)
                 continue
             seen.add(grade_id)
-            cell.metadata["nbgrader"] = teacher.nbgrader_metadata()
+            cell.metadata["nbgrader"] = teacher.nbgrader_metadata(cell.metadata.get("nbgrader"))
             _set_or_drop(cell.metadata, "lessonkit", teacher.lessonkit)
         _set_or_drop(nb.metadata, "lessonkit", spec.lessonkit)
         return nb, resources
@@ -86,7 +84,9 @@ def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student
     try:
         text = raw.decode("utf-8")
         version = nbformat.reader.get_version(json.loads(text))
-        nb = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # nbformat's complaints about the file: the notes say what matters
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
     except UnicodeDecodeError as error:
         return Prepared(None, problem=f"{filename} is not UTF-8 text ({error.reason} at byte {error.start})")
     except json.JSONDecodeError as error:
@@ -140,7 +140,7 @@ def inspect_submission(nb: NotebookNode, spec: NotebookSpec, *, add_missing: boo
         if (teacher.grade or teacher.task) and teacher.grade_id not in counts:
             outcome = "put back from the teacher's source and graded" if add_missing else "scored 0"
             notes.append(f"{filename}: cell {teacher.grade_id} was deleted; it was {outcome}")
-    last = {grade_id: cell for grade_id, cell in zip(ids, nb.cells) if grade_id}
+    last = {grade_id: cell for grade_id, cell in zip(ids, nb.cells, strict=True) if grade_id}
     for grade_id, cell in last.items():
         teacher = spec.cells.get(grade_id)
         if teacher is None:
@@ -163,18 +163,8 @@ def _sanitize(nb: NotebookNode, resources: dict[str, Any], config: Config) -> No
     nb = copy.deepcopy(nb)
     for preprocessor in (ClearOutput, DeduplicateIds, RestoreTeacherMetadata, OverwriteKernelspec,
                          OverwriteCells, CheckCellMetadata):
-        nb, resources = preprocessor(config=config, log=_QUIET)(nb, resources)
+        nb, resources = preprocessor(config=config, log=NBGRADER_LOG)(nb, resources)
     return nb
-
-
-class _Quiet(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """nbgrader's preprocessors warn about edits :func:`inspect_submission` already reports: debug only."""
-
-    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        super().log(logging.DEBUG, msg, *args, **kwargs)
-
-
-_QUIET = _Quiet(log.getChild("nbgrader"), {})
 
 
 def _add_missing(config: Config) -> bool:

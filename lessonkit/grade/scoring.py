@@ -23,6 +23,7 @@ log = logging.getLogger("lessonkit.grade")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _QUOTE_CHARS = 160
+_GRADER_MARKS = {"CellNotRun", "KernelDied"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,25 @@ def score_notebook(nb: NotebookNode | None, spec: NotebookSpec, *, unread: str =
             score, reason = _score(cell, teacher, points)
         scores.append(CellScore(spec.name, teacher.grade_id, score, points, reason))
     return scores
+
+
+def failed_cells(nb: NotebookNode, spec: NotebookSpec) -> list[str]:
+    """The student's own cells that ended in an error, in one line each: why their tests fail.
+
+    Test cells are left out (their score says it) and so are the grader's own marks
+    (``CellNotRun``, ``KernelDied``), which come with notes of their own.
+    """
+    found = []
+    for index, cell in enumerate(nb.cells):
+        teacher = spec.cells.get(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
+        if cell.cell_type != "code" or (teacher is not None and teacher.autograded):
+            continue
+        error = next((o for o in cell.outputs if o.output_type == "error"), None)
+        if error is not None and error.get("ename") not in _GRADER_MARKS:
+            where = f"cell {teacher.grade_id}" if teacher else f"cell {index + 1}"
+            message = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}"
+            found.append(f"{spec.name}.ipynb, {where}: {_one_line(message)}")
+    return found
 
 
 def _score(cell: NotebookNode, teacher: TeacherCell, points: float) -> tuple[float | None, str]:

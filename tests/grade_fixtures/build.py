@@ -1,0 +1,249 @@
+"""The adversarial batch for ``lessonkit grade``: an assignment and the submissions that attack it.
+
+``adv/source/adv/adv.ipynb`` is the teacher's nbgrader source: two functions to write, test
+cells with visible and hidden tests (2 + 1 points), a partial-credit test (2 points) and a
+written answer (1 point, graded by hand).  Each submission in ``adv/submitted/`` starts from
+what nbgrader released to students and does one thing; ``adv/expected.json`` says what
+grading must give it.  Run ``python tests/grade_fixtures/build.py`` to rebuild them (it runs
+``nbgrader generate_assignment`` for the released notebook); the tests also craft a few
+submissions at run time with :func:`submission`, where they need the run's own paths.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+COURSE = HERE / "adv"
+ASSIGNMENT = "adv"
+CONFIG = HERE.parents[1] / "grading" / "nbgrader_config.py"
+
+SQUARES = '''def squares(n):
+    """The squares of 1 to n; a ValueError for n < 1."""
+    ### BEGIN SOLUTION
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    return [i * i for i in range(1, n + 1)]
+    ### END SOLUTION'''
+TEST_SQUARES = '''assert squares(1) == [1]
+assert len(squares(3)) == 3
+### BEGIN HIDDEN TESTS
+assert sum(squares(10)) == 385, "the squares of 1..10 add up to 385"
+assert max(squares(5)) == 25
+### END HIDDEN TESTS'''
+TOTAL = '''def total(values):
+    ### BEGIN SOLUTION
+    return sum(values)
+    ### END SOLUTION'''
+TEST_TOTAL = '''assert total([1, 2, 3]) == 6
+### BEGIN HIDDEN TESTS
+assert total([]) == 0, "an empty list totals 0"
+### END HIDDEN TESTS'''
+SCORE_SQUARES = '''# partial credit: half a point per size squares gets right, up to 2
+right = sum(squares(k) == [i * i for i in range(1, k + 1)] for k in range(1, 5))
+right / 2'''
+
+
+ANSWERS = {grade_id: source.replace("    ### BEGIN SOLUTION\n", "").replace("\n    ### END SOLUTION", "")
+           for grade_id, source in (("squares", SQUARES), ("total", TOTAL))}
+ANSWERS["explain"] = "Because there are no squares from 1 to 0."
+
+
+def teacher_notebook() -> nbformat.NotebookNode:
+    def graded(source: str, grade_id: str, *, points: float | None = None, solution: bool = False,
+               markdown: bool = False) -> nbformat.NotebookNode:
+        cell = new_markdown_cell(source) if markdown else new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade": points is not None, "grade_id": grade_id, "locked": not solution,
+                                     "schema_version": 3, "solution": solution}
+        if points is not None:
+            cell.metadata["nbgrader"]["points"] = points
+        return cell
+
+    nb = new_notebook(cells=[
+        graded("# Squares and totals\nWrite the two functions below.", "intro", markdown=True),
+        graded(SQUARES, "squares", solution=True),
+        graded(TEST_SQUARES, "test_squares", points=2),
+        graded(TOTAL, "total", solution=True),
+        graded(TEST_TOTAL, "test_total", points=1),
+        graded(SCORE_SQUARES, "score_squares", points=2),
+        graded("Why does `squares(0)` raise?\n\nYOUR ANSWER HERE", "explain", points=1, solution=True,
+               markdown=True),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def release(course: Path) -> nbformat.NotebookNode:
+    """What nbgrader gives students, made by nbgrader itself in a scratch course."""
+    with tempfile.TemporaryDirectory() as scratch:
+        shutil.copytree(course / "source", Path(scratch) / "source")
+        shutil.copy(CONFIG, scratch)
+        env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])}
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT],
+                       cwd=scratch, env=env, check=True, capture_output=True)
+        return nbformat.read(Path(scratch) / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+
+
+def submission(released: nbformat.NotebookNode, **cells: str | Callable[[nbformat.NotebookNode], None]) \
+        -> nbformat.NotebookNode:
+    """The released notebook with the given cells' sources replaced; a callable edits the notebook."""
+    nb = copy.deepcopy(released)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in ANSWERS:
+            cell.source = ANSWERS[grade_id]
+    for key, change in cells.items():
+        if callable(change):
+            change(nb)
+        else:
+            cell_by_id(nb, key).source = change
+    return nb
+
+
+def cell_by_id(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _delete(grade_id: str) -> Callable[[nbformat.NotebookNode], None]:
+    def change(nb: nbformat.NotebookNode) -> None:
+        nb.cells.remove(cell_by_id(nb, grade_id))
+    return change
+
+
+def _duplicate_with_pass(grade_id: str) -> Callable[[nbformat.NotebookNode], None]:
+    def change(nb: nbformat.NotebookNode) -> None:
+        original = cell_by_id(nb, grade_id)
+        fake = copy.deepcopy(original)
+        fake.source = "pass"
+        nb.cells.insert(nb.cells.index(original) + 1, fake)  # the last copy is graded: give it no tests
+    return change
+
+
+def _retype(grade_id: str) -> Callable[[nbformat.NotebookNode], None]:
+    def change(nb: nbformat.NotebookNode) -> None:
+        cell = cell_by_id(nb, grade_id)
+        cell.cell_type = "markdown"
+        del cell["outputs"], cell["execution_count"]
+    return change
+
+
+def _edit_tests(nb: nbformat.NotebookNode) -> None:
+    cell = cell_by_id(nb, "test_squares")
+    cell.source = "pass"
+    cell.metadata["nbgrader"]["points"] = 100
+    cell.metadata["nbgrader"]["grade"] = False
+    cell_by_id(nb, "score_squares").source = "2"
+
+
+WRONG_SQUARES = "def squares(n):\n    return [i * i for i in range(1, min(n, 2) + 1)]"  # right up to n = 2
+CHEAT_SQUARES = "def squares(n):\n    return [1]"
+
+SUBMISSIONS: dict[str, Callable[[nbformat.NotebookNode], nbformat.NotebookNode]] = {
+    "good_alice": lambda r: submission(r),
+    "good_bob": lambda r: submission(r, squares="def squares(n):\n    if n < 1:\n        raise ValueError(n)\n"
+                                                "    return [k ** 2 for k in range(1, n + 1)]",
+                                     total="def total(values):\n    t = 0\n    for v in values:\n        t += v\n"
+                                           "    return t"),
+    "partial_carol": lambda r: submission(r, squares=WRONG_SQUARES),
+    "error_dan": lambda r: submission(r, squares="def squares(n):\n    return [i * i for i in rnage(1, n + 1)]"),
+    "old_format": lambda r: submission(r),
+    "deleted_test": lambda r: submission(r, test=_delete("test_squares")),
+    "duplicated_test": lambda r: submission(r, squares=WRONG_SQUARES, test=_duplicate_with_pass("test_squares")),
+    "retyped_test": lambda r: submission(r, squares=WRONG_SQUARES, test=_retype("test_squares")),
+    "edited_tests": lambda r: submission(r, squares=WRONG_SQUARES, test=_edit_tests),
+    "infinite_loop": lambda r: submission(r, total="while True:\n    pass"),
+    "memory_bomb": lambda r: submission(r, total=ANSWERS["total"] + "\n\nhoard = []\nwhile True:\n"
+                                                                    "    hoard.append(bytearray(50_000_000))"),
+    "fork_bomb": lambda r: submission(r, total=ANSWERS["total"] + '''
+
+import os, time
+children = 0
+try:
+    while True:
+        if os.fork() == 0:
+            while True:
+                time.sleep(1)
+        children += 1
+except OSError as error:
+    print(f"stopped after {children} processes: {error}")'''),
+    "os_exit": lambda r: submission(r, total="import os\nos._exit(3)"),
+    "sys_exit": lambda r: submission(r, total="def total(values):\n    return sum(values)\n\nimport sys\nsys.exit(1)"),
+    "big_output": lambda r: submission(r, total="def total(values):\n    return sum(values)\n\n"
+                                                "for i in range(200_000):\n    print('spam ' * 10, i)"),
+    "warns_on_stderr": lambda r: submission(r, squares="import warnings\n\ndef squares(n):\n"
+                                                       "    warnings.warn('squares is slow')\n"
+                                                       "    if n < 1:\n        raise ValueError(n)\n"
+                                                       "    return [i * i for i in range(1, n + 1)]"),
+    "rebinds_builtins": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\nlen = lambda x: 3\nsum = lambda x: 385"
+                                                                        "\nmax = lambda x: 25"),
+    "swallows_asserts": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\nget_ipython().set_custom_exc("
+                                                                        "(AssertionError,), lambda *args, **kw: None)"),
+    "strips_asserts": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\nget_ipython().input_transformers_post"
+                                                                      ".append(lambda lines: [l for l in lines "
+                                                                      "if 'assert' not in l])"),
+}
+
+#: what grading must give each submission: test cell scores, and words the report must contain
+EXPECTED = {
+    "good_alice": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, None),
+    "good_bob": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, None),
+    "partial_carol": ({"test_squares": 0, "test_total": 1, "score_squares": 1}, "AssertionError"),
+    "error_dan": ({"test_squares": 0, "test_total": 1, "score_squares": 0}, "NameError"),
+    "invalid_json": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "not valid JSON"),
+    "old_format": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, "old notebook format 3"),
+    "deleted_test": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, "was deleted"),
+    "duplicated_test": ({"test_squares": 0, "test_total": 1, "score_squares": 1}, "appears 2 times"),
+    "retyped_test": ({"test_squares": 0, "test_total": 1, "score_squares": 1}, "changed from code to markdown"),
+    "edited_tests": ({"test_squares": 0, "test_total": 1, "score_squares": 1}, "was edited"),
+    "infinite_loop": ({"test_squares": 2, "test_total": 0, "score_squares": 2}, "was interrupted"),
+    "memory_bomb": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, "MemoryError"),
+    "fork_bomb": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, None),
+    "os_exit": ({"test_squares": 2, "test_total": 0, "score_squares": 0}, "the kernel died in cell total"),
+    "sys_exit": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, "SystemExit"),
+    "big_output": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, "was cut"),
+    # a warning is stderr, and nbgrader zeroes a test cell with stderr, a correct answer or not
+    "warns_on_stderr": ({"test_squares": 0, "test_total": 1, "score_squares": 0}, "wrote to stderr"),
+    # its own `sum` breaks its own total(): that is on the student, as under nbgrader
+    "rebinds_builtins": ({"test_squares": 0, "test_total": 0, "score_squares": 0.5}, "Python's own"),
+    "swallows_asserts": ({"test_squares": 0, "test_total": 1, "score_squares": 0.5}, "Python's own"),
+    "strips_asserts": ({"test_squares": 0, "test_total": 1, "score_squares": 0.5}, "Python's own"),
+}
+
+
+def build() -> None:
+    source = COURSE / "source" / ASSIGNMENT
+    if COURSE.exists():
+        shutil.rmtree(COURSE)
+    source.mkdir(parents=True)
+    nbformat.write(teacher_notebook(), source / f"{ASSIGNMENT}.ipynb")
+    released = release(COURSE)
+    for student, make in SUBMISSIONS.items():
+        folder = COURSE / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC\n")
+        nb = make(released)
+        if student == "old_format":
+            nbformat.write(nbformat.convert(nb, 3), folder / f"{ASSIGNMENT}.ipynb", version=3)
+        else:
+            nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
+    folder = COURSE / "submitted" / "invalid_json" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    text = nbformat.writes(submission(released))
+    (folder / f"{ASSIGNMENT}.ipynb").write_text(text[: len(text) // 2])  # cut off mid-upload
+    (COURSE / "expected.json").write_text(json.dumps(
+        {student: {"scores": scores, "note": note} for student, (scores, note) in EXPECTED.items()}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    build()

@@ -1,0 +1,101 @@
+"""``lessonkit grade`` on nbgrader's own example (ps1): the same scores as nbgrader, everywhere.
+
+The parity test runs the real ``nbgrader autograde`` on a copy of the same course and
+compares every grade cell; the corpus's ``grades.csv`` gives the expected totals.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from grade_fixtures.courses import PS1, course, nbgrader, open_dir
+from lessonkit.grade import export_canvas_csv, export_csv, grade_assignment
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graded():
+    """ps1 graded by lessonkit, and a copy of the same course autograded by nbgrader."""
+    root = open_dir()
+    ours = course(PS1, "ps1", root / "ours")
+    theirs = course(PS1, "ps1", root / "theirs")
+    report = grade_assignment("ps1", course_dir=ours, workers=2, progress=False)
+    nbgrader("autograde", "ps1", cwd=theirs)
+    yield report, ours, theirs
+    shutil.rmtree(root)
+
+
+def gradebook_scores(folder: Path) -> dict[tuple[str, str, str], float | None]:
+    with Gradebook(f"sqlite:///{folder}/gradebook.db") as gradebook:
+        return {(student.id, notebook.name, grade.name): grade.auto_score
+                for student in gradebook.students
+                for notebook in gradebook.find_submission("ps1", student.id).notebooks
+                for grade in notebook.grades}
+
+
+def test_totals_equal_nbgraders_grades_csv(graded):
+    report, ours, _ = graded
+    with open(PS1 / "grades.csv", newline="") as handle:
+        expected = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert expected == {"bitdiddle": 1.5, "hacker": 3.0}
+    assert report.scores() == expected
+    exported = export_csv(ours / "grades.csv", course_dir=ours)
+    with open(exported, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["student_id"]: float(row["score"]) for row in rows} == expected
+    assert list(rows[0]) == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                             "raw_score", "late_submission_penalty", "score", "max_score"]
+
+
+def test_every_grade_cell_equals_nbgrader_autograde(graded):
+    report, ours, theirs = graded
+    nbgraders = gradebook_scores(theirs)
+    assert gradebook_scores(ours) == nbgraders
+    # the report says the same as the gradebook (a test cell nbgrader never scored is a 0 in both)
+    assert report.cell_scores() == {key: value for key, value in nbgraders.items()
+                                    if not key[2].startswith("cell-")}  # the task cell is not a grade cell
+    assert sum(v for v in nbgraders.values() if v) == 4.5
+
+
+def test_gradebook_is_nbgraders_own(graded):
+    """formgrader reads the gradebook through NbGraderAPI: it must see the submissions as graded."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    _, ours, _ = graded
+    config = Config()
+    config.CourseDirectory.root = str(ours)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    submissions = {s["student"]: s for s in api.get_submissions("ps1")}
+    assert {name: (s["autograded"], s["score"]) for name, s in submissions.items()} == \
+        {"bitdiddle": (True, 1.5), "hacker": (True, 3.0)}
+    assert all(s["needs_manual_grade"] for s in submissions.values())  # written answers wait for a person
+    assert set(api.get_autograded_students("ps1")) == {"bitdiddle", "hacker"}
+    notebooks = {n["student"]: n["score"] for n in api.get_notebook_submissions("ps1", "problem1")}
+    assert notebooks == {"bitdiddle": 1.5, "hacker": 3.0}
+
+
+def test_autograded_and_feedback_in_nbgraders_places(graded):
+    _, ours, theirs = graded
+    for student in ("bitdiddle", "hacker"):
+        mine = sorted(p.name for p in (ours / "autograded" / student / "ps1").iterdir())
+        assert mine == sorted(p.name for p in (theirs / "autograded" / student / "ps1").iterdir())
+        feedback = ours / "feedback" / student / "ps1"
+        assert {"problem1.html", "problem2.html", "jupyter.png"} <= {p.name for p in feedback.iterdir()}
+        assert "Score:" in (feedback / "problem1.html").read_text()
+
+
+def test_canvas_export(graded):
+    _, ours, _ = graded
+    path = export_canvas_csv(ours / "canvas.csv", course_dir=ours)
+    rows = list(csv.reader(open(path, newline="")))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "ps1"]
+    assert rows[1][0] == "Points Possible" and rows[1][-1] == "13"
+    assert {row[3]: row[-1] for row in rows[2:]} == {"bitdiddle": "1.5", "hacker": "3"}
