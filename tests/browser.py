@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from urllib.parse import urlsplit
 
 import psutil
 import pytest
+from system import debian_package, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,13 +50,6 @@ CHROMIUM_ARGS = [
 ]
 VOILA_START_TIMEOUT = 30.0
 WIDGETS_TIMEOUT_MS = 20_000
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -152,8 +145,7 @@ def _tail(log, chars: int = 4000) -> str:
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium, shared by the whole test session (starting one takes ~1 s)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: browser tests need it, run `apt-get install chromium`")
+    debian_package("chromium", CHROMIUM.exists)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

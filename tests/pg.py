@@ -17,7 +17,6 @@ import glob
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -25,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from system import debian_package, free_port
 
 SUPERUSER = "postgres"
 
@@ -34,7 +34,19 @@ class PostgresUnavailable(RuntimeError):
 
 
 def server_binaries() -> Path:
-    """The directory holding initdb and pg_ctl: the newest /usr/lib/postgresql/*/bin, else PATH."""
+    """The directory holding initdb and pg_ctl, installing Debian's postgresql when it is missing."""
+    debian_package("postgresql", lambda: _find_binaries() is not None)
+    found = _find_binaries()
+    if found is None:
+        raise PostgresUnavailable(
+            "PostgreSQL server binaries (initdb, pg_ctl) were found neither under /usr/lib/postgresql/*/bin "
+            "nor on PATH: install them (Debian/Ubuntu: apt-get install postgresql)"
+        )
+    return found
+
+
+def _find_binaries() -> Path | None:
+    """The newest /usr/lib/postgresql/*/bin with initdb and pg_ctl, else their folder on PATH."""
 
     def version(path: str) -> tuple[int, ...]:
         return tuple(int(part) for part in re.findall(r"\d+", path))
@@ -45,16 +57,7 @@ def server_binaries() -> Path:
     initdb = shutil.which("initdb")
     if initdb and shutil.which("pg_ctl"):
         return Path(initdb).parent
-    raise PostgresUnavailable(
-        "PostgreSQL server binaries (initdb, pg_ctl) were found neither under /usr/lib/postgresql/*/bin "
-        "nor on PATH: install them (Debian/Ubuntu: apt-get install postgresql)"
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return None
 
 
 @contextlib.contextmanager
