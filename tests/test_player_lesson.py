@@ -44,7 +44,7 @@ lk.lesson(id="fractions", title="Adding fractions", version="1",
     answer="(a + b) / d", tolerance={"abs": 0.005}, skills=["add-like"], points=2,
     hints=["Add the numerators.", {"text": "Keep the bottom number as it is.", "after": 1},
            {"text": "(first top + second top) / bottom", "bottom_out": True, "cost": 0.5}],
-    variants={"count": 6, "params": {"a": [1, 2, 3, 4], "b": [1, 2, 3], "d": [5, 8, 10, 16]}})'''),
+    variants={"count": 6, "params": {"a": [1, 2, 3, 4], "b": [1, 2, 3], "d": [7, 11, 13]}})'''),
     ("code", '''lk.branch(rules=[
     {"if": "mastered('add-like')", "goto": "egyptian"},
     {"if": "needs_remediation('add-like')", "goto": "common-denominator"},

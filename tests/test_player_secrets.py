@@ -108,5 +108,5 @@ def test_no_answer_solution_or_hidden_test_is_reachable_by_the_student(tmp_path)
     assert report["planted"] and report["widget_count"] > 50
     assert {"practice", "common-denominator"} <= set(report["steps"][0]) and report["steps"][1] == ["done", "write"]
     # the planted copy is found (the search works), and nothing else is
-    assert report["memory"] == [secrets[0]]
-    assert report["widgets"] == []
+    assert report["memory"] == [secrets[0]], report
+    assert report["widgets"] == [], report

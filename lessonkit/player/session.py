@@ -9,8 +9,8 @@ same step, same answers, same items, same mastery.  Each action is recorded as o
 
 What counts as evidence of mastery follows DESIGN §7 (``engine.mastery.evidence_of``):
 the first answer to a fresh item, without help.  A check's items are its variants: after
-a wrong answer the next try is the next item, and coming back to a step after a right
-answer brings a new item too, so practice keeps giving evidence.
+a wrong answer the next try is the next item, and on a page coming back to a step after a
+right answer brings a new item too, so practice keeps giving evidence.
 """
 
 from __future__ import annotations
@@ -428,8 +428,8 @@ class Session:
 
     def _enter_lazily(self, step_id: str) -> None:
         """In a notebook the student starts the lesson and enters a step by working in it:
-        the first answer or hint there records the move, before the answer is judged (a
-        step entered again may bring a new item).  A page enters steps through :meth:`go`."""
+        the first answer or hint there records the move.  A page enters steps through
+        :meth:`go`."""
         if self.mode != "notebook" or self.state.current_step == step_id:
             return
         events = [] if self.state.started else [
@@ -532,11 +532,13 @@ class Session:
         track.current = next((i for i in order if i not in track.seen), order[0])
 
     def _fold_entry(self, step_id: str, when: float) -> None:
-        """Coming (back) to a step: a check whose item was already answered offers a new one."""
+        """Coming (back) to a step.  On a page, a check whose item was already answered
+        offers a new one (the step is drawn afresh).  A notebook's check stays on the item
+        its widget shows, so that what the student answers is what gets judged."""
         for check_id in self.path.checks_of(step_id):
             track = self._track(check_id)
             track.since, track.answered_here = when, False
-            if track.current in track.seen:
+            if self.mode == "page" and track.current in track.seen:
                 self._next_item(check_id)
 
     def _fold(self, event: Event) -> None:

@@ -230,8 +230,6 @@ class CheckView(_Readable, widgets.VBox):
             tone = "right" if verdict.correct else "wrong"
             extra = "Here is a new one to try." if outcome.next_item != outcome.item else ""
             self.feedback.value = status_html(tone, verdict.message, verdict.details, extra)
-        if outcome.next_item != self._shown_item:
-            self._show_item(outcome.next_item)
 
     def _show_item(self, index: int) -> None:
         item = self.session.check(self.check_id)["items"][index]
@@ -266,9 +264,8 @@ class CheckView(_Readable, widgets.VBox):
     def refresh(self) -> None:
         """Redraw what depends on the student's state: the Hint button, hints, mastery."""
         session, check_id = self.session, self.check_id
-        index, _ = session.item(check_id)
-        if index != self._shown_item and not session.state.check(check_id).attempts:
-            self._show_item(index)
+        if session.item(check_id)[0] != self._shown_item:  # e.g. a wrong answer drew the next variant
+            self._show_item(session.item(check_id)[0])
         shown = session.hints_shown(check_id)
         self.hints.value = "" if not shown else (
             '<div role="region" aria-label="Hints"><b>Hints</b><ol>'
