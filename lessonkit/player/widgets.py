@@ -67,8 +67,8 @@ def check_text(session: Session, check_id: str) -> str:
     check = session.check(check_id)
     _, item = session.item(check_id)
     lines = [f"**Check `{check_id}`** ({_points(float(check['points']))})", "", item.get("prompt", "")]
-    for n, option in enumerate(item.get("options", ())):
-        lines.append(f"{'' if n else chr(10)}- {chr(65 + n)}. {option}")
+    if item.get("options"):
+        lines += ["", *(f"- {chr(65 + n)}. {option}" for n, option in enumerate(item["options"]))]
     if check["input"] == "code":
         lines += ["", "Write your code in the cell above, run it, then press Check."]
     lines += ["", "_Answer this check in JupyterLab or on the lesson's page: it is interactive._"]
