@@ -470,3 +470,17 @@ def test_a_lesson_without_an_end_step_finishes_and_stays_finished(tmp_path):
     assert page.session.finished and "Finished" in page.body.children[0].value and page.progress.value == 1.0
     again = PageView(Session(code.sealed, Identity("ned", "header"), open_store(url), clock=Clock()))
     assert again.session.finished and again.checks == [] and again.next_button.layout.display == "none"
+
+
+def test_the_what_next_panel_offers_the_way_on_again_after_a_loop_back(built, tmp_path):
+    session = Session(built.sealed, Identity("olive", "os-user"), JsonlLog(tmp_path / "log.jsonl"), mode="notebook",
+                      clock=Clock())
+    practice = CheckView(session, "add-like-v")
+    panel = NextStepView(session, "practice")
+    answer(practice, right_sum(prompt(practice)))
+    assert "Practice" in panel.message.value  # not mastered yet: the rules loop back for more
+    mark = len(session.events)
+    panel.buttons.children[0].click()
+    assert new_events(session, mark)[0] == ("branch_taken", {"from": "practice", "to": "practice", "rule": 2,
+                                                             "condition": None})
+    assert [b.description for b in panel.buttons.children] == ["Continue"]  # back in the step: go on again

@@ -313,7 +313,7 @@ class Session:
                 continue
             before = self.skill_mastery(skill_id)
             if skill_id in reviewing:
-                after = self._review(skill_id, before, correct, now, events)
+                after = self._review(skill_id, check_id, before, correct, now, events)
                 if after is None:
                     continue
             elif evidence is not None:
@@ -445,7 +445,7 @@ class Session:
             "skill": skill_id, "p": after.p, "evidence": after.evidence, "items": after.items,
             "mastered": after.mastered, "needs_remediation": after.needs_remediation})
 
-    def _review(self, skill_id: str, before: SkillMastery, correct: bool, now: float,
+    def _review(self, skill_id: str, check_id: str, before: SkillMastery, correct: bool, now: float,
                 events: list[Event]) -> SkillMastery | None:
         """A retrieval check of a mastered skill: schedule the next review; a failure costs
         mastery and re-opens practice (``engine.review.after_failed_review``).  Returns the
@@ -453,7 +453,7 @@ class Session:
         from lessonkit.engine.review import after_failed_review, schedule_review
 
         _, due = schedule_review(self._card(skill_id), correct, datetime.fromtimestamp(now, timezone.utc))
-        events.append(self._event(REVIEW_DONE, step_id=self.current_step, data={
+        events.append(self._event(REVIEW_DONE, check_id=check_id, data={
             "skill": skill_id, "correct": correct, "next_due": due.timestamp()}))
         return None if correct else after_failed_review(before, self.skills[skill_id], self.policy)
 

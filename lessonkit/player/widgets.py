@@ -425,9 +425,13 @@ class NextStepView(_Readable, widgets.VBox):
         return session.path.route(self.step_id, session)
 
     def _taken(self) -> str | None:
-        """Where the student already went from this step (the latest move), if anywhere."""
+        """Where the student went from this step, unless they have come back to it since."""
         for event in reversed(self.session.events):
-            if event.type in ("branch_taken", "choice_made") and event.step_id == self.step_id:
+            if event.step_id != self.step_id:
+                continue
+            if event.type == "step_entered":
+                return None
+            if event.type in ("branch_taken", "choice_made"):
                 return event.data.get("to") or event.data.get("goto")
         return None
 
