@@ -136,9 +136,15 @@ def test_environment_is_minimal_and_holds_no_secrets(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", "/work/main")
     result = run_python("import os, sys; print(sorted(os.environ)); print(sys.flags.no_user_site, 'site' in sys.modules)", env={"LESSON": "fractions"}, limits=FAST)
     names, flags = result.stdout.splitlines()
-    assert set(eval(names)) <= {"PATH", "HOME", "TMPDIR", "LC_ALL", "LANG", "PYTHONHOME", "LESSON"}
+    assert set(eval(names)) <= {"PATH", "HOME", "TMPDIR", "LC_ALL", "LANG", "PYTHONHOME", "LD_LIBRARY_PATH", "LESSON"}
     assert "s3cret" not in result.stdout
     assert flags == "1 False"  # no user site, no site-packages at all
+
+
+def test_the_child_runs_this_very_python():
+    """Not, say, the system's libpython under this interpreter's standard library."""
+    result = run_python("import sys; print(sys.version)", limits=FAST)
+    assert result.stdout == sys.version + "\n"
 
 
 def test_lessonkit_is_not_importable():

@@ -171,6 +171,40 @@ def private_dir(path: str | os.PathLike[str]) -> str:
     return os.fspath(path)
 
 
+@dataclass(frozen=True)
+class Interpreter:
+    """How a contained child starts this Python: the command's start, environment, descriptors.
+
+    As another uid, the interpreter and its standard library travel as open file
+    descriptors (``/proc/self/fd/N``): the child can use them without any permission on
+    the directories above (a ``/root/.pyenv`` it may not enter).  ``LD_LIBRARY_PATH`` then
+    points at the interpreter's own ``libpython``, else the loader would quietly take the
+    system's.  Pass ``fds`` to the child (``Popen(pass_fds=...)``) and :meth:`close` them
+    once it has started.  Flags: no user site; the caller adds ``-S`` to leave
+    site-packages out too.
+    """
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str]
+    fds: tuple[int, ...] = ()
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+
+
+def interpreter(*, as_other_user: bool) -> Interpreter:
+    """This Python (``sys.executable``), ready to hand to a child that runs as another user or not."""
+    if not as_other_user:
+        return Interpreter((sys.executable, "-I"), {})
+    fds = (
+        os.open(os.path.realpath(sys.executable), os.O_RDONLY),
+        os.open(sys.base_prefix, os.O_RDONLY | os.O_DIRECTORY),
+    )
+    home = f"/proc/self/fd/{fds[1]}"
+    return Interpreter((f"/proc/self/fd/{fds[0]}", "-s"), {"PYTHONHOME": home, "LD_LIBRARY_PATH": f"{home}/lib"}, fds)
+
+
 def run_python(
     source: str,
     *,
@@ -201,7 +235,8 @@ def run_python(
         raise ValueError(f"the program is longer than {_ARG_MAX // 1024} KiB")
     ids = sandbox_ids()
     workdir = tempfile.mkdtemp(prefix="lessonkit-run-")
-    inherited: list[int] = []  # descriptors the child gets; closed here once it has them
+    python = interpreter(as_other_user=ids is not None)
+    inherited = list(python.fds)  # descriptors the child gets; closed here once it has them
     results: int | None = None  # the read end of the results channel
     try:
         _populate(workdir, files, ids)
@@ -211,18 +246,10 @@ def run_python(
             "TMPDIR": workdir,
             "LC_ALL": "C.UTF-8",
             "LANG": "C.UTF-8",
+            **python.env,
+            **(env or {}),
         }
-        if ids is None:
-            argv = [sys.executable, "-I", "-S", "-B"]
-        else:
-            # The interpreter and its standard library travel as open descriptors (see the
-            # module docstring), so the child needs no permission on the directories above.
-            inherited.append(os.open(os.path.realpath(sys.executable), os.O_RDONLY))
-            inherited.append(os.open(sys.base_prefix, os.O_RDONLY | os.O_DIRECTORY))
-            argv = [f"/proc/self/fd/{inherited[0]}", "-s", "-S", "-B"]
-            child_env["PYTHONHOME"] = f"/proc/self/fd/{inherited[1]}"
-        child_env.update(env or {})
-        argv += ["-c", source]
+        argv = [*python.argv, "-S", "-B", "-c", source]
         if channel:
             results, results_write = os.pipe()
             inherited.append(results_write)
@@ -243,13 +270,19 @@ def run_python(
         except (OSError, SubprocessError) as error:
             raise SandboxError(f"could not start the contained Python: {error}") from error
         finally:
-            for fd in inherited:
-                os.close(fd)
+            _close(inherited)  # the child has its own copies
         return _supervise(process, stdin, limits, ids, results)
     finally:
+        _close(inherited)
         if results is not None:
             os.close(results)
         _remove(workdir)
+
+
+def _close(fds: list[int]) -> None:
+    """Close and forget ``fds`` (safe to call twice: a closed number may be reused)."""
+    while fds:
+        os.close(fds.pop())
 
 
 def _populate(workdir: str, files: Mapping[str, bytes], ids: tuple[int, int] | None) -> None:
