@@ -545,3 +545,17 @@ def test_contained_student_code_cannot_import_lessonkit_or_see_the_environment(m
     student = "import os\ntry:\n    import lessonkit\n    found = True\nexcept ImportError:\n    found = False\nsecret = os.environ.get('LESSONKIT_SECRET')\n"
     results = run_tests_contained(student, split_tests("assert found is False\nassert secret is None\n").tests, limits=QUICK)
     assert all(r.passed for r in results)
+
+
+def test_contained_setup_runs_first_and_line_numbers_stay_the_students():
+    tests = split_tests("assert area(2) == 4 * PI\n").tests
+    setup = "import math\nPI = math.pi\n\n\n"
+    assert run_tests_contained("def area(r):\n    return PI * r * r\n", tests, setup=setup, limits=QUICK) == [TestResult(1, True)]
+    broken = run_tests_contained("def area(r):\n    return PI * r * r\nx = 1 / 0\n", tests, setup=setup, limits=QUICK)
+    assert broken == [TestResult(1, True)]  # as in a notebook: the function was defined before the error
+    broken = run_tests_contained("x = 1 / 0\n", tests, setup=setup, limits=QUICK)
+    assert broken == [TestResult(1, False, "your code raised ZeroDivisionError: division by zero (line 1)")]
+    lesson_bug = run_tests_contained("def area(r):\n    return 0\n", tests, setup="import nothing_here\n", limits=QUICK)
+    assert lesson_bug[0].message == (
+        "the lesson's code before this check raised ModuleNotFoundError: No module named 'nothing_here' (line 1)"
+    )

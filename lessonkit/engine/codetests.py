@@ -53,7 +53,8 @@ BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 """What a solution region becomes in the student's copy: nbgrader's Python stub."""
 
-_STUDENT_FILE = "<your code>"
+_SOURCES = {"setup": ("<lesson code>", "the lesson's code before this check"), "student": ("<your code>", "your code")}
+"""What the child runs before the tests, in order: file name (for line numbers), and who wrote it."""
 _REFIRE_S = 0.1  # a timeout swallowed by a bare ``except:`` is raised again this often
 _SHOWN_CHARS = 80
 _MESSAGE_CHARS = 300
@@ -243,8 +244,9 @@ def run_tests_contained(
     feedback: Mapping[int, str] = {},
     limits: Limits | None = None,
     timeout: float = 5.0,
+    setup: str = "",
 ) -> list[TestResult]:
-    """Run the student's code, then ``tests``, in a contained child (:func:`~lessonkit.engine.sandbox.run_python`).
+    """Run ``setup``, the student's code, then ``tests``, in a contained child (:func:`~lessonkit.engine.sandbox.run_python`).
 
     For a server (a page's code check): the same results as :func:`run_tests` would give
     in a fresh namespace, with ``limits`` (default :class:`~lessonkit.engine.sandbox.Limits()`)
@@ -253,13 +255,16 @@ def run_tests_contained(
     one JSON line per event, read strictly in order.  When the child does not finish (a
     loop, ``os._exit``, a crash), the tests without a result fail with the plain reason,
     e.g. "your code did not finish within 10 s".  An error in the student's own code is
-    the message of every test that then fails.
+    the message of every test that then fails, with its line in their code.  ``setup`` is
+    what the student's kernel would have run first (the lesson's example code), kept apart
+    so that those line numbers stay the student's own.
     """
     from lessonkit.engine.sandbox import Limits, run_python
 
     limits = limits or Limits()
     job = {
         "checker": _checker_source(),
+        "setup": setup,
         "student": student_source,
         "tests": [asdict(test) for test in tests],
         "timeout": timeout,
@@ -645,10 +650,9 @@ def _checker_source() -> str:
 
 
 def _serve(job: dict[str, Any], results_fd: int) -> None:
-    """In the child: run the student's code, then each test, writing one JSON line per event.
-
-    The first line is ``{"loaded": null}`` or the student's code's error in words; then one
-    outcome per test, in order.
+    """In the child: run the setup and the student's code, then each test, writing one JSON
+    line per event: first ``{"loaded": null}`` or the error that stopped that code, in
+    words; then one outcome per test, in order.
     """
     channel = open(results_fd, "w", encoding="utf-8", buffering=1)
 
@@ -658,25 +662,26 @@ def _serve(job: dict[str, Any], results_fd: int) -> None:
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     tests = [TestCase(**test) for test in job["tests"]]
     with _silenced():
-        send({"loaded": _load(job["student"], namespace)})
+        errors = [_load(job[part], namespace, *_SOURCES[part]) for part in _SOURCES]  # both, as cells run
+        send({"loaded": next((error for error in errors if error), None)})
         for test in tests:
             send(asdict(_run_one(namespace, test, job["timeout"])))
     channel.close()
 
 
-def _load(source: str, namespace: dict[str, Any]) -> str | None:
-    """Run the student's code as a notebook cell would; its error in words, or ``None``."""
+def _load(source: str, namespace: dict[str, Any], filename: str, author: str) -> str | None:
+    """Run code as a notebook cell would; the error it stopped at, in words, or ``None``."""
     try:
-        exec(compile(source, _STUDENT_FILE, "exec"), namespace)
+        exec(compile(source, filename, "exec"), namespace)
     except BaseException as error:
         line = error.lineno if isinstance(error, SyntaxError) else None
         traceback = error.__traceback__
         while traceback is not None:
-            if traceback.tb_frame.f_code.co_filename == _STUDENT_FILE:
+            if traceback.tb_frame.f_code.co_filename == filename:
                 line = traceback.tb_lineno
             traceback = traceback.tb_next
         where = f" (line {line})" if line else ""
-        return f"your code raised {_exception(error)}{where}"
+        return f"{author} raised {_exception(error)}{where}"
     return None
 
 
