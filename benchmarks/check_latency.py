@@ -22,15 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from results import machine, write_section  # noqa: E402
+from results import machine, write_section
 
-from lessonkit.build.seal import seal_lesson  # noqa: E402
-from lessonkit.engine.kinds import get_kind  # noqa: E402
-from lessonkit.format.reader import read_lesson  # noqa: E402
-from lessonkit.player.identity import Identity  # noqa: E402
-from lessonkit.player.session import Session  # noqa: E402
-from lessonkit.player.widgets import CheckView  # noqa: E402
-from lessonkit.progress import JsonlLog, open_store  # noqa: E402
+from lessonkit.build.seal import seal_lesson
+from lessonkit.engine.kinds import get_kind
+from lessonkit.format.reader import read_lesson
+from lessonkit.player.identity import Identity
+from lessonkit.player.session import Session
+from lessonkit.player.widgets import CheckView
+from lessonkit.progress import JsonlLog, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "lessons" / "fractions" / "fractions.ipynb"
@@ -48,7 +48,7 @@ ANSWERS = {
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def measure(sealed: dict, check_id: str, mode: str, folder: Path) -> list[float]:

@@ -4,10 +4,10 @@ friendly refusals, and who the student is taken to be."""
 from __future__ import annotations
 
 import pytest
+from test_player_lesson import build
 
 import lessonkit.player as lk
 from lessonkit.player.identity import HEADER_ENV, notebook_identity, page_identity
-from test_player_lesson import build
 
 
 @pytest.fixture

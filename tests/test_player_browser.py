@@ -9,10 +9,10 @@ import re
 import pytest
 from browser import browser, page, voila_server, wait_for_widgets  # noqa: F401 (fixtures)
 from playwright.sync_api import expect
+from test_player_lesson import build, right_sum
 
 from lessonkit.format import writer
 from lessonkit.player.identity import HEADER
-from test_player_lesson import build, right_sum
 
 pytestmark = pytest.mark.slow
 

@@ -8,13 +8,13 @@ import json
 import warnings
 
 import pytest
+from test_player_lesson import CODE_CELLS, Clock, build, right_sum, run_python
 
 import lessonkit.player as lk
 from lessonkit.engine.kinds.text import Text
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Session
 from lessonkit.progress import JsonlLog
-from test_player_lesson import CODE_CELLS, Clock, build, right_sum, run_python
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,6 @@ def test_grade_cells_in_a_real_kernel_score_silently(tmp_path, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
-
     from test_player_lesson import subprocess_env
 
     code = build(tmp_path, CODE_CELLS, "loops")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_player_lesson import REPO, Clock
 
 from lessonkit.build.seal import seal_lesson
 from lessonkit.format.reader import read_lesson
@@ -15,7 +16,6 @@ from lessonkit.player.pageview import PageView
 from lessonkit.player.session import Session
 from lessonkit.player.widgets import CheckView, NextStepView
 from lessonkit.progress import JsonlLog, open_store
-from test_player_lesson import REPO, Clock
 
 LESSONS = sorted((REPO / "lessons").glob("*/*.ipynb"))
 WRONG = {"single": 0, "multiple": [0], "number": "12345", "text": "no idea", "code": "x = 1"}
@@ -41,7 +41,7 @@ def test_every_check_plays_in_a_notebook(sealed, tmp_path: Path):
     session = Session(sealed, Identity("s", "os-user"), JsonlLog(tmp_path / "log.jsonl"), mode="notebook",
                       clock=Clock())
     for check_id, check in sealed["checks"].items():
-        view = CheckView(session, check_id, namespace=(lambda: {}) if check["input"] == "code" else None)
+        view = CheckView(session, check_id, namespace=(dict) if check["input"] == "code" else None)
         assert view._repr_mimebundle_()["text/markdown"].count(check_id) >= 1
         play(view)
     for step in sealed["steps"]:

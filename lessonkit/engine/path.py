@@ -12,10 +12,15 @@ student's state is stored.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
-from lessonkit.engine.conditions import ConditionContext, ConditionError, first_matching_rule
+from lessonkit.engine.conditions import (
+    ConditionContext,
+    ConditionError,
+    first_matching_rule,
+)
 from lessonkit.model import Rule
 
 __all__ = ["LessonPath", "Route"]

@@ -113,7 +113,7 @@ def check(check_id: str) -> None:
         from IPython import get_ipython
 
         shell = get_ipython()
-        namespace = (lambda: shell.user_ns) if shell is not None else (lambda: {})
+        namespace = (lambda: shell.user_ns) if shell is not None else (dict)
     _display(CheckView(session, check_id, namespace=namespace))
 
 

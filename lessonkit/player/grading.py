@@ -26,8 +26,9 @@ import io
 import json
 import sys
 import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 __all__ = ["grade", "guard_builtins", "points_after_hints"]
 
@@ -83,7 +84,7 @@ def grade(check_id: str, key: Mapping[str, Any] | str) -> float:
     try:
         with _silently():
             return _grade(check_id, json.loads(key) if isinstance(key, str) else key)
-    except Exception:  # a grade cell must not fail: an unreadable answer or key earns nothing
+    except Exception:  # noqa: BLE001 - a grade cell must not fail: an unreadable answer or key earns nothing
         return 0.0
 
 
@@ -113,7 +114,7 @@ def points_after_hints(check_id: str, points: float, before: float = 0.0) -> flo
     try:
         with _silently():
             cost = _hint_cost(_check_events(check_id))
-    except Exception:
+    except Exception:  # noqa: BLE001 - an unreadable log: the hints cannot be charged
         cost = 0.0
     share = min(max(cost - before, 0.0), points)
     return _clamp(points - share, points)

@@ -15,7 +15,13 @@ import html
 import ipywidgets as widgets
 
 from lessonkit.player.session import Session
-from lessonkit.player.widgets import CheckView, _Readable, _step_title, markdown_output, status_html
+from lessonkit.player.widgets import (
+    CheckView,
+    _Readable,
+    _step_title,
+    markdown_output,
+    status_html,
+)
 
 __all__ = ["PageView"]
 
@@ -142,6 +148,9 @@ class PageView(_Readable, widgets.VBox):
         for choice_button in self.choices.children:
             choice_button.disabled = not ready
         button.disabled = not ready
+        if step_id is None:
+            self.nav_note.value = ""
+            return
         prompt = f"<b>{html.escape(session.path.step(step_id)['choice']['prompt'])}</b>" if at_choice else ""
         waiting = "" if ready or finished else "<div>Answer the question on this page to go on.</div>"
         self.nav_note.value = prompt + waiting

@@ -20,14 +20,21 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from lessonkit.engine.conditions import ConditionError
 from lessonkit.engine.flags import Activity, detect_flags
 from lessonkit.engine.kinds import Verdict, get_kind
-from lessonkit.engine.mastery import SkillMastery, evidence_of, update, void_item, weakest_prerequisite
+from lessonkit.engine.mastery import (
+    SkillMastery,
+    evidence_of,
+    update,
+    void_item,
+    weakest_prerequisite,
+)
 from lessonkit.engine.path import LessonPath, Route
 from lessonkit.model import Check, Hint, MasteryPolicy, Rule, Skill
 from lessonkit.player.identity import Identity
@@ -291,6 +298,7 @@ class Session:
         verdict = _judge(kind, item, answer)
         if not verdict.readable:
             return Outcome(verdict, False, index, index)
+        assert kind is not None  # an unknown kind's answers are never readable
         track = self._track(check_id)
         pending = verdict.correct is None
         fresh = index not in track.seen  # a fresh item's answer is also the first attempt at it
@@ -299,7 +307,7 @@ class Session:
         correct = bool(verdict.correct)
         reviewing = [] if track.answered_here or pending else self._review_skills(check_id)
         evidence = None
-        if not pending and not (kind is not None and kind.graded_by_person) and not reviewing:
+        if not pending and not kind.graded_by_person and not reviewing:
             evidence = evidence_of(fresh, fresh, track.hints, track.bottom_out, correct)
         recorded_answer = answer if _storable(answer) else None
         events.append(self._event(ANSWERED, check_id=check_id, data={
@@ -552,19 +560,19 @@ class Session:
             self._left_last = event.type == STEP_LEFT and event.step_id == self.state.current_step
         self.state.apply(event)
         self.events.append(event)
-        data = event.data
-        if event.check_id in self.lesson["checks"]:
-            track = self._track(event.check_id)
+        data, check_id = event.data, event.check_id
+        if check_id is not None and check_id in self.lesson["checks"]:
+            track = self._track(check_id)
             if event.type == ANSWERED:
-                self._activity.append(Activity(event.ts, "answered", event.check_id, data.get("correct"),
+                self._activity.append(Activity(event.ts, "answered", check_id, data.get("correct"),
                                                data.get("answer")))
                 item = data.get("item")
                 track.seen.add(item if isinstance(item, int) else track.current)
                 track.hints, track.bottom_out, track.since, track.answered_here = 0, False, event.ts, True
                 if data.get("correct") is False:
-                    self._next_item(event.check_id)
+                    self._next_item(check_id)
             elif event.type == HINT_REVEALED:
-                self._activity.append(Activity(event.ts, "hint_revealed", event.check_id,
+                self._activity.append(Activity(event.ts, "hint_revealed", check_id,
                                                bottom_out=bool(data.get("bottom_out"))))
                 track.hints += 1
                 track.bottom_out = track.bottom_out or bool(data.get("bottom_out"))

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import ipywidgets as widgets
 
