@@ -19,14 +19,19 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from results import machine, write_section  # noqa: E402
 
-from lessonkit.engine.codetests import TestResult, run_tests, run_tests_contained, split_tests  # noqa: E402
+from lessonkit.engine.codetests import (  # noqa: E402
+    TestResult,
+    run_tests,
+    run_tests_contained,
+    split_tests,
+)
 from lessonkit.engine.sandbox import run_python, sandbox_ids  # noqa: E402
 
 SECTION = "Contained code check"
@@ -50,9 +55,9 @@ def in_process(student: str) -> list[TestResult]:
     return run_tests(namespace, TESTS)
 
 
-def timed(action: Callable[[], object]) -> float:
+def timed(action: Callable[..., object], *args: object) -> float:
     started = time.perf_counter()
-    action()
+    action(*args)
     return (time.perf_counter() - started) * 1000
 
 
@@ -76,20 +81,22 @@ def main() -> None:
         assert run_tests_contained(student, TESTS) == in_process(student), "the two ways disagree"
         contained, direct, overhead = [], [], []
         for _ in range(options.runs):
-            contained.append(timed(lambda: run_tests_contained(student, TESTS)))
-            direct.append(timed(lambda: in_process(student)))
+            contained.append(timed(run_tests_contained, student, TESTS))
+            direct.append(timed(in_process, student))
             overhead.append(contained[-1] - direct[-1])
         rows.append((label, contained, direct, overhead))
-    bare = [timed(lambda: run_python("pass")) for _ in range(options.runs)]
+    bare = [timed(run_python, "pass") for _ in range(options.runs)]
 
     def ms(values: list[float]) -> str:
         return f"{statistics.median(values):.1f} | {percentile(values, 0.95):.1f}"
 
     lines = [
-        f"{when}. `python benchmarks/codecheck.py`: {options.runs} rounds per solution, contained and "
-        "in-process taking turns; the test cell of docs/authoring.md (2 visible tests, 1 hidden); "
-        f"the child runs as {'a uid of its own (root)' if sandbox_ids() else 'this user (not root)'}, "
-        "default `Limits`.",
+        (
+            f"{when}. `python benchmarks/codecheck.py`: {options.runs} rounds per solution, contained and "
+            "in-process taking turns; the test cell of docs/authoring.md (2 visible tests, 1 hidden); "
+            f"the child runs as {'a uid of its own (root)' if sandbox_ids() else 'this user (not root)'}, "
+            "default `Limits`."
+        ),
         "",
         "| solution | contained p50 ms | p95 ms | in-process p50 ms | p95 ms | overhead p50 ms | p95 ms |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -41,9 +41,10 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from types import CodeType, FrameType
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lessonkit.engine.sandbox import Limits
@@ -654,19 +655,13 @@ def _serve(job: dict[str, Any], results_fd: int) -> None:
     line per event: first ``{"loaded": null}`` or the error that stopped that code, in
     words; then one outcome per test, in order.
     """
-    channel = open(results_fd, "w", encoding="utf-8", buffering=1)
-
-    def send(event: dict[str, Any]) -> None:
-        channel.write(json.dumps(event) + "\n")
-
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     tests = [TestCase(**test) for test in job["tests"]]
-    with _silenced():
+    with open(results_fd, "w", encoding="utf-8", buffering=1) as channel, _silenced():
         errors = [_load(job[part], namespace, *_SOURCES[part]) for part in _SOURCES]  # both, as cells run
-        send({"loaded": next((error for error in errors if error), None)})
+        channel.write(json.dumps({"loaded": next((error for error in errors if error), None)}) + "\n")
         for test in tests:
-            send(asdict(_run_one(namespace, test, job["timeout"])))
-    channel.close()
+            channel.write(json.dumps(asdict(_run_one(namespace, test, job["timeout"]))) + "\n")
 
 
 def _load(source: str, namespace: dict[str, Any], filename: str, author: str) -> str | None:

@@ -48,9 +48,9 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from subprocess import PIPE, Popen, SubprocessError
-from typing import Callable, Mapping
 
 MB = 1 << 20
 SANDBOX_UIDS = range(1 << 30, (1 << 30) + (1 << 24))
@@ -121,6 +121,10 @@ def limit_process(limits: Limits, *, uid: int | None = None, gid: int | None = N
     apply to root at all: give a root-launched child a ``uid`` (see :func:`sandbox_ids`)
     or a fork bomb is not stopped.  A kernel's threads count too, and glibc reserves
     address space per thread: size ``processes`` and ``memory_mb`` for that.
+
+    A ``preexec_fn`` because resource limits have no ``Popen`` argument of their own; it
+    makes system calls only (no imports, no locks), which is what keeps it safe to use
+    from a server with threads.
     """
     rlimits = (
         (resource.RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds + 1),
@@ -129,7 +133,6 @@ def limit_process(limits: Limits, *, uid: int | None = None, gid: int | None = N
         (resource.RLIMIT_FSIZE, limits.file_mb * MB, limits.file_mb * MB),
         (resource.RLIMIT_CORE, 0, 0),
     )
-    group = uid if gid is None else gid
 
     def contain() -> None:
         if os.getsid(0) != os.getpid():
@@ -142,7 +145,7 @@ def limit_process(limits: Limits, *, uid: int | None = None, gid: int | None = N
             resource.setrlimit(which, (soft, hard))
         if uid is not None:
             os.setgroups([])
-            os.setgid(group)
+            os.setgid(uid if gid is None else gid)
             os.setuid(uid)
 
     return contain
@@ -316,14 +319,14 @@ def _supervise(
     streams = {process.stdout.fileno(): stdout, process.stderr.fileno(): stderr}
     if results is not None:
         streams[results] = bytearray()
-    status = None
+    status: _Status | None = None
     try:
         status, cut_short = _collect(process, stdin.encode(), streams, started + limits.timeout, limits, ids)
     finally:
         process.stdin.close()
         if status is None:
             _kill_group(process.pid)
-            status = _reap(process.pid, block=True)
+            status = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status[1])
         _kill_all(process.pid, ids)
         process.stdout.close()
@@ -388,17 +391,17 @@ def _collect(
                     del buffer[limits.output_bytes :]
                     return status, "output"
             if status is None:
-                status = _reap(process.pid, block=False)
+                status = _poll(process.pid)
                 if status is not None and selector.get_map():
                     # Its own process is gone, but something it started holds the pipes open.
                     _kill_all(process.pid, ids)
     return status, None
 
 
-def _reap(pid: int, *, block: bool) -> _Status | None:
-    """``wait4`` the child (its CPU time tells a CPU-limit kill apart); ``None`` if still running."""
-    pid_done, status, rusage = os.wait4(pid, 0 if block else os.WNOHANG)
-    return (pid_done, status, rusage) if pid_done else None
+def _poll(pid: int) -> _Status | None:
+    """The child's ``wait4`` status if it has ended (its CPU time tells a CPU-limit kill), else ``None``."""
+    ended = os.wait4(pid, os.WNOHANG)
+    return ended if ended[0] else None
 
 
 def _kill_all(pid: int, ids: tuple[int, int] | None) -> None:
