@@ -86,7 +86,7 @@ def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student
         version = nbformat.reader.get_version(json.loads(text))
         with warnings.catch_warnings():  # nbformat's complaints about the file: the notes say what matters
             warnings.simplefilter("ignore")
-            nb = nbformat.reads(text, as_version=4)
+            nb = _normalized(nbformat.reads(text, as_version=4))
     except UnicodeDecodeError as error:
         return Prepared(None, problem=f"{filename} is not UTF-8 text ({error.reason} at byte {error.start})")
     except json.JSONDecodeError as error:
@@ -164,7 +164,14 @@ def _sanitize(nb: NotebookNode, resources: dict[str, Any], config: Config) -> No
     for preprocessor in (ClearOutput, DeduplicateIds, RestoreTeacherMetadata, OverwriteKernelspec,
                          OverwriteCells, CheckCellMetadata):
         nb, resources = preprocessor(config=config, log=NBGRADER_LOG)(nb, resources)
-    return nb
+    return _normalized(nb)  # cells nbgrader puts back have no id
+
+
+def _normalized(nb: NotebookNode) -> NotebookNode:
+    """``nb`` valid for its nbformat version (cell ids filled in), so writing it warns about nothing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nbformat.from_dict(nbformat.validator.normalize(nb)[1])
 
 
 def _add_missing(config: Config) -> bool:

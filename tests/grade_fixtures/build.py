@@ -176,7 +176,7 @@ try:
                 time.sleep(1)
         children += 1
 except OSError as error:
-    print(f"stopped after {children} processes: {error}")'''),
+    print(f"uid {os.getuid()} stopped after {children} processes: {error}")'''),
     "os_exit": lambda r: submission(r, total="import os\nos._exit(3)"),
     "sys_exit": lambda r: submission(r, total="def total(values):\n    return sum(values)\n\nimport sys\nsys.exit(1)"),
     "big_output": lambda r: submission(r, total="def total(values):\n    return sum(values)\n\n"

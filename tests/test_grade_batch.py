@@ -1,0 +1,218 @@
+"""A batch of good and hostile submissions (``tests/grade_fixtures``): every one scored, with a
+reason; nothing a student writes reaches the teacher's files, another student, the network, or
+the hidden tests in feedback; nothing they start outlives grading."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grade_fixtures.build import ANSWERS, cell_by_id, submission
+from grade_fixtures.courses import ADV, course, nbgrader, open_dir
+from lessonkit.grade import Limits, grade_assignment
+from lessonkit.grade.assignment import load_assignment
+from lessonkit.grade.course import Course
+from lessonkit.grade.feedback import hidden_lines
+
+pytestmark = pytest.mark.slow
+
+LIMITS = Limits(timeout=3, cpu_seconds=60, memory_mb=1024, output_bytes=1_000_000, processes=64, file_mb=16)
+EXPECTED = json.loads((ADV / "expected.json").read_text())
+
+SNOOP = '''
+import json, os, socket
+
+def attempt(action):
+    try:
+        action()
+    except Exception as error:
+        return type(error).__name__
+    return "allowed"
+
+def others_readable():
+    """Processes of another user whose working directory this code can list."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            uid = int(open(f"/proc/{pid}/status").read().split("Uid:")[1].split()[0])
+            if uid != os.getuid() and os.listdir(f"/proc/{pid}/cwd") is not None:
+                found.append(pid)
+        except Exception:
+            pass
+    return found
+
+print("SNOOP", json.dumps({
+    "gradebook": attempt(lambda: open(COURSE + "/gradebook.db", "rb").read(1)),
+    "teacher's source": attempt(lambda: open(COURSE + "/source/adv/adv.ipynb").read(1)),
+    "another submission": attempt(lambda: open(COURSE + "/submitted/good_alice/adv/adv.ipynb").read(1)),
+    "the course folder": attempt(lambda: os.listdir(COURSE)),
+    "the other kernels' homes": attempt(lambda: os.listdir(os.path.dirname(os.path.dirname(os.getcwd())))),
+    "the network": attempt(lambda: socket.create_connection(("127.0.0.1", PORT), timeout=2)),
+    "other users' processes": others_readable(),
+    "cwd": os.getcwd(),
+    "files": sorted(os.listdir(".")),
+}))
+'''
+
+LEAKER_SQUARES = '''import inspect
+callers = []
+
+def squares(n):
+    callers.append(inspect.getsource(inspect.stack()[1].frame))  # the test that called it
+    if n == 10:
+        raise RuntimeError("fail inside the hidden test, for its traceback")
+    if n < 1:
+        raise ValueError(n)
+    return [i * i for i in range(1, n + 1)]'''
+LEAKER_TOTAL = '''def total(values):
+    return sum(values)
+
+import linecache, sys, traceback
+print(callers)
+print(In)
+for name, entry in list(linecache.cache.items()):
+    print(name, "".join(entry[2]))
+traceback.print_tb(sys.last_traceback)
+import ipywidgets
+ipywidgets.Text(value=str(In))'''
+
+
+@pytest.fixture(scope="module")
+def batch():
+    root = open_dir()
+    folder = course(ADV, "adv", root / "course")
+    released = nbformat.read(folder / "release" / "adv" / "adv.ipynb", as_version=4)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        snoop = SNOOP.replace("COURSE", repr(str(folder))).replace("PORT", str(listener.getsockname()[1]))
+        for student, nb in {
+            "snoop": submission(released, total=ANSWERS["total"] + "\n" + snoop),
+            "leaker": submission(released, squares=LEAKER_SQUARES, total=LEAKER_TOTAL),
+        }.items():
+            (folder / "submitted" / student / "adv").mkdir(parents=True)
+            nbformat.write(nb, folder / "submitted" / student / "adv" / "adv.ipynb")
+        report = grade_assignment("adv", course_dir=folder, workers=2, limits=LIMITS, progress=False)
+    yield report, folder
+    shutil.rmtree(root)
+
+
+def by_student(report):
+    return {s.student_id: s for s in report.submissions}
+
+
+def outputs(folder: Path, student: str, grade_id: str) -> str:
+    nb = nbformat.read(folder / "autograded" / student / "adv" / "adv.ipynb", as_version=4)
+    return "".join(o.get("text", "") for o in cell_by_id(nb, grade_id).outputs)
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_each_submission_gets_its_score_and_a_reason(batch, student):
+    report, _ = batch
+    result = by_student(report)[student]
+    expected = EXPECTED[student]
+    assert {c.grade_id: c.score for c in result.cells if c.grade_id in expected["scores"]} == expected["scores"]
+    said = [*result.notes, *(c.reason for c in result.cells)]
+    assert expected["note"] is None or any(expected["note"] in text for text in said), said
+    assert next(c for c in result.cells if c.grade_id == "explain").score is None or student in (
+        "invalid_json", "os_exit")  # a written answer waits for a person
+
+
+def test_nothing_is_lost(batch):
+    report, folder = batch
+    submitted = {p.name for p in (folder / "submitted").iterdir()}
+    assert {s.student_id for s in report.submissions} == submitted
+    course_ = Course(folder)
+    with course_.gradebook() as gradebook:
+        recorded = {s.student.id: s.score for s in gradebook.find_assignment("adv").submissions}
+    assert recorded.keys() == submitted
+
+
+def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
+    """On ordinary submissions nbgrader and lessonkit agree cell by cell; two that crash
+    nbgrader's autograde (a duplicated test cell, a test cell flagged ``grade: false``) are
+    left ungraded by nbgrader and graded by lessonkit."""
+    report, _ = batch
+    ordinary = ["good_alice", "good_bob", "partial_carol", "error_dan", "old_format", "deleted_test",
+                "retyped_test", "warns_on_stderr", "sys_exit"]
+    crashing = ["duplicated_test", "edited_tests"]
+    root = open_dir()
+    try:
+        theirs = course(ADV, "adv", root / "course")
+        for extra in set(EXPECTED) - set(ordinary) - set(crashing):
+            shutil.rmtree(theirs / "submitted" / extra)
+        with pytest.raises(subprocess.CalledProcessError, match="returned non-zero exit status 1"):
+            nbgrader("autograde", "adv", cwd=theirs)
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{theirs}/gradebook.db") as gradebook:
+            nbgraders = {(student, grade.name): grade.auto_score for student in ordinary + crashing
+                         for grade in gradebook.find_submission_notebook("adv", "adv", student).grades}
+    finally:
+        shutil.rmtree(root)
+    ours = {(s.student_id, c.grade_id): c.score for s in report.submissions for c in s.cells}
+    assert {key: ours[key] for key in nbgraders if key[0] in ordinary} == \
+        {key: value for key, value in nbgraders.items() if key[0] in ordinary}
+    assert all(nbgraders[(student, "test_squares")] is None for student in crashing)
+    assert all(ours[(student, "test_squares")] == 0 for student in crashing)
+
+
+def test_feedback_never_shows_a_hidden_test(batch):
+    report, folder = batch
+    secrets = hidden_lines(load_assignment(Course(folder), "adv").notebook("adv"))
+    assert len(secrets) >= 3
+    # the leaker did get hidden tests into its outputs: the teacher's autograded copy has them
+    assert any(secret in outputs(folder, "leaker", "total") for secret in secrets)
+    pages = list((folder / "feedback").glob("*/adv/adv.html"))
+    assert len(pages) == len(report.submissions) - 1  # all but the unreadable notebook
+    for page in pages:
+        text = page.read_text()
+        visible = html.unescape(re.sub(r"<[^>]+>", "", text))
+        leaked = [s for s in secrets if s in visible or s in html.unescape(text)]
+        assert not leaked, f"{page}: {leaked}"
+    leaker = (folder / "feedback" / "leaker" / "adv" / "adv.html").read_text()
+    assert "output removed: it showed hidden test code" in leaker
+    assert "This cell also runs hidden tests; they are not shown. Result: failed." in leaker
+
+
+def test_student_code_reaches_nothing_of_the_teachers_or_others(batch):
+    _, folder = batch
+    line = next(line for line in outputs(folder, "snoop", "total").splitlines() if line.startswith("SNOOP"))
+    found = json.loads(line.removeprefix("SNOOP "))
+    for target in ("gradebook", "teacher's source", "another submission", "the course folder",
+                   "the other kernels' homes", "the network"):
+        assert found[target] != "allowed", target
+    assert found["other users' processes"] == []
+    assert not found["cwd"].startswith(str(folder)), "runs in a temporary copy, not in the course"
+    assert found["files"] == ["adv.ipynb"]  # its own folder's files (no timestamp was submitted)
+
+
+def test_what_a_fork_bomb_starts_does_not_outlive_grading(batch):
+    _, folder = batch
+    text = outputs(folder, "fork_bomb", "total")
+    uid, started = map(int, re.search(r"uid (\d+) stopped after (\d+) processes", text).groups())
+    assert 10 < started < LIMITS.processes, "the process limit stopped it"
+    left = [pid for pid in filter(str.isdigit, os.listdir("/proc"))
+            if _uid(pid) == uid]
+    assert left == []
+
+
+def test_course_is_private_after_grading(batch):
+    _, folder = batch
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def _uid(pid: str) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
+    except (OSError, IndexError):
+        return None
