@@ -559,3 +559,12 @@ def test_contained_setup_runs_first_and_line_numbers_stay_the_students():
     assert lesson_bug[0].message == (
         "the lesson's code before this check raised ModuleNotFoundError: No module named 'nothing_here' (line 1)"
     )
+
+
+def test_a_results_line_cut_off_by_a_kill_is_ignored():
+    from lessonkit.engine.codetests import _read_channel
+
+    tests = split_tests("assert f() == 1\nassert f() == 2\n").tests
+    text = '{"loaded": null}\n{"number": 1, "status": "passed", "summary": "", "error": ""}\n{"number": 2, "sta'
+    load_error, outcomes = _read_channel(text, tests)
+    assert load_error is None and [o.number for o in outcomes] == [1]

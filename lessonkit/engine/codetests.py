@@ -687,8 +687,9 @@ def _read_channel(text: str, tests: Sequence[TestCase]) -> tuple[str | None, lis
     be fewer than the tests if the child stopped.  Anything else (what a tampering student
     would have to get exactly right) raises ``ValueError``.
     """
+    complete = text[: text.rfind("\n") + 1]  # a line cut off by a kill is not an event
     try:
-        events = [json.loads(line) for line in text.splitlines()]
+        events = [json.loads(line) for line in complete.splitlines()]
         if not events:
             return None, []
         load_error = events[0]["loaded"]

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import errno
 import os
-import random
 import resource
+import secrets
 import selectors
 import shutil
 import signal
@@ -154,12 +154,13 @@ def limit_process(limits: Limits, *, uid: int | None = None, gid: int | None = N
 def sandbox_ids() -> tuple[int, int] | None:
     """A fresh ``(uid, gid)`` for one contained run, or ``None`` when not running as root.
 
-    Random in :data:`SANDBOX_UIDS` (16 million values), so concurrent runs, even from
-    different processes, practically never share one.  The gid is the same number.
+    Drawn from the system's randomness (not :mod:`random`, which a lesson may seed) in
+    :data:`SANDBOX_UIDS` (16 million values), so concurrent runs, even from different
+    processes, practically never share one.  The gid is the same number.
     """
     if os.geteuid() != 0:
         return None
-    uid = random.choice(SANDBOX_UIDS)
+    uid = secrets.choice(SANDBOX_UIDS)
     return uid, uid
 
 
