@@ -174,3 +174,19 @@ def test_import_ps1_keeps_every_grade_cell_points_and_tests(tmp_path):
     assert (built.student.parent / "jupyter.png").exists()
     done = nbgrader(course, "generate_assignment", "ps1", "--force")
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_nbgrader_source_runs_clean_in_a_real_kernel(tmp_path):
+    """The teacher's version runs top to bottom: solutions pass, grade cells print nothing."""
+    from nbclient import NotebookClient
+
+    built = build_lesson(write_lesson(tmp_path), out=tmp_path / "out", course=tmp_path / "course")
+    nb = nbformat.read(built.nbgrader, 4)
+    NotebookClient(nb, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(built.nbgrader.parent)}}).execute()
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+            kinds = {(o.output_type, o.get("name")) for o in cell.outputs}
+            assert ("stream", "stderr") not in kinds and not any(o.output_type == "error" for o in cell.outputs), \
+                (cell.metadata.nbgrader.grade_id, cell.outputs)

@@ -8,7 +8,7 @@ strips before release and restores from its gradebook at autograde.
 
 from __future__ import annotations
 
-import json
+import pprint
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -119,7 +119,7 @@ class _Layout:
                 yield self.cell("code", source, "grade", nbgrader=_nbgrader(grade_id, grade=True, locked=True,
                                                                            points=points), **where)
         elif check.points > 0:
-            key = json.dumps(self.grading.keys[check_id], sort_keys=True, ensure_ascii=False)
+            key = pprint.pformat(self.grading.keys[check_id], sort_dicts=True, width=100)
             source = (f"# This cell scores your answer when your work is graded.\n{HIDDEN_BEGIN}\n"
                       f"lk.grade({check_id!r}, {key})\n{HIDDEN_END}")
             yield self.cell("code", source, "grade", nbgrader=_nbgrader(check_id, grade=True, locked=True,
