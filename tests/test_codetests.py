@@ -561,6 +561,12 @@ def test_contained_setup_runs_first_and_line_numbers_stay_the_students():
     )
 
 
+def test_contained_code_reads_the_lessons_files():
+    student = "def mean_of(name):\n    values = [float(v) for v in open(name).read().split()]\n    return sum(values) / len(values)\n"
+    tests = split_tests("assert mean_of('data/light.csv') == 2.0\n").tests
+    assert run_tests_contained(student, tests, files={"data/light.csv": b"1\n2\n3\n"}, limits=QUICK) == [TestResult(1, True)]
+
+
 def test_a_results_line_cut_off_by_a_kill_is_ignored():
     from lessonkit.engine.codetests import _read_channel
 

@@ -246,6 +246,7 @@ def run_tests_contained(
     limits: Limits | None = None,
     timeout: float = 5.0,
     setup: str = "",
+    files: Mapping[str, bytes] = {},
 ) -> list[TestResult]:
     """Run ``setup``, the student's code, then ``tests``, in a contained child (:func:`~lessonkit.engine.sandbox.run_python`).
 
@@ -258,7 +259,8 @@ def run_tests_contained(
     e.g. "your code did not finish within 10 s".  An error in the student's own code is
     the message of every test that then fails, with its line in their code.  ``setup`` is
     what the student's kernel would have run first (the lesson's example code), kept apart
-    so that those line numbers stay the student's own.
+    so that those line numbers stay the student's own.  ``files`` (relative path to
+    contents: the lesson's data files) are put in the child's working directory.
     """
     from lessonkit.engine.sandbox import Limits, run_python
 
@@ -270,7 +272,7 @@ def run_tests_contained(
         "tests": [asdict(test) for test in tests],
         "timeout": timeout,
     }
-    run = run_python(_BOOTSTRAP, stdin=json.dumps(job), limits=limits, channel=True)
+    run = run_python(_BOOTSTRAP, stdin=json.dumps(job), files=files, limits=limits, channel=True)
     try:
         load_error, outcomes = _read_channel(run.channel, tests)
         unfinished = _why_unfinished(run.returncode, run.killed_reason, limits)
