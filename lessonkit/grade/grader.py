@@ -25,7 +25,7 @@ from traitlets.config import Config, LoggingConfigurable
 from lessonkit.engine.sandbox import Limits
 from lessonkit.grade.assignment import AssignmentSpec, load_assignment
 from lessonkit.grade.course import Course, GradingError, Submission
-from lessonkit.grade.distributed import DaskRunner, LocalRunner, Runner
+from lessonkit.grade.runners import LocalRunner, Runner
 from lessonkit.grade.execute import ExecutionSettings, NotebookJob, SubmissionJob, SubmissionOutcome
 from lessonkit.grade.feedback import FeedbackWriter, read_autograded
 from lessonkit.grade.kernels import KernelSettings, KernelStartError
@@ -104,8 +104,12 @@ class LessonkitGrader(LoggingConfigurable):
             KernelSettings(kernel_name=kernel_names.pop(), limits=limits or self.limits(),
                            isolate_network=self.isolate_network, guard=self.guard_tests),
             execute=dict(course.config.Execute))
-        runner: Runner = DaskRunner(settings, self.cluster) if self.cluster else \
-            LocalRunner(settings, self.workers or os.cpu_count() or 1)
+        if self.cluster:
+            from lessonkit.grade.cluster import DaskRunner  # Dask is an optional dependency
+
+            runner: Runner = DaskRunner(settings, self.cluster)
+        else:
+            runner = LocalRunner(settings, self.workers or os.cpu_count() or 1)
         run = _Run(self, spec, FeedbackWriter(course, spec) if self.feedback else None)
         bar = tqdm(total=len(submissions), desc=f"grading {assignment}", unit="submission", disable=not progress)
         try:

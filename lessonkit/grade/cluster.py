@@ -1,12 +1,12 @@
-"""Where submissions run: kernels on this machine, or on the workers of a Dask cluster.
+"""Grading on a Dask cluster: every submission one task, kernels started ahead on each worker.
 
-Both runners take a :class:`~lessonkit.grade.execute.SubmissionJob` and give back its
-:class:`~lessonkit.grade.execute.SubmissionOutcome` through the same
-:func:`~lessonkit.grade.execute.execute_submission`, so a cluster changes where the work
-happens, never how it is scored.  On Dask every submission is one task; each worker keeps a
-:class:`~lessonkit.grade.kernels.KernelPool` of its own (a worker plugin), so its kernels too
-are started ahead of the tasks.  Workers need lessonkit, ipykernel and the course's
-packages installed; the gradebook and the teacher's files stay on the grader's machine.
+Each worker keeps a :class:`~lessonkit.grade.kernels.KernelPool` of its own (a worker plugin,
+on an event loop of its own), so a worker's next kernel is starting while its current task
+runs.  Workers need lessonkit, ipykernel and the course's packages installed; the gradebook
+and the teacher's files stay on the grader's machine: a task carries the submission's files
+and the prepared notebooks, and brings back the executed ones.  Student code in a worker's
+kernels is contained as on the grader's machine (see :mod:`lessonkit.grade.kernels`); the
+network namespace keeps it from the scheduler, which would run anything it is sent.
 """
 
 from __future__ import annotations
@@ -16,44 +16,15 @@ import threading
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from distributed import Client, WorkerPlugin, get_worker
 
 from lessonkit.grade.execute import ExecutionSettings, SubmissionJob, SubmissionOutcome, execute_submission
 from lessonkit.grade.kernels import KernelPool
 
-
-class Runner(Protocol):
-    capacity: int
-    """How many submissions it runs at once."""
-    where: str
-
-    async def __aenter__(self) -> Runner: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-    async def run(self, job: SubmissionJob) -> SubmissionOutcome: ...
-
-
-class LocalRunner:
-    """``workers`` kernels at a time on this machine, the next ones already starting."""
-
-    def __init__(self, settings: ExecutionSettings, workers: int) -> None:
-        self.settings = settings
-        self.capacity = max(1, workers)
-        self.where = f"{self.capacity} local kernel(s)"
-        self._pool = KernelPool(settings.kernel, self.capacity)
-        self._slots = asyncio.Semaphore(self.capacity)
-
-    async def __aenter__(self) -> LocalRunner:
-        await self._pool.__aenter__()
-        if self._pool.network_isolated:
-            self.where += ", no network"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._pool.__aexit__(*exc)
-
-    async def run(self, job: SubmissionJob) -> SubmissionOutcome:
-        async with self._slots:
-            return await execute_submission(self._pool, job, self.settings)
+WORKER_WAIT_S = 60.0
+"""How long a run waits for the cluster's first worker before it gives up."""
 
 
 class DaskRunner:
@@ -68,11 +39,10 @@ class DaskRunner:
         self._client: Any = None
 
     async def __aenter__(self) -> DaskRunner:
-        from distributed import Client
-
         self._client = await Client(self.address, asynchronous=True)
         await self._client.register_plugin(WorkerKernels(self.settings), name=self._plugin)
-        workers = self._client.scheduler_info()["workers"].values()
+        await self._client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+        workers = (await self._client.scheduler.identity())["workers"].values()
         self.capacity = max(1, sum(w["nthreads"] for w in workers))
         self.where += f" ({len(workers)} worker(s), {self.capacity} thread(s))"
         return self
@@ -92,7 +62,7 @@ class DaskRunner:
         return await future
 
 
-class WorkerKernels:
+class WorkerKernels(WorkerPlugin):
     """A Dask worker plugin: a kernel pool on each worker, on an event loop of its own."""
 
     def __init__(self, settings: ExecutionSettings) -> None:
@@ -117,6 +87,4 @@ class WorkerKernels:
 
 def run_on_worker(job: SubmissionJob, plugin: str) -> SubmissionOutcome:
     """The Dask task: grade one submission with the worker's kernel pool."""
-    from distributed import get_worker
-
     return get_worker().plugins[plugin].run(job)
