@@ -1,0 +1,153 @@
+"""The parts of ``lessonkit grade`` that need no kernel: scoring, the teacher's metadata, reading
+submissions, hiding hidden tests, the output budget (fast; the slow tests run them for real)."""
+
+from __future__ import annotations
+
+import types
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from lessonkit.grade.assignment import NotebookSpec, TeacherCell, builtins_used
+from lessonkit.grade.execute import _GradingClient
+from lessonkit.grade.feedback import HideHiddenTests, hidden_lines
+from lessonkit.grade.report import GradeReport, SubmissionReport
+from lessonkit.grade.sanitize import inspect_submission, prepare_notebook
+from lessonkit.grade.scoring import CellScore, failed_cells, score_notebook
+
+TEST_SOURCE = "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 4, 'squares grow fast'\n### END HIDDEN TESTS"
+TEST = TeacherCell("test_f", "code", TEST_SOURCE, "assert f(1) == 1", "abc", locked=True, grade=True, points=2.0,
+                   hidden_tests=True, builtins_used=frozenset())
+ANSWER = TeacherCell("f", "code", "def f(x):\n    return x * x", "def f(x):\n    pass", "def", locked=False,
+                     solution=True)
+SPEC = NotebookSpec("nb", {"f": ANSWER, "test_f": TEST})
+
+
+def graded(*outputs, points: float = 2.0) -> nbformat.NotebookNode:
+    cell = new_code_cell(TEST_SOURCE, outputs=list(outputs))
+    cell.metadata["nbgrader"] = TEST.nbgrader_metadata({"points": points})
+    return new_notebook(cells=[cell])
+
+
+def result(text: str) -> nbformat.NotebookNode:
+    return new_output("execute_result", data={"text/plain": text}, execution_count=1)
+
+
+def test_scores_follow_nbgrader_and_clamp_what_crashes_it():
+    def score(*outputs):
+        [cell] = score_notebook(graded(*outputs), SPEC)
+        return cell.score, cell.reason
+
+    assert score() == (2.0, "passed")
+    assert score(new_output("stream", name="stdout", text="fine\n")) == (2.0, "passed")
+    assert score(new_output("stream", name="stderr", text="UserWarning: slow\n")) == (0.0, "wrote to stderr: "
+                                                                                          "UserWarning: slow")
+    assert score(new_output("error", ename="AssertionError", evalue="", traceback=[])) == (0.0, "AssertionError:")
+    assert score(result("0.5")) == (0.5, "partial credit: 0.5 of 2")
+    assert score(result("7")) == (2.0, "its result is above the cell's 2 points; counted as 2")  # nbgrader raises
+    assert score(new_output("execute_result", data={}, execution_count=1))[0] == 0.0  # nbgrader raises too
+    assert score(result("-1")) == (2.0, "passed")  # nbgrader's rule: a negative result is full credit
+
+
+def test_missing_and_unreadable_notebooks_score_zero_with_the_reason():
+    assert score_notebook(new_notebook(), SPEC) == [CellScore("nb", "test_f", 0.0, 2.0, "missing from the submission")]
+    assert score_notebook(None, SPEC, unread="nb.ipynb is not valid JSON")[0].reason == "nb.ipynb is not valid JSON"
+
+
+def test_builtins_a_test_reads():
+    assert builtins_used("assert sum(xs) == len(ys) and total(xs)") == {"sum", "len"}
+    assert builtins_used("%time assert f(1)") == frozenset()  # IPython syntax: not guarded
+
+
+def test_teacher_metadata_keeps_what_nbgrader_keeps():
+    submitted = {"grade": False, "grade_id": "test_f", "locked": False, "points": 100, "solution": True,
+                 "cell_type": "markdown", "extra": 1}
+    assert TEST.nbgrader_metadata(submitted) == {"grade": True, "grade_id": "test_f", "locked": False,
+                                                 "points": 2.0, "schema_version": 3, "solution": False,
+                                                 "checksum": "abc", "cell_type": "code"}
+
+
+def test_edits_to_a_submission_are_named():
+    cell = new_code_cell("pass")
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "test_f", "locked": True, "points": 9,
+                                 "schema_version": 3, "solution": False}
+    twice = [new_code_cell("1", metadata={"nbgrader": {"grade_id": "f", "solution": True}}) for _ in range(2)]
+    stranger = new_markdown_cell("hi")
+    stranger.metadata["nbgrader"] = {"grade_id": "mine", "grade": True, "points": 50}
+    notes = inspect_submission(new_notebook(cells=[*twice, cell, stranger]), SPEC, add_missing=True)
+    assert notes == [
+        "nb.ipynb: cell f appears 2 times; the last copy is graded",
+        "nb.ipynb: cell 'mine' is not one of the teacher's; its grading metadata is ignored",
+        "nb.ipynb: the grading metadata of cell test_f was edited (points: 9 instead of 2.0); the teacher's is used",
+        "nb.ipynb: locked cell test_f was edited; the teacher's version was graded",
+    ]
+
+
+def test_unreadable_submissions_become_reasons():
+    common = {"assignment": "a", "student_id": "s", "db_url": "sqlite:///nowhere.db", "config": None}
+    assert prepare_notebook(b'{"cells": [', SPEC, **common).problem.startswith("nb.ipynb is not valid JSON (line 1")
+    assert "not UTF-8" in prepare_notebook(b"\xff\xfe", SPEC, **common).problem
+    assert "not a notebook" in prepare_notebook(b'{"cells": 3}', SPEC, **common).problem
+
+
+def test_feedback_hides_hidden_tests_everywhere():
+    assert hidden_lines(SPEC) == {"assert f(2) == 4, 'squares grow fast'", "### BEGIN HIDDEN TESTS",
+                                  "### END HIDDEN TESTS"}
+    test = graded(new_output("error", ename="AssertionError", evalue="squares grow fast",
+                             traceback=["\x1b[0;32massert\x1b[0m f(2) == 4, 'squares grow fast'"]))
+    test.cells[0].metadata.nbgrader["score"] = 0.0
+    student = new_code_cell("print(In)", outputs=[
+        new_output("stream", name="stdout", text="['assert f(2) == 4, &#x27;squares grow fast&#x27;']"),
+        new_output("stream", name="stdout", text="just my own output\n")])
+    nb = new_notebook(cells=[student, test.cells[0]])
+    nb.metadata["widgets"] = {"state": {"model": {"value": "assert f(2) == 4, 'squares grow fast'"}}}
+    nb, _ = HideHiddenTests().preprocess(nb, {"lessonkit": {"spec": SPEC}})
+    assert [o.text for o in nb.cells[0].outputs] == ["[output removed: it showed hidden test code]\n",
+                                                      "just my own output\n"]
+    assert nb.cells[1].source == "assert f(1) == 1\n# This cell also runs hidden tests; they are not shown."
+    assert [o.text for o in nb.cells[1].outputs] == \
+        ["This cell also runs hidden tests; they are not shown. Result: failed.\n"]
+    assert "widgets" not in nb.metadata
+
+
+def test_output_budget_cuts_output_never_a_score():
+    nb = new_notebook(cells=[new_code_cell("x")])
+    client = _GradingClient(nb, types.SimpleNamespace(km=None, kc=None), budget=100)
+
+    def message(kind, **content):
+        return {"msg_type": kind, "content": content, "header": {"msg_type": kind}, "parent_header": {}}
+
+    assert client._within_budget(message("stream", name="stdout", text="a" * 60), 0)["content"]["text"] == "a" * 60
+    note = client._within_budget(message("stream", name="stdout", text="b" * 60), 0)
+    assert note["content"]["text"].startswith("[lessonkit: the output limit was reached")
+    assert client._within_budget(message("stream", name="stdout", text="c"), 0) is None
+    kept = client._within_budget(message("stream", name="stderr", text="warning " * 1000), 0)
+    assert kept["content"]["text"].startswith("warning ") and len(kept["content"]["text"]) < 600  # still stderr
+    assert client._within_budget(message("stream", name="stderr", text="more"), 0) is None
+    error = client._within_budget(message("error", ename="E", evalue="v", traceback=["x"] * 50), 0)
+    assert error["content"]["traceback"] == ["x"] * 5
+    big = client._within_budget(message("execute_result", data={"text/plain": "1.5", "image/png": "A" * 10**6},
+                                        metadata={}, execution_count=1), 0)
+    assert big["content"]["data"] == {"text/plain": "1.5"}  # the partial credit survives
+    assert client.cut_cells == {0}
+
+
+def test_errors_in_a_students_own_cells_are_listed():
+    answer = new_code_cell("def f(x): retur x", outputs=[new_output("error", ename="SyntaxError",
+                                                                    evalue="invalid syntax", traceback=[])])
+    answer.metadata["nbgrader"] = ANSWER.nbgrader_metadata()
+    plain = new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                                     traceback=[])])
+    assert failed_cells(new_notebook(cells=[answer, plain]), SPEC) == [
+        "nb.ipynb, cell f: SyntaxError: invalid syntax", "nb.ipynb, cell 2: ZeroDivisionError: division by zero"]
+
+
+def test_summary_names_only_submissions_with_notes():
+    cells = (CellScore("nb", "test_f", 2.0, 2.0, "passed"),)
+    report = GradeReport("a", (SubmissionReport("ann", 2.0, 2.0, cells),
+                               SubmissionReport("ben", 0.0, 2.0, cells, ("nb.ipynb is not valid JSON",))),
+                         2.0, 1.5, "2 local kernel(s)")
+    assert report.summary() == (
+        "a: 2 submission(s) graded in 1.5 s (2 local kernel(s))\n"
+        "  mean automatic score 1.00 / 2; 0 submission(s) have answers to grade by hand in formgrader\n"
+        "  ben: 0 / 2\n    - nb.ipynb is not valid JSON")
