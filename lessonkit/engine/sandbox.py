@@ -183,7 +183,7 @@ class Interpreter:
     descriptors (``/proc/self/fd/N``): the child can use them without any permission on
     the directories above (a ``/root/.pyenv`` it may not enter).  ``LD_LIBRARY_PATH`` then
     points at the interpreter's own ``libpython``, else the loader would quietly take the
-    system's.  Pass ``fds`` to the child (``Popen(pass_fds=...)``) and :meth:`close` them
+    system's.  Pass ``fds`` to the child (``Popen(pass_fds=...)``) and close them here
     once it has started.  Flags: no user site; the caller adds ``-S`` to leave
     site-packages out too.
     """
@@ -191,10 +191,6 @@ class Interpreter:
     argv: tuple[str, ...]
     env: Mapping[str, str]
     fds: tuple[int, ...] = ()
-
-    def close(self) -> None:
-        for fd in self.fds:
-            os.close(fd)
 
 
 def interpreter(*, as_other_user: bool) -> Interpreter:
