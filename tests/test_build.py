@@ -15,7 +15,7 @@ import pytest
 
 from lessonfactory import NUMERIC, replace_cell, valid_cells, write_lesson
 from lessonkit.build import build_lesson
-from lessonkit.build.seal import secrets
+from lessonkit.build.seal import check_items, secrets
 from lessonkit.format import blob
 from lessonkit.format.markers import solution_lines
 from lessonkit.model import LessonError
@@ -42,8 +42,9 @@ def assert_no_secrets(lesson, texts: dict[str, str]) -> None:
                  for line in solution_lines(c.solution or "") if len(line) >= 8]
     # a line the teacher also shows openly (an example, a prompt, a hint) is teaching, not a leak
     public = "\n".join([b.source for s in lesson.steps for b in s.blocks]
-                       + [c.prompt + " ".join(h.text for h in c.hints) + repr(c.spec.get("options", ""))
-                          for c in lesson.checks.values()])
+                       + [c.prompt + " ".join(h.text for h in c.hints) for c in lesson.checks.values()]
+                       + [item["prompt"] + repr(item.get("options", "")) for c in lesson.checks.values()
+                          for item in check_items(lesson, c)])
     needles = {n for n in set(secrets(lesson)) | set(hidden) | set(solutions) if n not in public}
     assert needles, "a lesson with checks has secrets to look for"
     for where, text in texts.items():

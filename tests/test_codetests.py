@@ -11,15 +11,12 @@ import time
 import pytest
 
 from lessonkit.engine.codetests import (
-    CODE_STUB,
     CodeTestsError,
     TestCase,
     TestResult,
     run_tests,
     run_tests_contained,
-    solution_regions_ok,
     split_tests,
-    strip_solution,
 )
 from lessonkit.engine.sandbox import Limits
 
@@ -120,69 +117,6 @@ def test_split_numbering_stays_stable_when_hidden_tests_sit_in_the_middle():
 def test_split_errors_name_the_line(text, words):
     with pytest.raises(CodeTestsError, match=words.replace("(", r"\(")):
         split_tests(text)
-
-
-# --- strip_solution ---------------------------------------------------------------------
-
-
-def test_strip_solution_like_nbgrader():
-    source = cell(
-        """
-        def sum_evens(n):
-            ### BEGIN SOLUTION
-            return sum(i for i in range(0, n, 2))
-            ### END SOLUTION
-
-        class Shape:
-            def area(self):
-                ### BEGIN SOLUTION
-                return 0
-                ### END SOLUTION
-        """
-    )
-    assert strip_solution(source) == cell(
-        """
-        def sum_evens(n):
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-        class Shape:
-            def area(self):
-                # YOUR CODE HERE
-                raise NotImplementedError()
-        """
-    )
-    assert "return" not in strip_solution(source)
-
-
-def test_strip_solution_without_a_region_clears_the_whole_cell():
-    assert strip_solution("x = 42\n") == "\n".join(CODE_STUB)
-
-
-def test_solution_region_problems():
-    assert solution_regions_ok("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n") == []
-    problems = solution_regions_ok("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n### END SOLUTION\n### BEGIN SOLUTION\n")
-    assert problems == [
-        "line 2: a second '### BEGIN SOLUTION' before the '### END SOLUTION' of the one at line 1",
-        "line 4: '### END SOLUTION' without a '### BEGIN SOLUTION' before it",
-        "line 5: '### BEGIN SOLUTION' is never closed by '### END SOLUTION'",
-    ]
-    with pytest.raises(CodeTestsError, match="never closed"):
-        strip_solution("def f():\n    ### BEGIN SOLUTION\n    return 1\n")
-
-
-@pytest.mark.slow
-def test_strip_solution_and_hidden_tests_match_nbgrader_itself():
-    from nbformat.v4 import new_code_cell
-    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
-
-    solution = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n  # trailing\n"
-    cleared = new_code_cell(solution, metadata={"nbgrader": {"solution": True, "grade": False, "grade_id": "a"}})
-    ClearSolutions().preprocess_cell(cleared, {"language": "python"}, 0)
-    assert strip_solution(solution) == cleared.source
-    tests = new_code_cell(TEST_CELL, metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "b", "points": 1}})
-    ClearHiddenTests().preprocess_cell(tests, {}, 0)
-    assert split_tests(TEST_CELL).visible_source == tests.source
 
 
 # --- run_tests: the words -----------------------------------------------------------------

@@ -128,8 +128,8 @@ def test_code_solution_must_pass_its_own_tests_hidden_included(tmp_path):
 def test_code_check_needs_its_cells(tmp_path):
     cells = [c for c in valid_cells() if c[1] != TESTS]
     only(tmp_path, cells, "the check 'double' needs its tests cell here")
-    cells = replace_cell(valid_cells(), SOLUTION, "def double(x):\n    return x * 2")
-    only(tmp_path, cells, "students would get the solution")
+    cells = replace_cell(valid_cells(), SOLUTION, SOLUTION.replace("    ### END SOLUTION", ""))
+    only(tmp_path, cells, "never closed", "field 'solution'")
 
 
 def test_hint_that_gives_the_answer_away(tmp_path):

@@ -14,13 +14,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lessonkit.build.seal import grading_key, seal_lesson
+from lessonkit.build.seal import grading_key, lesson_assets, seal_lesson
 from lessonkit.build.validate import Report, validate_lesson
 from lessonkit.format import blob, writer
 from lessonkit.model import Lesson, LessonError
 
-#: files in a lesson folder that are never copied to what students get
-PRIVATE = {".ipynb_checkpoints", "__pycache__", ".git"}
 
 
 @dataclass
@@ -52,7 +50,7 @@ def build_lesson(source: str | Path, *, out: str | Path = "build", course: str |
         Path(out) / lesson.id / "page": writer.page_notebook(lesson, sealed),
         Path(course) / "source" / lesson.id: writer.nbgrader_notebook(lesson, keys),
     }
-    assets = _assets(Path(source))
+    assets = lesson_assets(Path(source))
     staged = []
     try:
         for destination, notebook in outputs.items():
@@ -71,13 +69,6 @@ def build_lesson(source: str | Path, *, out: str | Path = "build", course: str |
             shutil.rmtree(stage, ignore_errors=True)
     paths = [destination / name for destination in outputs]
     return Built(lesson, paths[0], paths[1], paths[2], report)
-
-
-def _assets(source: Path) -> list[Path]:
-    """The files a lesson uses (data, images): everything in its folder but notebooks."""
-    folder = source.parent
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"
-                  and not any(part in PRIVATE or part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def _swap(stage: Path, destination: Path) -> None:

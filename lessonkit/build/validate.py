@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from lessonkit.build.seal import check_items, item_salt
+from lessonkit.build.seal import check_items, item_salt, lesson_files
 from lessonkit.engine.kinds import get_kind, kind_names
 from lessonkit.format.reader import parse_lesson
 from lessonkit.model import Check, Lesson, Problem, Where
@@ -171,8 +171,8 @@ class _Checker:
             if entry.test is not None and entry.test not in numbers:
                 self.add(check.where.at(f"feedback[{n}].test"), f"there is no test {entry.test}",
                          f"tests are numbered 1 to {len(cases)}")
-        setup = self.lesson_code_before(check)
-        results = run_tests_contained(setup + item["solution"], cases)
+        results = run_tests_contained(item["solution"], cases, setup=self.lesson_code_before(check),
+                                      files=lesson_files(self.lesson))
         for result in results:
             if not result.passed:
                 self.add(check.where.at("tests"), f"the solution fails its own test {result.number}: {result.message}",

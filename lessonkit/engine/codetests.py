@@ -49,10 +49,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lessonkit.engine.sandbox import Limits
 
-BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
-CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
-"""What a solution region becomes in the student's copy: nbgrader's Python stub."""
 
 _SOURCES = {"setup": ("<lesson code>", "the lesson's code before this check"), "student": ("<your code>", "your code")}
 """What the child runs before the tests, in order: file name (for line numbers), and who wrote it."""
@@ -122,24 +118,13 @@ def split_tests(test_source: str) -> TestSuite:
     :class:`CodeTestsError` for unbalanced markers, a syntax error, or a statement that
     straddles a marker.
     """
+    from lessonkit.format.markers import MarkerError, hidden_lines as marked  # not at the top: the child runs this file
+
     lines = test_source.split("\n")
-    hidden_lines: set[int] = set()
-    begin: int | None = None
-    for number, line in enumerate(lines, 1):
-        if BEGIN_HIDDEN in line:
-            if begin is not None:
-                raise CodeTestsError(
-                    f"line {number}: a second '### {BEGIN_HIDDEN}' before the '### {END_HIDDEN}' "
-                    f"of the one at line {begin}"
-                )
-            begin = number
-        elif END_HIDDEN in line:
-            if begin is None:
-                raise CodeTestsError(f"line {number}: '### {END_HIDDEN}' without a '### {BEGIN_HIDDEN}' before it")
-            hidden_lines.update(range(begin, number + 1))
-            begin = None
-    if begin is not None:
-        raise CodeTestsError(f"line {begin}: '### {BEGIN_HIDDEN}' is never closed by '### {END_HIDDEN}'")
+    try:
+        hidden_lines = marked(test_source)
+    except MarkerError as error:
+        raise CodeTestsError(str(error)) from None
     try:
         tree = ast.parse(test_source)
     except SyntaxError as error:
@@ -161,52 +146,6 @@ def split_tests(test_source: str) -> TestSuite:
         tests.append(TestCase(number, source, hidden, message))
     visible = "\n".join(line for number, line in enumerate(lines, 1) if number not in hidden_lines)
     return TestSuite(tuple(tests), visible)
-
-
-def solution_regions_ok(source: str) -> list[str]:
-    """The problems with a solution cell's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers."""
-    problems = []
-    begin: int | None = None
-    for number, line in enumerate(source.split("\n"), 1):
-        if BEGIN_SOLUTION in line:
-            if begin is not None:
-                problems.append(
-                    f"line {number}: a second '### {BEGIN_SOLUTION}' before the '### {END_SOLUTION}' "
-                    f"of the one at line {begin}"
-                )
-            begin = number
-        elif END_SOLUTION in line:
-            if begin is None:
-                problems.append(f"line {number}: '### {END_SOLUTION}' without a '### {BEGIN_SOLUTION}' before it")
-            begin = None
-    if begin is not None:
-        problems.append(f"line {begin}: '### {BEGIN_SOLUTION}' is never closed by '### {END_SOLUTION}'")
-    return problems
-
-
-def strip_solution(solution_source: str) -> str:
-    """The solution cell as students get it, exactly as nbgrader's ClearSolutions makes it.
-
-    Each region between the markers (markers included) becomes the code stub, indented
-    like the ``BEGIN`` line; a cell with no region becomes the stub alone (nbgrader treats
-    the whole of a solution cell as the solution then).  Raises :class:`CodeTestsError` for
-    unbalanced markers rather than hand students a broken or leaking cell.
-    """
-    problems = solution_regions_ok(solution_source)
-    if problems:
-        raise CodeTestsError("; ".join(problems))
-    kept: list[str] = []
-    inside = replaced = False
-    for line in solution_source.split("\n"):
-        if BEGIN_SOLUTION in line:
-            indent = line[: len(line) - len(line.lstrip())]
-            kept += [indent + stub for stub in CODE_STUB]
-            inside = replaced = True
-        elif END_SOLUTION in line:
-            inside = False
-        elif not inside:
-            kept.append(line)
-    return "\n".join(kept) if replaced else "\n".join(CODE_STUB)
 
 
 # --- running tests ----------------------------------------------------------------------

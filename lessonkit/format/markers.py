@@ -1,71 +1,87 @@
-"""nbgrader's solution and hidden-test markers, as lessonkit reads and strips them.
+"""nbgrader's solution and hidden-test markers: the one place lessonkit reads and strips them.
 
 lessonkit reuses nbgrader's markers so that a teacher who knows nbgrader knows the format
-and an nbgrader assignment imports as it is.  Stripping follows nbgrader's ClearSolutions:
-the region is replaced by a placeholder at the marker's indentation.
+and an nbgrader assignment imports as it is.  They are found as nbgrader finds them (the
+words anywhere in a line), and stripped as nbgrader's ClearSolutions and ClearHiddenTests
+strip them, so what lessonkit builds and what nbgrader releases agree line for line.
 """
 
 from __future__ import annotations
 
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+"""What a solution region becomes in the student's copy: nbgrader's Python stub."""
 
 
-def _regions(source: str, begin: str, end: str) -> tuple[list[tuple[int, int]], list[str]]:
-    """(first, last) line numbers of each marked region, and problems with the markers."""
-    regions, problems, start = [], [], None
-    for number, line in enumerate(source.splitlines()):
-        marker = line.strip()
-        if marker == begin:
+class MarkerError(ValueError):
+    """Markers that do not pair up; the message names the line."""
+
+
+def regions(source: str, begin: str, end: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """The (begin, end) line numbers (1-based, markers included) of each marked region,
+    and what is wrong with the markers, in a teacher's words."""
+    found, problems, start = [], [], None
+    for number, line in enumerate(source.split("\n"), 1):
+        if begin in line:
             if start is not None:
-                problems.append(f"line {number + 1}: '{begin}' inside another region; close the first with '{end}'")
+                problems.append(f"line {number}: a second '### {begin}' before the '### {end}' of the one at line {start}")
             start = number
-        elif marker == end:
+        elif end in line:
             if start is None:
-                problems.append(f"line {number + 1}: '{end}' without a '{begin}' before it")
+                problems.append(f"line {number}: '### {end}' without a '### {begin}' before it")
             else:
-                regions.append((start, number))
-                start = None
+                found.append((start, number))
+            start = None
     if start is not None:
-        problems.append(f"line {start + 1}: '{begin}' is never closed with '{end}'")
-    return regions, problems
+        problems.append(f"line {start}: '### {begin}' is never closed by '### {end}'")
+    return found, problems
+
+
+def _paired(source: str, begin: str, end: str) -> list[tuple[int, int]]:
+    found, problems = regions(source, begin, end)
+    if problems:
+        raise MarkerError("; ".join(problems))
+    return found
 
 
 def solution_problems(source: str) -> list[str]:
-    """Problems with a solution cell's markers (unbalanced, nested, or missing)."""
-    regions, problems = _regions(source, BEGIN_SOLUTION, END_SOLUTION)
-    if not regions and not problems:
-        problems.append(f"has no '{BEGIN_SOLUTION}' ... '{END_SOLUTION}' region: students would get the solution")
-    return problems
+    """What is wrong with a solution cell's markers (an empty list when nothing is)."""
+    return regions(source, BEGIN_SOLUTION, END_SOLUTION)[1]
 
 
 def strip_solution(source: str) -> str:
-    """The code students start from: each solution region becomes nbgrader's placeholder.
+    """The code students start from, exactly as nbgrader's ClearSolutions makes it.
 
-    As in nbgrader, a cell with no region is all solution and becomes the placeholder alone.
+    Each region (markers included) becomes the stub, indented like its BEGIN line; a cell
+    with no region is all solution and becomes the stub alone.  Raises
+    :class:`MarkerError` for unpaired markers rather than hand students a leaking cell.
     """
-    lines = source.splitlines()
-    regions, _ = _regions(source, BEGIN_SOLUTION, END_SOLUTION)
-    if not regions:
+    lines = source.split("\n")
+    found = _paired(source, BEGIN_SOLUTION, END_SOLUTION)
+    if not found:
         return "\n".join(CODE_STUB)
-    for first, last in reversed(regions):
-        indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
-        lines[first:last + 1] = [indent + stub for stub in CODE_STUB]
+    for first, last in reversed(found):
+        indent = lines[first - 1][: len(lines[first - 1]) - len(lines[first - 1].lstrip())]
+        lines[first - 1:last] = [indent + stub for stub in CODE_STUB]
     return "\n".join(lines)
 
 
 def solution_lines(source: str) -> list[str]:
-    """The lines inside solution regions, stripped: what students must never be given."""
-    lines = source.splitlines()
-    regions, _ = _regions(source, BEGIN_SOLUTION, END_SOLUTION)
-    return [lines[n].strip() for first, last in regions for n in range(first + 1, last)]
+    """The solution's lines, stripped: inside the regions, or the whole cell if it has none."""
+    lines = source.split("\n")
+    found = regions(source, BEGIN_SOLUTION, END_SOLUTION)[0]
+    if not found:
+        return [line.strip() for line in lines if line.strip()]
+    return [lines[n].strip() for first, last in found for n in range(first, last - 1) if lines[n].strip()]
+
+
+def hidden_lines(source: str) -> set[int]:
+    """The line numbers (1-based) of the hidden-test regions, markers included."""
+    return {n for first, last in _paired(source, BEGIN_HIDDEN, END_HIDDEN) for n in range(first, last + 1)}
 
 
 def strip_hidden_tests(source: str) -> str:
-    """A test cell without its hidden tests (markers included), as nbgrader releases it."""
-    lines = source.splitlines()
-    regions, _ = _regions(source, BEGIN_HIDDEN, END_HIDDEN)
-    for first, last in reversed(regions):
-        del lines[first:last + 1]
-    return "\n".join(lines)
+    """A test cell without its hidden tests, as nbgrader's ClearHiddenTests releases it."""
+    hidden = hidden_lines(source)
+    return "\n".join(line for n, line in enumerate(source.split("\n"), 1) if n not in hidden)

@@ -71,8 +71,9 @@ class Code(CheckKind):
             "tests": [{"number": c.number, "source": c.source, "message": c.message} for c in cases if not c.hidden],
             "hidden": sum(1 for c in cases if c.hidden),
             "feedback": item["feedback"],
-            # the lesson's example code that runs before a student's code on a page
+            # on a page, the lesson's example code runs first, beside the lesson's files
             "setup": item.get("setup", ""),
+            "files": item.get("files", []),
         }
 
     def judge(self, sealed: Item, answer: Any) -> Verdict:
@@ -84,17 +85,18 @@ class Code(CheckKind):
                  for t in sealed["tests"]]
         feedback = {int(n): m for n, m in sealed["feedback"].items()}
         if isinstance(answer, str):
-            results = run_tests_contained(sealed.get("setup", "") + answer, cases, feedback=feedback)
+            results = run_tests_contained(answer, cases, feedback=feedback, setup=sealed.get("setup", ""),
+                                          files=_files_here(sealed.get("files", [])))
         else:
             results = run_tests(answer, cases, feedback=feedback)
         return verdict_of(results, hidden=sealed["hidden"])
 
-    def grade(self, item: Item, answer: Any) -> float:
-        from lessonkit.engine.codetests import run_tests_contained
 
-        results = run_tests_contained(answer, test_cases(item["tests"]),
-                                      feedback={int(n): m for n, m in item["feedback"].items()})
-        return float(all(r.passed for r in results))
+def _files_here(names: list[str]) -> dict[str, bytes]:
+    """The lesson's files from the working folder, where a page's kernel runs beside them."""
+    from pathlib import Path
+
+    return {name: Path(name).read_bytes() for name in names if Path(name).is_file()}
 
 
 def test_cases(cells: list[str]) -> list[Any]:

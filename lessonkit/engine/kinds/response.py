@@ -50,6 +50,3 @@ class Response(CheckKind):
         if not str(answer or "").strip():
             return Verdict(False, message="Write your answer first.", readable=False)
         return Verdict(None, 0.0, "Your answer is saved. Your teacher will read and grade it.")
-
-    def grade(self, item: Item, answer: Any) -> float:
-        return 0.0  # a person grades it in nbgrader's formgrader
