@@ -69,11 +69,6 @@ def voila_server(
     On exit Voila and every kernel it started are stopped, killed if they linger.
     """
     port = port or free_port()
-    child_env = {**os.environ, **(env or {})}
-    child_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO_ROOT), child_env.get("PYTHONPATH")) if p
-    )
-    child_env.setdefault("JUPYTER_PLATFORM_DIRS", "1")  # silences jupyter_core's warning
     command = [
         sys.executable, "-m", "voila", str(notebook_path),
         "--no-browser",
@@ -83,9 +78,22 @@ def voila_server(
         "--VoilaConfiguration.show_tracebacks=True",
         *args,
     ]  # fmt: skip
+    with served(command, port, env) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def served(command: Sequence[str], port: int, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run a command that serves Voila on ``port`` (Voila itself, or ``lessonkit serve``);
+    yield its base URL once it answers, and stop it and its kernels on exit."""
+    child_env = {**os.environ, **(env or {})}
+    child_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO_ROOT), child_env.get("PYTHONPATH")) if p
+    )
+    child_env.setdefault("JUPYTER_PLATFORM_DIRS", "1")  # silences jupyter_core's warning
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
-            command, env=child_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            list(command), env=child_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
         try:
             url = f"http://127.0.0.1:{port}/"

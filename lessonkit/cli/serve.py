@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from lessonkit.serve import serve
 
     try:
-        return serve(args.path, out=args.out, course=args.course, port=args.port, ip=args.ip, db=args.db,
-                     identity_header=args.identity_header or None)
+        serve(args.path, out=args.out, course=args.course, port=args.port, ip=args.ip, db=args.db,
+              identity_header=args.identity_header or None)
     except LessonError as error:
-        print(f"lessonkit serve: a lesson has problems; fix them first:\n{error}")
-        return 1
+        print(f"lessonkit serve: a lesson has problems; fix them first:\n{error}", file=sys.stderr)
+    return 1

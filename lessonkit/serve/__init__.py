@@ -8,9 +8,7 @@ set by the school's proxy (``X-Lessonkit-Student``) or from JupyterHub.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -29,16 +27,18 @@ def voila_command(root: Path, *, port: int, ip: str = "127.0.0.1", identity_head
         "--MappingKernelManager.cull_connected=False",
     ]
     if identity_header:
-        command.append(f"--VoilaConfiguration.http_header_envs={json.dumps([identity_header])}")
+        command.append(f"--VoilaConfiguration.http_header_envs={identity_header}")
     return command
 
 
 def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: str | Path = "grading",
           port: int = 8866, ip: str = "127.0.0.1", db: str | None = None,
-          identity_header: str | None = IDENTITY_HEADER, extra_args: Sequence[str] = ()) -> int:
-    """Build the lessons at ``path`` and serve their pages until interrupted; returns Voila's exit code.
+          identity_header: str | None = IDENTITY_HEADER, extra_args: Sequence[str] = ()) -> None:
+    """Build the lessons at ``path``, then become the Voila server for their pages.
 
-    Progress goes to ``db`` (a SQLAlchemy URL), by default the embedded SQLite file.
+    The process is replaced by Voila (so Ctrl-C and a service manager's signals reach the
+    server and its kernels directly); it returns only by raising.  Progress goes to ``db``
+    (a SQLAlchemy URL), by default the embedded SQLite file.
     """
     from lessonkit.build import build_lesson, discover
 
@@ -52,4 +52,5 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
     print(f"serving {len(lessons)} lesson(s) at http://{ip}:{port}/ :")
     for built in lessons:
         print(f"  {built.lesson.title}: http://{ip}:{port}/voila/render/{built.page.relative_to(out).as_posix()}")
-    return subprocess.call(command, env=env)
+    sys.stdout.flush()
+    os.execve(command[0], command, env)
