@@ -2,9 +2,9 @@
 
 Students see lessons in Voila pages, so widget behaviour is only proven in a real browser
 against a real standalone Voila (the way students are served, see DESIGN.md §8), not against
-mocks. Use from a test module::
+mocks. The ``browser`` and ``page`` fixtures are registered in conftest.py; use from a test module::
 
-    from browser import browser, page, voila_server, wait_for_widgets  # noqa: F401 (fixtures)
+    from browser import voila_server, wait_for_widgets
 
     @pytest.mark.slow
     def test_something(page, tmp_path):

@@ -9,7 +9,7 @@ import re
 
 import nbformat
 import pytest
-from browser import browser, page, voila_server, wait_for_widgets  # noqa: F401 (fixtures)
+from browser import voila_server, wait_for_widgets
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow

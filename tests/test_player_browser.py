@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser import browser, page, voila_server, wait_for_widgets  # noqa: F401 (fixtures)
+from browser import voila_server, wait_for_widgets
 from playwright.sync_api import expect
 from test_player_lesson import build, right_sum
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from browser import browser, page, served, wait_for_widgets  # noqa: F401
+from browser import served, wait_for_widgets
 from lessonfactory import write_lesson
 from system import free_port
 
 pytestmark = pytest.mark.slow
 
 
-def test_serve_builds_and_serves_pages_with_the_proxy_identity(tmp_path, page):  # noqa: F811
+def test_serve_builds_and_serves_pages_with_the_proxy_identity(tmp_path, page):
     write_lesson(tmp_path / "lessons")
     port = free_port()
     command = [sys.executable, "-m", "lessonkit", "serve", str(tmp_path / "lessons"), f"--port={port}",

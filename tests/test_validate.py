@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from lessonfactory import CHOICE, CODE, HEADER, NUMERIC, SOLUTION, TESTS, TEXT, VARIANT, replace_cell, valid_cells, write_lesson
+from lessonfactory import CHOICE, HEADER, NUMERIC, SOLUTION, TESTS, TEXT, VARIANT, replace_cell, valid_cells, write_lesson
 from lessonkit.build import validate_lesson
 
 
