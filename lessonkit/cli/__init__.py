@@ -99,6 +99,13 @@ def _progress(items: list[Path], what: str, quiet: bool) -> list[Path]:
     return tqdm(items, desc=what, unit="lesson")  # type: ignore[return-value]
 
 
+def _lesson_arguments(command: argparse.ArgumentParser) -> None:
+    """What validate and build share: which lessons, whether to run solutions, how much to say."""
+    command.add_argument("path", help="a lesson notebook, or a folder searched for lessons")
+    command.add_argument("--no-run", action="store_true", help="do not run code solutions against their tests")
+    command.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="lessonkit", description="Personal, self-paced, mastery-based lessons "
                                   "in Jupyter: author, validate, build, serve and grade them.")
@@ -115,20 +122,16 @@ def parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="report every problem in a lesson or a folder of lessons",
                               description="Check structure, skills, the step graph, conditions and the answer "
                               "key (every solution must pass its own tests). Exits 1 when a lesson has errors.")
-    validate.add_argument("path", help="a lesson notebook, or a folder searched for lessons")
-    validate.add_argument("--no-run", action="store_true", help="do not run code solutions against their tests")
-    validate.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    _lesson_arguments(validate)
     validate.set_defaults(run=cmd_validate)
 
     build = sub.add_parser("build", help="write the student notebook, the Voila page and the nbgrader source",
                            description="Validate, then write BUILD/ID/student/ID.ipynb, BUILD/ID/page/ID.ipynb and "
                            "COURSE/source/ID/ID.ipynb. A lesson with errors is not built and its previous "
                            "outputs are kept.")
-    build.add_argument("path", help="a lesson notebook, or a folder searched for lessons")
+    _lesson_arguments(build)
     build.add_argument("--out", default="build", help="where student notebooks and pages go (default: build)")
     build.add_argument("--course", default="grading", help="the nbgrader course folder (default: grading)")
-    build.add_argument("--no-run", action="store_true", help="do not run code solutions against their tests")
-    build.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     build.set_defaults(run=cmd_build)
 
     imp = sub.add_parser("import-nbgrader", help="turn an nbgrader source assignment into a lesson",
