@@ -75,7 +75,8 @@ def test_unknown_skill(tmp_path):
 
 def test_prerequisite_cycle(tmp_path):
     header = HEADER.replace('"add": {"name": "Adding"}', '"add": {"name": "Adding", "requires": ["carry"]}')
-    only(tmp_path, replace_cell(valid_cells(), HEADER, header), "prerequisites go round in a circle")
+    only(tmp_path, replace_cell(valid_cells(), HEADER, header), "prerequisites go round in a circle",
+         "cell 0 (id c0)", "field 'skills.")
 
 
 def test_branch_unknown_target_and_no_default(tmp_path):

@@ -92,14 +92,14 @@ class _Checker:
 
     def skills(self) -> None:
         skills = self.lesson.skills
-        header = self.lesson.steps[0].where if self.lesson.steps else Where(self.lesson.path)
+        header = self.lesson.where
         for skill in skills.values():
             for required in skill.requires:
                 if required not in skills:
-                    self.add(Where(header.path, field=f"skills.{skill.id}.requires"),
+                    self.add(header.at(f"skills.{skill.id}.requires"),
                              f"skill '{skill.id}' requires an unknown skill '{required}'", _suggest(required, skills))
         for cycle in _cycles({s.id: [r for r in s.requires if r in skills] for s in skills.values()}):
-            self.add(Where(header.path, field=f"skills.{cycle[0]}.requires"),
+            self.add(header.at(f"skills.{cycle[0]}.requires"),
                      "prerequisites go round in a circle: " + " → ".join(cycle + [cycle[0]]),
                      "a skill cannot (indirectly) require itself")
 

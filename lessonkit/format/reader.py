@@ -400,6 +400,7 @@ class _Reader:
             steps=tuple(steps),
             checks=dict(self.checks),
             path=self.path,
+            where=call.where,
         )
 
     def _skills(self, call: Call) -> dict[str, Skill]:

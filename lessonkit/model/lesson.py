@@ -170,6 +170,7 @@ class Lesson:
     steps: tuple[Step, ...] = ()
     checks: Mapping[str, Check] = field(default_factory=dict)
     path: str = ""
+    where: Where = field(default_factory=Where, compare=False)  # the lk.lesson(...) header cell
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
