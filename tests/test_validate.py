@@ -169,3 +169,13 @@ def test_problems_are_plain_data(tmp_path):
     problem = report.errors[0]
     assert problem.where.cell_index == 8 and problem.where.cell_id == "c8" and problem.where.field == "kind"
     json.dumps({"where": str(problem.where), "message": problem.message})
+
+
+def test_a_loop_left_only_by_a_condition_is_a_warning(tmp_path):
+    cells = replace_cell(valid_cells(), 'lk.step("pick", title="Pick a theme")', 'lk.step("pick", title="Pick a theme")')
+    cells = [c for c in cells if "needs_remediation('add') or" not in c[1]]
+    cells.insert(14, ("code", '''lk.branch(rules=[{"if": "mastered('add')", "goto": "extra"}, {"goto": "again"}])'''))
+    report = validate_lesson(write_lesson(tmp_path, cells))
+    assert report.ok, [str(p) for p in report.errors]
+    warnings = [str(p) for p in report.problems if p.severity == "warning"]
+    assert any("loops forever" in w and "practice" in w and "again" in w for w in warnings), warnings

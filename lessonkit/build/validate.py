@@ -253,18 +253,25 @@ class _Checker:
             if step.id not in reached:
                 self.add(step.where, f"no path leads to step '{step.id}'",
                          "add a rule, a choice or a step order that leads here, or remove the step")
+        certain = {s.id: [t for t in _successors(self.lesson, s, certain_only=True) if t in edges] for s in steps}
         for component in _components(edges):
+            if not (len(component) > 1 or component[0] in edges[component[0]]):
+                continue
+            where = self.lesson.step(component[0]).where
             exits = {t for s in component for t in edges[s]} - set(component)
-            ends = [s for s in component if not edges[s]]
-            if not exits and not ends and (len(component) > 1 or component[0] in edges[component[0]]):
-                where = self.lesson.step(component[0]).where
+            if not exits and not any(not edges[s] for s in component):
                 self.add(where, "these steps form a loop with no way out: " + " → ".join(component),
                          "give one of their branches a rule (usually the default) that leads on")
+            elif not {t for s in component for t in certain[s]} - set(component):
+                self.add(where, "a student who never meets a condition loops forever here: " + " → ".join(component),
+                         "let a default rule lead on, or bound the loop, e.g. \"if\": \"visits('step') < 3 and ...\"",
+                         severity="warning")
 
 
-def _successors(lesson: Lesson, step) -> list[str]:  # noqa: ANN001
+def _successors(lesson: Lesson, step, *, certain_only: bool = False) -> list[str]:  # noqa: ANN001
+    """Where a step can lead; ``certain_only``: only the ways that need no condition to hold."""
     if step.branch is not None:
-        return [r.goto for r in step.branch.rules]
+        return [r.goto for r in step.branch.rules if not (certain_only and r.condition is not None)]
     if step.choice is not None:
         return [o.goto for o in step.choice.options]
     if step.kind == "end":
