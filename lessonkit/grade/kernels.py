@@ -1,8 +1,10 @@
 """Contained Jupyter kernels, started ahead of time and used once.
 
 Starting a kernel is most of what autograding one small notebook costs (DESIGN §8), so a
-:class:`KernelPool` keeps kernels starting while others run; each one still serves exactly
-one notebook and is then destroyed, so nothing a student leaves behind reaches the next.
+:class:`KernelPool` keeps kernels starting while others run, and starts them cheaply: each
+is a fork of a :mod:`zygote <lessonkit.grade.zygote>` that has already imported ipykernel.
+Each kernel still serves exactly one notebook and is then destroyed, so nothing a student
+leaves behind reaches the next.
 
 Each kernel is contained by :func:`lessonkit.engine.sandbox.limit_process` (rlimits; as
 root, a fresh uid of its own with no groups), plus what only a long-lived kernel needs:
@@ -17,13 +19,18 @@ root, a fresh uid of its own with no groups), plus what only a long-lived kernel
   its own ``libpython`` (otherwise the loader silently picks the system's);
 * the kernel's own stdout and stderr (not the notebook's: those travel over ZeroMQ) go to
   a log file beside its home, read back to explain a crash.
+
+Kernels are this interpreter's ipykernel whatever the notebook's kernelspec names: the
+zygote can only fork what it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
+import dataclasses
+import itertools
+import json
 import logging
 import os
 import secrets
@@ -31,20 +38,21 @@ import shutil
 import signal
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 
-from lessonkit.engine.sandbox import Limits, _kill_all, _remove, limit_process, sandbox_ids
-from lessonkit.grade import inkernel
+from lessonkit.engine.sandbox import Limits, _kill_all, _remove, sandbox_ids
+from lessonkit.grade import inkernel, zygote
 
 log = logging.getLogger("lessonkit.grade")
 
-CLONE_NEWNET = 0x40000000
-_PYTHON_NAMES = {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
 _LOG_TAIL = 2000
+_KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts kernels for nbgrader
 
 
 class KernelStartError(RuntimeError):
@@ -63,25 +71,24 @@ class KernelSettings:
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """An :class:`AsyncKernelManager` whose kernel runs contained, in ``home``.
+    """An :class:`AsyncKernelManager` whose kernel is forked by the pool's zygote, contained, in ``home``.
 
-    jupyter_client launches with ``Popen``; the containment goes in through the launch
-    keyword arguments (``preexec_fn``, ``env``, ``cwd``, ``pass_fds``, ``umask``) and two
-    hooks: the command line (for the interpreter's descriptors) and the connection file
-    (which the kernel's uid must be able to read).
+    Everything else is jupyter_client's own: the connection file (made readable by the
+    kernel's uid), the ZeroMQ channels, interrupts and shutdown.
     """
 
-    def __init__(self, *, home: Path, ids: tuple[int, int] | None, python: Sequence[str] | None, **kwargs: Any) -> None:
+    def __init__(self, *, home: Path, ids: tuple[int, int] | None, forker: Zygote, request: dict[str, Any],
+                 **kwargs: Any) -> None:
         super().__init__(transport="ipc", ip=str(home / "run" / "k"), **kwargs)
         self.connection_file = str(home / "run" / "kernel.json")
+        self.forker = forker
+        self.request = {**request, "connection_file": self.connection_file}
         self._ids = ids
-        self._python = python
 
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        cmd = super().format_kernel_cmd(extra_arguments)
-        if self._python is not None and (cmd[0] == sys.executable or os.path.basename(cmd[0]) in _PYTHON_NAMES):
-            cmd[:1] = self._python
-        return cmd
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        self.kernel_id = self.kernel_id or str(uuid.uuid4())
+        self.provisioner = ForkedProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
 
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
@@ -89,18 +96,29 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, *self._ids)
 
 
+class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
+    """jupyter_client's local provisioner, with a process from the zygote instead of ``Popen``."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        km = self.parent
+        self.process = await km.forker.fork(km.request)
+        self.pid = self.pgid = self.process.pid  # the kernel starts a session of its own
+        self.cwd = km.request["cwd"]
+        return self.connection_info
+
+
 class PooledKernel:
     """A started kernel waiting for, then serving, exactly one notebook."""
 
     def __init__(self, km: SandboxedKernelManager, home: Path, ids: tuple[int, int] | None,
-                 log_file: IO[bytes], guard_name: str | None) -> None:
+                 log: Path, guard_name: str | None) -> None:
         self.km = km
         self.kc: Any = None  # made once the kernel runs: a client copies the connection info
         self.home = home
         self.workdir = home / "work"
         self.ids = ids
         self.guard_name = guard_name
-        self._log_file = log_file
+        self._log = log
 
     def populate(self, files: Sequence[tuple[str, str | bytes]]) -> None:
         """Copy the submission's files (``(relative path, path or contents)``) into the working directory."""
@@ -131,8 +149,7 @@ class PooledKernel:
                       "SIGXFSZ": "it wrote a file over the size limit"}.get(name, f"it was killed by {name}")
         else:
             reason = f"it exited with code {code}"
-        self._log_file.flush()
-        with open(self._log_file.name, "rb") as handle:
+        with open(self._log, "rb") as handle:
             handle.seek(0, os.SEEK_END)
             handle.seek(max(0, handle.tell() - _LOG_TAIL))
             tail = handle.read().decode("utf-8", "replace").strip().splitlines()
@@ -152,10 +169,9 @@ class PooledKernel:
             log.debug("shutting down kernel in %s: %s", self.home, error)
         if pid is not None:
             _kill_all(pid, self.ids)
-        self._log_file.close()
         _remove(str(self.home))
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._log_file.name)
+            self._log.unlink()
 
 
 class KernelPool:
@@ -175,6 +191,7 @@ class KernelPool:
         self._outstanding = 0
         self._root: Path | None = None
         self._interpreter: _Interpreter | None = None
+        self._zygote: Zygote | None = None
         self.network_isolated = False
 
     async def __aenter__(self) -> KernelPool:
@@ -185,6 +202,7 @@ class KernelPool:
         self.network_isolated = as_root and self.settings.isolate_network and _can_isolate_network()
         if as_root and self.settings.isolate_network and not self.network_isolated:
             log.warning("cannot give kernels a network namespace here: student code can reach the network")
+        self._zygote = await Zygote.start(self._interpreter)
         self._fill()
         return self
 
@@ -196,6 +214,8 @@ class KernelPool:
             item = self._ready.get_nowait()
             if isinstance(item, PooledKernel):
                 await item.discard()
+        if self._zygote is not None:
+            await self._zygote.close()
         if self._interpreter is not None:
             self._interpreter.close()
         if self._root is not None:
@@ -213,6 +233,10 @@ class KernelPool:
                 raise KernelStartError(f"kernels fail to start: {item}") from item
             log.warning("a kernel failed to start (%s); trying another", item)
         raise AssertionError("unreachable")
+
+    async def warm(self) -> None:
+        """Wait until every kernel being started is ready (nothing starting: a quiet machine)."""
+        await asyncio.gather(*self._starting, return_exceptions=True)
 
     def release(self, kernel: PooledKernel) -> None:
         """Discard a used kernel in the background: its slot goes to the next notebook at once."""
@@ -238,7 +262,7 @@ class KernelPool:
             self._ready.put_nowait(kernel)
 
     async def _start_kernel(self) -> PooledKernel:
-        assert self._root is not None
+        assert self._root is not None and self._zygote is not None
         ids = sandbox_ids()
         home = Path(tempfile.mkdtemp(prefix="k-", dir=self._root))
         for sub in ("run", "work", "tmp"):
@@ -246,22 +270,20 @@ class KernelPool:
         if ids is not None:
             for path in (home, home / "run", home / "work", home / "tmp"):
                 os.chown(path, *ids)
-        log_file = open(f"{home}.log", "wb")  # noqa: SIM115  (the kernel's: closed by PooledKernel.discard)
-        interpreter = self._interpreter
-        km = SandboxedKernelManager(home=home, ids=ids, python=interpreter.argv if interpreter else None,
-                                    kernel_name=self.settings.kernel_name)
+        log_path = Path(f"{home}.log")
+        log_path.touch(mode=0o600)
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home / "tmp"),
                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-               **(interpreter.env if interpreter else {})}
-        contain = limit_process(self.settings.limits, **({"uid": ids[0], "gid": ids[1]} if ids else {}))
-        preexec = _isolated(contain) if self.network_isolated else contain
+               **(self._interpreter.env if self._interpreter else {})}
+        request = {"cwd": str(home / "work"), "env": env, "log": str(log_path), "ids": ids,
+                   "limits": dataclasses.asdict(self.settings.limits), "isolate_network": self.network_isolated,
+                   "arguments": _KERNEL_ARGUMENTS}
+        km = SandboxedKernelManager(home=home, ids=ids, forker=self._zygote, request=request,
+                                    kernel_name=self.settings.kernel_name)
         guard_name = f"_lessonkit_guard_{secrets.token_hex(8)}" if self.settings.guard else None
-        kernel = PooledKernel(km, home, ids, log_file, guard_name)
+        kernel = PooledKernel(km, home, ids, log_path, guard_name)
         try:
-            await km.start_kernel(cwd=str(home / "work"), env=env, preexec_fn=preexec, stdout=log_file,
-                                  stderr=log_file, umask=0o077,
-                                  pass_fds=interpreter.fds if interpreter else (),
-                                  extra_arguments=["--HistoryManager.hist_file=:memory:"])
+            await km.start_kernel()
             kernel.kc = km.client()
             kernel.kc.start_channels()
             await kernel.kc.wait_for_ready(timeout=self.settings.startup_timeout)
@@ -286,6 +308,92 @@ async def install_guard(kc: Any, name: str) -> None:
         raise KernelStartError(f"the test guard did not install: {reply['content'].get('evalue')}")
 
 
+class Zygote:
+    """The grader's end of :mod:`lessonkit.grade.zygote`: forks kernels, hears when they end."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+        self._ids = itertools.count()
+        self._forks: dict[int, asyncio.Future[int]] = {}
+        self._exits: dict[int, int] = {}
+        self._reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def start(cls, interpreter: _Interpreter | None) -> Zygote:
+        """Start the zygote: this interpreter (as descriptors, when root), the zygote's source."""
+        argv = [*(interpreter.argv if interpreter else [sys.executable, "-s"]), "-c",
+                Path(zygote.__file__).read_text(encoding="utf-8")]
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+               **(interpreter.env if interpreter else {})}
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+            pass_fds=interpreter.fds if interpreter else ())
+        assert process.stdout is not None
+        line = await process.stdout.readline()
+        if not line:
+            raise KernelStartError(f"the kernel zygote did not start (exit code {await process.wait()})")
+        return cls(process)
+
+    async def fork(self, request: dict[str, Any]) -> _Forked:
+        """A new contained kernel process, as :mod:`lessonkit.grade.zygote` makes it."""
+        assert self._process.stdin is not None
+        key = next(self._ids)
+        self._forks[key] = asyncio.get_running_loop().create_future()
+        self._process.stdin.write((json.dumps({**request, "id": key}) + "\n").encode())
+        await self._process.stdin.drain()
+        return _Forked(await self._forks[key], self)
+
+    def exit_code(self, pid: int) -> int | None:
+        return self._exits.get(pid)
+
+    async def close(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        await self._process.wait()
+        await self._reader
+
+    async def _read(self) -> None:
+        assert self._process.stdout is not None
+        async for line in self._process.stdout:
+            message = json.loads(line)
+            if "exited" in message:
+                self._exits[message["exited"]] = message["code"]
+            else:
+                self._forks.pop(message["id"]).set_result(message["pid"])
+        for future in self._forks.values():  # the zygote is gone: no fork will come
+            future.set_exception(KernelStartError("the kernel zygote exited"))
+
+
+class _Forked:
+    """A forked kernel as jupyter_client's provisioner expects a ``Popen``."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, forker: Zygote) -> None:
+        self.pid = pid
+        self._forker = forker
+
+    @property
+    def returncode(self) -> int | None:
+        return self._forker.exit_code(self.pid)
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self) -> int | None:  # only called once poll() has seen the end
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
 class _Interpreter:
     """This Python, handed to kernels as open descriptors (see the module docstring)."""
 
@@ -301,27 +409,12 @@ class _Interpreter:
             os.close(fd)
 
 
-def _unshare_network() -> None:
-    if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
-
-
-def _isolated(contain: Callable[[], None]) -> Callable[[], None]:
-    """A ``preexec_fn``: a network namespace of its own (needs root, so before the drop), then ``contain``."""
-
-    def preexec() -> None:
-        _unshare_network()
-        contain()
-
-    return preexec
-
-
 def _can_isolate_network() -> bool:
     """Whether this machine lets us create network namespaces (containers may forbid it)."""
     pid = os.fork()
     if pid == 0:  # only system calls here: the parent may have threads
         try:
-            _unshare_network()
+            zygote.unshare_network()
         except BaseException:
             os._exit(1)
         os._exit(0)

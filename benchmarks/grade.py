@@ -1,0 +1,260 @@
+"""Grading throughput: ``lessonkit grade`` against ``nbgrader autograde`` on the same submissions.
+
+    python benchmarks/grade.py                     # ps1, 40 submissions; updates benchmarks/RESULTS.md
+    python benchmarks/grade.py --source grading/source/python-loops --submissions 40
+    python benchmarks/grade.py --no-record
+
+``--source`` is an assignment's nbgrader source folder (``source/<assignment>/``); its name is
+the assignment.  Submissions are generated from what nbgrader releases to students: the
+teacher's solutions, partly answered notebooks (some cells left as released), a wrong answer
+(a small mutation of a solution) and erroring ones, in fixed proportions from a seed.  Two
+identical courses get the same gradebook (one ``generate_assignment``, not timed); each grader
+is timed as a command, start to finish, one after the other: first scores only (nbgrader's
+``autograde`` against lessonkit without feedback), then scores and feedback HTML (nbgrader's
+``autograde`` then ``generate_feedback`` against lessonkit's default).  The scores of every
+grade cell in the two gradebooks must be identical.
+
+The floor is what the submissions' cells cost on their own: every graded notebook executed in
+a kernel that is already running (kernels started in batches beforehand, not timed), summed,
+and divided by the number of workers.  Goal: lessonkit at least 3 times nbgrader's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbgrader.api import Gradebook
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from results import machine, write_section  # noqa: E402
+
+from lessonkit.grade import LessonkitGrader  # noqa: E402
+from lessonkit.grade.course import Course  # noqa: E402
+from lessonkit.grade.kernels import KernelPool, KernelSettings  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PS1 = REPO.parent / "shared" / "corpus" / "nbgrader-ps1" / "source" / "ps1"
+CONFIG = REPO / "grading" / "nbgrader_config.py"
+SECTION = "Grading"
+GOAL = 3.0
+KINDS = {"correct": 0.4, "partly answered": 0.25, "wrong answer": 0.2, "erroring": 0.15}
+MUTATIONS = [(" + 1", " + 2"), ("< ", "<= "), ("range(1, ", "range(0, "), ("**", "*"), ("sum(", "max("),
+             ("== ", "!= "), ("return ", "return 1 + ")]
+FLOOR_BATCH = 16  # kernels started at once for the floor
+
+
+@dataclass
+class Timed:
+    label: str
+    what: str
+    seconds: float
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", type=Path, default=PS1, help="an assignment's nbgrader source folder")
+    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-record", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    assignment = args.source.resolve().name
+    context = machine()
+    scratch = Path(tempfile.mkdtemp(prefix="lessonkit-grade-bench-"))
+    try:
+        courses = make_courses(scratch, args.source, assignment, args.submissions, args.seed)
+        kinds = courses.pop("kinds")
+        rows = [
+            Timed("nbgrader `autograde`", "scores", command(nbgrader_cmd("autograde", assignment),
+                                                             courses["nbgrader"])),
+            Timed(f"lessonkit `grade_assignment(feedback=False)`, {args.workers} workers", "scores",
+                  command(lessonkit_cmd(assignment, args.workers, feedback=False), courses["lessonkit"])),
+        ]
+        identical, cells = same_scores(courses["nbgrader"], courses["lessonkit"], assignment)
+        rows.append(Timed("nbgrader `autograde` + `generate_feedback`", "scores and feedback",
+                          rows[0].seconds + command(nbgrader_cmd("generate_feedback", assignment),
+                                                    courses["nbgrader"])))
+        rows.append(Timed(f"lessonkit `grade_assignment()`, {args.workers} workers", "scores and feedback",
+                          command(lessonkit_cmd(assignment, args.workers, feedback=True),
+                                  courses["lessonkit with feedback"])))
+        settings = KernelSettings(limits=LessonkitGrader(Course(courses["lessonkit"])).limits(), guard=False)
+        floor_serial, notebooks = asyncio.run(floor(courses["lessonkit"], assignment, settings))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    body = report(context, args, assignment, kinds, rows, identical, cells, floor_serial, notebooks)
+    print(body)
+    if not args.no_record:
+        write_section(SECTION, body)
+
+
+def make_courses(scratch: Path, source: Path, assignment: str, count: int, seed: int) -> dict:
+    """Identical courses (one gradebook, generated once) with ``count`` generated submissions."""
+    first = scratch / "nbgrader"
+    shutil.copytree(source, first / "source" / assignment)
+    shutil.copy(CONFIG, first)
+    subprocess.run(nbgrader_cmd("generate_assignment", assignment), cwd=first, env=env(), check=True,
+                   capture_output=True)
+    rng = random.Random(seed)
+    kinds = [kind for kind, share in KINDS.items() for _ in range(round(share * count))][:count]
+    kinds += ["correct"] * (count - len(kinds))
+    rng.shuffle(kinds)
+    for index, kind in enumerate(kinds):
+        folder = first / "submitted" / f"student{index:03d}" / assignment
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC\n")
+        for released in sorted((first / "release" / assignment).iterdir()):
+            if released.suffix == ".ipynb":
+                teacher = nbformat.read(source / released.name, as_version=4)
+                nb = answer(nbformat.read(released, as_version=4), teacher, kind, rng)
+                nbformat.write(nb, folder / released.name)
+            else:
+                shutil.copy(released, folder / released.name)
+    courses = {"nbgrader": first, "kinds": kinds}
+    for name in ("lessonkit", "lessonkit with feedback"):
+        courses[name] = scratch / name.replace(" ", "-")
+        shutil.copytree(first, courses[name])
+    return courses
+
+
+def answer(released: nbformat.NotebookNode, teacher: nbformat.NotebookNode, kind: str,
+           rng: random.Random) -> nbformat.NotebookNode:
+    """A student's notebook of the given kind, from the released one and the teacher's solutions."""
+    solutions = {c.metadata["nbgrader"]["grade_id"]: solution(c.source) for c in teacher.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    code = [c for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") in solutions]
+    spoiled = rng.choice([c for c in code if c.cell_type == "code"] or [None]) if kind in (
+        "wrong answer", "erroring") else None
+    for cell in code:
+        text = solutions[cell.metadata["nbgrader"]["grade_id"]]
+        if kind == "partly answered" and rng.random() < 0.5:
+            continue  # left as released
+        if cell is spoiled and kind == "wrong answer":
+            text = mutate(text)
+        elif cell is spoiled:
+            text += "\nresult = undefined_name"
+        cell.source = text
+    return released
+
+
+def solution(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if "BEGIN SOLUTION" not in line
+                     and "END SOLUTION" not in line)
+
+
+def mutate(text: str) -> str:
+    for old, new in MUTATIONS:
+        if old in text:
+            return text.replace(old, new, 1)
+    return text + "\n    return None" if "def " in text else text
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])}
+
+
+def nbgrader_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "nbgrader", *args]
+
+
+def lessonkit_cmd(assignment: str, workers: int, *, feedback: bool) -> list[str]:
+    code = (f"from lessonkit.grade import grade_assignment; "
+            f"grade_assignment({assignment!r}, course_dir='.', workers={workers}, feedback={feedback}, "
+            f"progress=False)")
+    return [sys.executable, "-c", code]
+
+
+def command(cmd: list[str], cwd: Path) -> float:
+    print(f"timing {' '.join(cmd[-3:])[:70]} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0 and "autograde" not in cmd:  # nbgrader exits 1 when one notebook fails
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+    return elapsed
+
+
+def same_scores(first: Path, second: Path, assignment: str) -> tuple[bool, int]:
+    def scores(course: Path) -> dict:
+        with Gradebook(f"sqlite:///{course}/gradebook.db") as gradebook:
+            return {(s.student.id, nb.name, grade.name): grade.auto_score
+                    for s in gradebook.find_assignment(assignment).submissions
+                    for nb in s.notebooks for grade in nb.grades}
+
+    theirs, ours = scores(first), scores(second)
+    return theirs == ours, len(theirs)
+
+
+async def floor(course: Path, assignment: str, settings: KernelSettings) -> tuple[float, int]:
+    """Seconds the graded notebooks' cells take in kernels already running, one after another.
+
+    The kernels are lessonkit's (contained, the same as in the run), started a batch at a time
+    and all ready before any cell runs; only the cells are timed.
+    """
+    notebooks = sorted((course / "autograded").glob(f"*/{assignment}/*.ipynb"))
+    total = 0.0
+    async with KernelPool(settings, FLOOR_BATCH) as pool:
+        for start in range(0, len(notebooks), FLOOR_BATCH):
+            batch = notebooks[start:start + FLOOR_BATCH]
+            kernels = [await pool.acquire() for _ in batch]
+            await pool.warm()  # the replacements too: no kernel starts while cells are timed
+            for kernel, path in zip(kernels, batch, strict=True):
+                kernel.populate([(p.name, str(p)) for p in path.parent.iterdir() if p.suffix != ".ipynb"])
+                client = NotebookClient(nbformat.read(path, as_version=4), km=kernel.km, timeout=30,
+                                        allow_errors=True)
+                client.kc = kernel.kc
+                started = time.perf_counter()
+                for index, cell in enumerate(client.nb.cells):
+                    await client.async_execute_cell(cell, index)
+                total += time.perf_counter() - started
+                pool.release(kernel)
+    return total, len(notebooks)
+
+
+def report(context: str, args: argparse.Namespace, assignment: str, kinds: list[str], rows: list[Timed],
+           identical: bool, cells: int, floor_serial: float, notebooks: int) -> str:
+    counts = ", ".join(f"{kinds.count(kind)} {kind}" for kind in KINDS)
+    base = {row.what: row.seconds for row in rows if row.label.startswith("nbgrader")}
+    lines = [
+        f"{context}. `python benchmarks/grade.py --source {os.path.relpath(args.source, REPO)} "
+        f"--submissions {args.submissions}`: {args.submissions} generated submissions of `{assignment}` "
+        f"({counts}), {notebooks} notebooks; the same gradebook and submissions for both graders, timed as "
+        "commands one after the other (interpreter start and imports included).",
+        "",
+        "| grader | produces | seconds | notebooks/s | throughput vs nbgrader |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        ratio = base[row.what] / row.seconds
+        lines.append(f"| {row.label} | {row.what} | {row.seconds:.1f} | {notebooks / row.seconds:.2f} | "
+                     f"{ratio:.1f}× |")
+    floor_parallel = floor_serial / args.workers
+    lines.append(f"| floor: the cells alone, in running kernels ({floor_serial:.1f} s one after another, "
+                 f"/ {args.workers} workers) | | {floor_parallel:.1f} | {notebooks / floor_parallel:.2f} | |")
+    ours = rows[1].seconds
+    ratio = base["scores"] / ours
+    lines += [
+        "",
+        f"Scores: {'identical' if identical else 'DIFFERENT'} for all {cells} grade cells of both gradebooks.",
+        f"Goal: at least {GOAL:g}× nbgrader's throughput: {ratio:.1f}×, {'met' if ratio >= GOAL else 'not met'}.",
+        f"Floor: lessonkit (scores) takes {ours:.1f} s against a floor of {floor_parallel:.1f} s "
+        f"({ours / floor_parallel:.1f}× the floor); the difference is a fresh kernel per notebook "
+        "(started ahead, but still started), the process's start and imports, and the bookkeeping.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The kernel zygote: one process that has imported ipykernel and forks contained kernels.
+
+Starting a kernel is mostly importing IPython and ipykernel (DESIGN §8: 0.8 s of nbgrader's
+1.3 s per notebook), the same work for every notebook.  The zygote does it once; each kernel
+is then a ``fork`` of it that contains itself (the limits, uid and network namespace of
+:mod:`lessonkit.grade.kernels`) and starts the kernel application, a fresh process and a
+fresh kernel for every notebook, at about half the cost.
+
+The grader runs this file's source in a fresh interpreter (``python -c``; it imports no
+more than the standard library and :mod:`lessonkit.engine.sandbox` before it forks, so the
+kernels carry nothing of the grader) and talks to it in JSON lines: on its stdin, a request
+per kernel; on its stdout, ``{"ready": pid}`` once, ``{"id": ..., "pid": ...}`` for each kernel
+forked and ``{"exited": pid, "code": ...}`` (``subprocess``'s convention: negative for a signal)
+when one ends.  It exits when its stdin closes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import signal
+import sys
+import traceback
+from typing import Any
+
+CLONE_NEWNET = 0x40000000
+
+
+def unshare_network() -> None:
+    """Move this process into a network namespace of its own (root only): no interface is up."""
+    if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+
+
+def serve(requests: int, replies: int) -> None:  # pragma: no cover  (runs in the zygote)
+    """Fork a kernel for every request read from ``requests``, until it closes."""
+    import ipykernel.ipkernel  # noqa: F401  (what every kernel imports: done once, here)
+    import ipykernel.kernelapp  # noqa: F401
+
+    from lessonkit.engine.sandbox import Limits, limit_process
+
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wake the select below when a kernel ends
+    _reply(replies, {"ready": os.getpid()})
+    pending = b""
+    while True:
+        ready, _, _ = select.select([requests, wake_read], [], [])
+        if wake_read in ready:
+            os.read(wake_read, 4096)
+            _reap(replies)
+        if requests in ready:
+            data = os.read(requests, 1 << 16)
+            if not data:
+                return
+            pending += data
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _become_kernel(request, (wake_read, wake_write), Limits, limit_process)
+                _reply(replies, {"id": request["id"], "pid": pid})
+
+
+def _become_kernel(request: dict[str, Any], wake_fds: tuple[int, ...], limits_class: Any,
+                   limit_process: Any) -> None:  # pragma: no cover  (runs in a forked kernel)
+    """In the forked child: contain this process, then run the kernel in it; never returns.
+
+    Its stdin becomes ``/dev/null`` and its stdout and stderr the kernel's log, in place of
+    the zygote's request and reply pipes.
+    """
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        log = os.open(request["log"], os.O_WRONLY | os.O_APPEND)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        for fd in {null, log, *wake_fds} - {0, 1, 2}:
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(request["env"], JPY_PARENT_PID=str(os.getppid()))  # ends with the zygote
+        os.chdir(request["cwd"])
+        os.umask(0o077)
+        if request["isolate_network"]:
+            unshare_network()
+        ids = request["ids"]
+        limit_process(limits_class(**request["limits"]), **({"uid": ids[0], "gid": ids[1]} if ids else {}))()
+        from ipykernel.kernelapp import IPKernelApp
+
+        IPKernelApp.launch_instance(argv=["-f", request["connection_file"], *request["arguments"]])
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _reap(replies: int) -> None:  # pragma: no cover  (runs in the zygote)
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _reply(replies, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
+
+
+def _reply(replies: int, message: dict[str, Any]) -> None:  # pragma: no cover  (runs in the zygote)
+    data = (json.dumps(message) + "\n").encode()
+    while data:
+        data = data[os.write(replies, data):]
+
+
+if __name__ == "__main__":  # the zygote's entry point (python -c <this file>)
+    serve(sys.stdin.fileno(), sys.stdout.fileno())
