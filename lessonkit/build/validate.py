@@ -9,6 +9,8 @@ own check and every code solution its own tests, visible and hidden.
 from __future__ import annotations
 
 import difflib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -81,12 +83,17 @@ class _Checker:
         self.found.append(Problem(where, message, hint, severity))
 
     def problems(self) -> list[Problem]:
+        """Every problem, in notebook order.
+
+        Checks are validated side by side: their cost is deliberately slow hashing and
+        contained runs of the solutions, both of which leave the interpreter free.
+        """
         self.skills()
-        for check in self.lesson.checks.values():
-            self.check(check)
+        with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) * 2)) as pool:
+            list(pool.map(self.check, self.lesson.checks.values()))
         self.steps()
         self.graph()
-        return self.found
+        return sorted(self.found, key=lambda p: -1 if p.where.cell_index is None else p.where.cell_index)
 
     # -- skills -------------------------------------------------------------------------
 

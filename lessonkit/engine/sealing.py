@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 ITERATIONS = 20_000
 DIGEST_CHARS = 32
 
 
+@lru_cache(maxsize=4096)
 def digest(salt: str, canonical: str) -> str:
-    """The sealed form of one canonical answer."""
+    """The sealed form of one canonical answer.
+
+    Cached: building a lesson seals every item once to validate it and once to write it,
+    and the work is deliberately slow.
+    """
     raw = hashlib.pbkdf2_hmac("sha256", canonical.encode("utf-8"), salt.encode("ascii"), ITERATIONS)
     return raw.hex()[:DIGEST_CHARS]
 
