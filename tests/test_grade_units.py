@@ -84,7 +84,7 @@ def test_edits_to_a_submission_are_named():
 
 
 def test_unreadable_submissions_become_reasons():
-    common = {"assignment": "a", "student_id": "s", "db_url": "sqlite:///nowhere.db", "config": None}
+    common = {"assignment": "a", "student_id": "s", "config": None}
     assert prepare_notebook(b'{"cells": [', SPEC, **common).problem.startswith("nb.ipynb is not valid JSON (line 1")
     assert "not UTF-8" in prepare_notebook(b"\xff\xfe", SPEC, **common).problem
     assert "not a notebook" in prepare_notebook(b'{"cells": 3}', SPEC, **common).problem

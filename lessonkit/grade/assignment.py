@@ -55,6 +55,14 @@ class TeacherCell:
     lessonkit: Mapping[str, Any] | None = None
 
     @property
+    def name(self) -> str:  # as nbgrader's gradebook rows call it (see sanitize.SpecOverwriteCells)
+        return self.grade_id
+
+    @property
+    def max_score(self) -> float:
+        return float(self.points or 0.0)
+
+    @property
     def autograded(self) -> bool:
         """A test cell: code the teacher wrote, scored from its outputs."""
         return self.grade and not self.solution and self.cell_type == "code"

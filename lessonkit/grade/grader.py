@@ -181,7 +181,7 @@ class _Run:
                 continue
             prepared[notebook.name] = prepare_notebook(
                 path.read_bytes(), notebook, assignment=self.spec.name, student_id=submission.student_id,
-                db_url=self.course.db_url, config=self.course.config)
+                config=self.course.config)
         return prepared
 
     def _record(self, submission: Submission, prepared: dict[str, Prepared],

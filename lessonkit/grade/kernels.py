@@ -358,10 +358,15 @@ class Zygote:
             message = json.loads(line)
             if "exited" in message:
                 self._exits[message["exited"]] = message["code"]
+                continue
+            future = self._forks.pop(message["id"])
+            if future.done():  # whoever asked was cancelled (the pool is closing): nobody will use it
+                os.kill(message["pid"], signal.SIGKILL)
             else:
-                self._forks.pop(message["id"]).set_result(message["pid"])
+                future.set_result(message["pid"])
         for future in self._forks.values():  # the zygote is gone: no fork will come
-            future.set_exception(KernelStartError("the kernel zygote exited"))
+            if not future.done():
+                future.set_exception(KernelStartError("the kernel zygote exited"))
 
 
 class _Forked:

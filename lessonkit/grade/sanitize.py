@@ -3,15 +3,17 @@
 Both steps are nbgrader's own ``autograde`` preprocessors, configured from the course, so a
 notebook reaches its kernel, and its scorer, exactly as under ``nbgrader autograde``:
 
-* before: ``ClearOutput``, ``DeduplicateIds``, ``OverwriteKernelspec``, ``OverwriteCells``
-  (locked cells' and tests' source back from the gradebook, hidden tests included),
-  ``CheckCellMetadata``; plus :class:`RestoreTeacherMetadata`, because nbgrader trusts the
-  submission's grading flags (a test cell re-flagged as a solution becomes hand-graded)
-  and its lessonkit metadata;
+* before: ``ClearOutput``, ``DeduplicateIds``, ``OverwriteCells`` (locked cells' and tests'
+  source back from the gradebook, hidden tests included), ``CheckCellMetadata``; plus
+  :class:`RestoreTeacherMetadata`, because nbgrader trusts the submission's grading flags (a
+  test cell re-flagged as a solution becomes hand-graded) and its lessonkit metadata, and
+  which does ``OverwriteKernelspec``'s part too;
 * after: ``IgnorePattern``, ``ClearMetadataPreprocessor``, ``LimitOutput``.
 
-What cannot be read or repaired is not an exception but a :class:`Prepared` without a
-notebook and with the reason, and everything repaired is a note for the grader.
+The teacher's side comes from the :class:`~lessonkit.grade.assignment.NotebookSpec`, read from
+the gradebook once per run rather than once per notebook.  What cannot be read or repaired is
+not an exception but a :class:`Prepared` without a notebook and with the reason, and
+everything repaired is a note for the grader.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import json
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat.notebooknode import NotebookNode
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
-                                    NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec)
+                                    NbGraderPreprocessor, OverwriteCells)
 from nbgrader.utils import is_locked
 from traitlets.config import Config
 
@@ -74,10 +78,51 @@ class RestoreTeacherMetadata(NbGraderPreprocessor):
             cell.metadata["nbgrader"] = teacher.nbgrader_metadata(cell.metadata.get("nbgrader"))
             _set_or_drop(cell.metadata, "lessonkit", teacher.lessonkit)
         _set_or_drop(nb.metadata, "lessonkit", spec.lessonkit)
+        if spec.kernelspec:
+            nb.metadata["kernelspec"] = copy.deepcopy(spec.kernelspec)
         return nb, resources
 
 
-def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student_id: str, db_url: str,
+class SpecOverwriteCells(OverwriteCells):
+    """nbgrader's ``OverwriteCells``, its teacher's cells read from the spec, not the gradebook.
+
+    Only where it opens the gradebook differs (nbgrader's ``preprocess`` does that for every
+    notebook, a cost that adds up over hundreds); the restoring is nbgrader's own code.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.gradebook = _TeacherCells(resources["lessonkit"]["spec"])
+        nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+        if self.add_missing_cells:
+            nb, resources = self.add_missing_grade_cells(nb, resources)
+            nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
+
+
+class _TeacherCells:
+    """What ``OverwriteCells`` asks the gradebook, answered from a notebook's spec."""
+
+    def __init__(self, spec: NotebookSpec) -> None:
+        self.spec = spec
+
+    def find_source_cell(self, name: str, notebook: str, assignment: str) -> TeacherCell:
+        try:
+            return self.spec.cells[name]
+        except KeyError:
+            raise MissingEntry() from None
+
+    find_graded_cell = find_source_cell
+
+    def find_notebook(self, notebook: str, assignment: str) -> SimpleNamespace:
+        cells = list(self.spec.cells.values())
+        return SimpleNamespace(source_cells=cells, grade_cells=[c for c in cells if c.grade],
+                               solution_cells=[c for c in cells if c.solution],
+                               task_cells=[c for c in cells if c.task])
+
+
+def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student_id: str,
                      config: Config) -> Prepared:
     """Read a submitted notebook and sanitize it as ``nbgrader autograde`` does (see the module docstring)."""
     filename = f"{spec.name}.ipynb"
@@ -98,8 +143,7 @@ def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student
     if version[0] < 4:
         notes.append(f"{filename} was in the old notebook format {version[0]}; it was converted to format 4")
     notes.extend(inspect_submission(nb, spec, add_missing=_add_missing(config)))
-    resources = {"nbgrader": {"notebook": spec.name, "assignment": assignment, "student": student_id,
-                              "db_url": db_url},
+    resources = {"nbgrader": {"notebook": spec.name, "assignment": assignment, "student": student_id},
                  "lessonkit": {"spec": spec}}
     try:
         nb = _sanitize(nb, resources, config)
@@ -108,7 +152,7 @@ def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student
             return Prepared(None, notes, f"{filename} could not be prepared for grading: {error}")
         # OverwriteCells cannot place a missing cell whose neighbour is missing too: grade the rest as nbgrader does
         retry = Config(config)
-        retry.OverwriteCells.add_missing_cells = False
+        retry.SpecOverwriteCells.add_missing_cells = False
         try:
             nb = _sanitize(nb, resources, retry)
         except Exception as second:
@@ -161,8 +205,8 @@ def inspect_submission(nb: NotebookNode, spec: NotebookSpec, *, add_missing: boo
 
 def _sanitize(nb: NotebookNode, resources: dict[str, Any], config: Config) -> NotebookNode:
     nb = copy.deepcopy(nb)
-    for preprocessor in (ClearOutput, DeduplicateIds, RestoreTeacherMetadata, OverwriteKernelspec,
-                         OverwriteCells, CheckCellMetadata):
+    for preprocessor in (ClearOutput, DeduplicateIds, RestoreTeacherMetadata, SpecOverwriteCells,
+                         CheckCellMetadata):
         nb, resources = preprocessor(config=config, log=NBGRADER_LOG)(nb, resources)
     return _normalized(nb)  # cells nbgrader puts back have no id
 
