@@ -7,7 +7,16 @@ compares every grade cell; the corpus's ``grades.csv`` gives the expected totals
 from __future__ import annotations
 
 import csv
+import html
+import json
+import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -80,6 +89,47 @@ def test_gradebook_is_nbgraders_own(graded):
     assert set(api.get_autograded_students("ps1")) == {"bitdiddle", "hacker"}
     notebooks = {n["student"]: n["score"] for n in api.get_notebook_submissions("ps1", "problem1")}
     assert notebooks == {"bitdiddle": 1.5, "hacker": 3.0}
+
+
+def test_formgrader_shows_the_scores(graded):
+    """nbgrader's formgrader, served by a real Jupyter server from the course folder."""
+    _, ours, _ = graded
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
+                               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.token=t"],
+                              cwd=ours, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def get(path: str) -> tuple[int, bytes]:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": "token t"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = get("/formgrader/api/submissions/ps1")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "the Jupyter server did not start"
+                time.sleep(0.5)
+        assert status == 200
+        assert {s["student"]: (s["score"], s["autograded"]) for s in json.loads(body)} == \
+            {"bitdiddle": (1.5, True), "hacker": (3.0, True)}
+        notebooks = json.loads(get("/formgrader/api/submitted_notebooks/ps1/problem1")[1])
+        hacker = next(n for n in notebooks if n["student"] == "hacker")
+        assert (hacker["code_score"], hacker["needs_manual_grade"]) == (3.0, True)
+        status, page = get(f"/formgrader/submissions/{hacker['id']}/")  # the graded notebook, as a grader sees it
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.decode()))
+        assert status == 200 and "Student's answer" in text and "def squares(n):" in text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_autograded_and_feedback_in_nbgraders_places(graded):

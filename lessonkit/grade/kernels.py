@@ -272,9 +272,7 @@ class KernelPool:
                 os.chown(path, *ids)
         log_path = Path(f"{home}.log")
         log_path.touch(mode=0o600)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home / "tmp"),
-               "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-               **(self._interpreter.env if self._interpreter else {})}
+        env = {**_base_env(self._interpreter), "HOME": str(home), "TMPDIR": str(home / "tmp")}
         request = {"cwd": str(home / "work"), "env": env, "log": str(log_path), "ids": ids,
                    "limits": dataclasses.asdict(self.settings.limits), "isolate_network": self.network_isolated,
                    "arguments": _KERNEL_ARGUMENTS}
@@ -323,10 +321,8 @@ class Zygote:
         """Start the zygote: this interpreter (as descriptors, when root), the zygote's source."""
         argv = [*(interpreter.argv if interpreter else [sys.executable, "-s"]), "-c",
                 Path(zygote.__file__).read_text(encoding="utf-8")]
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-               **(interpreter.env if interpreter else {})}
         process = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=_base_env(interpreter),
             pass_fds=interpreter.fds if interpreter else ())
         assert process.stdout is not None
         line = await process.stdout.readline()
@@ -412,6 +408,13 @@ class _Interpreter:
     def close(self) -> None:
         for fd in self.fds:
             os.close(fd)
+
+
+def _base_env(interpreter: _Interpreter | None) -> dict[str, str]:
+    """The environment of the zygote and its kernels: none of the grader's own variables."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # ipykernel's debugger would warn on every start
+            **(interpreter.env if interpreter else {})}
 
 
 def _can_isolate_network() -> bool:

@@ -36,7 +36,8 @@ def unshare_network() -> None:
 
 def serve(requests: int, replies: int) -> None:  # pragma: no cover  (runs in the zygote)
     """Fork a kernel for every request read from ``requests``, until it closes."""
-    import ipykernel.ipkernel  # noqa: F401  (what every kernel imports: done once, here)
+    import ipykernel.debugger  # noqa: F401  (what every kernel imports: done once, here)
+    import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
 
     from lessonkit.engine.sandbox import Limits, limit_process
