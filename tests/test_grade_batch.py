@@ -22,6 +22,7 @@ from lessonkit.grade import Limits, grade_assignment
 from lessonkit.grade.assignment import load_assignment
 from lessonkit.grade.course import Course
 from lessonkit.grade.feedback import hidden_lines
+from lessonkit.progress import ANSWERED, Event, JsonlLog, open_store
 
 pytestmark = pytest.mark.slow
 
@@ -101,8 +102,13 @@ def batch():
         }.items():
             (folder / "submitted" / student / "adv").mkdir(parents=True)
             nbformat.write(nb, folder / "submitted" / student / "adv" / "adv.ipynb")
-        report = grade_assignment("adv", course_dir=folder, workers=2, limits=LIMITS, progress=False)
-    yield report, folder
+        with JsonlLog(folder / "submitted" / "good_alice" / "adv" / "adv.lessonkit.jsonl") as log:
+            for attempt in (1, 2):  # the kernel only knew the OS user
+                log.append(Event("adv", "jovyan", ANSWERED, check_id="squares", data={"attempt": attempt}))
+        (folder / "submitted" / "good_bob" / "adv" / "adv.lessonkit.jsonl").write_text("{not json\n{}\n")
+        report = grade_assignment("adv", course_dir=folder, workers=2, limits=LIMITS, progress=False,
+                                  progress_store=str(root / "events.sqlite"))
+    yield report, folder, root / "events.sqlite"
     shutil.rmtree(root)
 
 
@@ -117,7 +123,7 @@ def outputs(folder: Path, student: str, grade_id: str) -> str:
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
 def test_each_submission_gets_its_score_and_a_reason(batch, student):
-    report, _ = batch
+    report, _, _ = batch
     result = by_student(report)[student]
     expected = EXPECTED[student]
     assert {c.grade_id: c.score for c in result.cells if c.grade_id in expected["scores"]} == expected["scores"]
@@ -128,7 +134,7 @@ def test_each_submission_gets_its_score_and_a_reason(batch, student):
 
 
 def test_nothing_is_lost(batch):
-    report, folder = batch
+    report, folder, _ = batch
     submitted = {p.name for p in (folder / "submitted").iterdir()}
     assert {s.student_id for s in report.submissions} == submitted
     course_ = Course(folder)
@@ -141,7 +147,7 @@ def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
     """On ordinary submissions nbgrader and lessonkit agree cell by cell; two that crash
     nbgrader's autograde (a duplicated test cell, a test cell flagged ``grade: false``) are
     left ungraded by nbgrader and graded by lessonkit."""
-    report, _ = batch
+    report, _, _ = batch
     ordinary = ["good_alice", "good_bob", "partial_carol", "error_dan", "old_format", "deleted_test",
                 "retyped_test", "warns_on_stderr", "sys_exit"]
     crashing = ["duplicated_test", "edited_tests"]
@@ -167,7 +173,7 @@ def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
 
 
 def test_feedback_never_shows_a_hidden_test(batch):
-    report, folder = batch
+    report, folder, _ = batch
     secrets = hidden_lines(load_assignment(Course(folder), "adv").notebook("adv"))
     assert len(secrets) >= 3
     # the leaker did get hidden tests into its outputs: the teacher's autograded copy has them
@@ -185,7 +191,7 @@ def test_feedback_never_shows_a_hidden_test(batch):
 
 
 def test_student_code_reaches_nothing_of_the_teachers_or_others(batch):
-    _, folder = batch
+    _, folder, _ = batch
     line = next(line for line in outputs(folder, "snoop", "total").splitlines() if line.startswith("SNOOP"))
     found = json.loads(line.removeprefix("SNOOP "))
     for target in ("gradebook", "teacher's source", "another submission", "the course folder",
@@ -197,7 +203,7 @@ def test_student_code_reaches_nothing_of_the_teachers_or_others(batch):
 
 
 def test_what_a_fork_bomb_starts_does_not_outlive_grading(batch):
-    _, folder = batch
+    _, folder, _ = batch
     text = outputs(folder, "fork_bomb", "total")
     uid, started = map(int, re.search(r"uid (\d+) stopped after (\d+) processes", text).groups())
     assert 10 < started < LIMITS.processes, "the process limit stopped it"
@@ -206,8 +212,18 @@ def test_what_a_fork_bomb_starts_does_not_outlive_grading(batch):
     assert left == []
 
 
+def test_event_logs_go_to_the_progress_store(batch):
+    report, _, store_path = batch
+    assert report.events_imported == 2
+    with open_store(str(store_path)) as store:
+        assert [e.data["attempt"] for e in store.history("adv", "good_alice")] == [1, 2]
+    bob = next(s for s in report.submissions if s.student_id == "good_bob")
+    assert any(note.startswith("adv.lessonkit.jsonl: events not imported") for note in bob.notes)
+    assert bob.score == 5  # a broken log costs no points
+
+
 def test_course_is_private_after_grading(batch):
-    _, folder = batch
+    _, folder, _ = batch
     assert folder.stat().st_mode & 0o777 == 0o700
 
 

@@ -17,7 +17,6 @@ this module adds is what a batch of untrusted notebooks needs and nbgrader lacks
 from __future__ import annotations
 
 import ast
-import asyncio
 import json
 import logging
 import time
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import nbformat
+from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -109,7 +109,7 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
     config = Config({"Execute": {**settings.execute, "timeout": int(limits.timeout)}})
     client = _GradingClient(nb, kernel, budget=limits.output_bytes, config=config, log=NBGRADER_LOG,
                             resources={"metadata": {"path": str(kernel.workdir)}})
-    info = await client.async_wait_for_reply(await _ensure(kernel.kc.kernel_info()))
+    info = await client.async_wait_for_reply(await ensure_async(kernel.kc.kernel_info()))
     if info is not None:
         nb.metadata["language_info"] = info["content"].get("language_info", {})
     notes: list[str] = []
@@ -263,7 +263,3 @@ async def _guard(kernel: PooledKernel, call: str) -> list[str] | None:
 
 def _ignore(msg: dict[str, Any]) -> None:
     """``execute_interactive`` prints outputs unless given a hook; the guard's have none worth keeping."""
-
-
-async def _ensure(value: Any) -> Any:
-    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value

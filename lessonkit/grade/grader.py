@@ -28,7 +28,7 @@ from lessonkit.grade.course import Course, GradingError, Submission
 from lessonkit.grade.runners import LocalRunner, Runner
 from lessonkit.grade.execute import ExecutionSettings, NotebookJob, SubmissionJob, SubmissionOutcome
 from lessonkit.grade.feedback import FeedbackWriter, read_autograded
-from lessonkit.grade.kernels import KernelSettings, KernelStartError
+from lessonkit.grade.kernels import KernelSettings
 from lessonkit.grade.records import record_submission, submission_files, write_autograded
 from lessonkit.grade.report import GradeReport, SubmissionReport
 from lessonkit.grade.sanitize import Prepared, finish_notebook, prepare_notebook
@@ -160,7 +160,7 @@ class _Run:
             outcome = await runner.run(SubmissionJob(submission.student_id, jobs, files)) if jobs else \
                 SubmissionOutcome(submission.student_id, ())
             return self._record(submission, prepared, outcome)
-        except (KernelStartError, GradingError):
+        except GradingError:  # the run's own trouble (a kernel cannot start ...), not this submission's
             raise
         except Exception as error:  # one submission's trouble never stops the batch
             log.exception("grading %s", submission.student_id)

@@ -48,6 +48,7 @@ from jupyter_client.provisioning import LocalProvisioner
 
 from lessonkit.engine.sandbox import Limits, _kill_all, _remove, sandbox_ids
 from lessonkit.grade import inkernel, zygote
+from lessonkit.grade.course import GradingError
 
 log = logging.getLogger("lessonkit.grade")
 
@@ -55,7 +56,7 @@ _LOG_TAIL = 2000
 _KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts kernels for nbgrader
 
 
-class KernelStartError(RuntimeError):
+class KernelStartError(GradingError):
     """A kernel could not be started: a machine or setup problem, never a submission's."""
 
 
