@@ -88,16 +88,18 @@ def _score(cell: NotebookNode, teacher: TeacherCell, points: float) -> tuple[flo
         return points, "passed"
     if score > 0:
         return score, f"partial credit: {score:g} of {points:g}"
-    return 0.0, _failure(cell)
+    return 0.0, _failure(cell, points)
 
 
-def _failure(cell: NotebookNode) -> str:
-    """The first error or stderr output, as nbgrader's rule reads them, in one line."""
+def _failure(cell: NotebookNode, points: float) -> str:
+    """The output that gave 0, as nbgrader's rule reads them, in one line."""
     for output in cell.outputs:
         if output.output_type == "error":
             return _one_line(f"{output.get('ename', 'Error')}: {output.get('evalue', '')}")
         if output.output_type == "stream" and output.get("name") == "stderr":
             return _one_line(f"wrote to stderr: {output.get('text', '')}")
+        if output.output_type == "execute_result":
+            return f"partial credit: 0 of {points:g}"
     return "scored 0"
 
 
