@@ -15,9 +15,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from grade_fixtures.build import ANSWERS, cell_by_id, submission
 from grade_fixtures.courses import ADV, course, nbgrader, open_dir
+
 from lessonkit.grade import Limits, grade_assignment
 from lessonkit.grade.assignment import load_assignment
 from lessonkit.grade.course import Course

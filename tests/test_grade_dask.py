@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from grade_fixtures.courses import PS1, course, open_dir
+
 from lessonkit.grade import grade_assignment
 
 pytestmark = pytest.mark.slow

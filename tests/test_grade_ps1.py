@@ -20,9 +20,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from grade_fixtures.courses import PS1, course, nbgrader, open_dir
 from nbgrader.api import Gradebook
 
-from grade_fixtures.courses import PS1, course, nbgrader, open_dir
 from lessonkit.grade import export_canvas_csv, export_csv, grade_assignment
 
 pytestmark = pytest.mark.slow

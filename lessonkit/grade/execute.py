@@ -106,7 +106,8 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
     """Execute one prepared notebook cell by cell in ``kernel`` (see the module docstring)."""
     nb = nbformat.from_dict(job.notebook)
     limits = settings.kernel.limits
-    config = Config({"Execute": {**settings.execute, "timeout": int(limits.timeout)}})
+    # nbgrader's Execute.timeout is whole seconds, and 0 would mean no timeout at all
+    config = Config({"Execute": {**settings.execute, "timeout": max(1, round(limits.timeout))}})
     client = _GradingClient(nb, kernel, budget=limits.output_bytes, config=config, log=NBGRADER_LOG,
                             resources={"metadata": {"path": str(kernel.workdir)}})
     info = await client.async_wait_for_reply(await ensure_async(kernel.kc.kernel_info()))

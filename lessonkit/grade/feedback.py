@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import nbformat
+import nbgrader
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
 from nbformat.notebooknode import NotebookNode
@@ -25,7 +26,6 @@ from nbgrader.preprocessors import GetGrades
 from traitlets import Unicode
 from traitlets.config import Config
 
-import nbgrader
 from lessonkit.grade.assignment import AssignmentSpec, NotebookSpec
 from lessonkit.grade.course import Course
 

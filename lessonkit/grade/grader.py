@@ -25,12 +25,12 @@ from traitlets.config import Config, LoggingConfigurable
 from lessonkit.engine.sandbox import Limits
 from lessonkit.grade.assignment import AssignmentSpec, load_assignment
 from lessonkit.grade.course import Course, GradingError, Submission
-from lessonkit.grade.runners import LocalRunner, Runner
 from lessonkit.grade.execute import ExecutionSettings, NotebookJob, SubmissionJob, SubmissionOutcome
 from lessonkit.grade.feedback import FeedbackWriter, read_autograded
 from lessonkit.grade.kernels import KernelSettings
 from lessonkit.grade.records import record_submission, submission_files, write_autograded
 from lessonkit.grade.report import GradeReport, SubmissionReport
+from lessonkit.grade.runners import LocalRunner, Runner
 from lessonkit.grade.sanitize import Prepared, finish_notebook, prepare_notebook
 from lessonkit.grade.scoring import CellScore, failed_cells, score_notebook
 

@@ -30,13 +30,21 @@ import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
-                                    NbGraderPreprocessor, OverwriteCells)
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    IgnorePattern,
+    LimitOutput,
+    NbGraderPreprocessor,
+    OverwriteCells,
+)
 from nbgrader.utils import is_locked
 from traitlets.config import Config
 
 from lessonkit.grade.assignment import NotebookSpec, TeacherCell
 from lessonkit.grade.course import NBGRADER_LOG
+
 
 @dataclass
 class Prepared:
