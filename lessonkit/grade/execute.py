@@ -156,7 +156,7 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
             notes.append(stopped)
     client.set_widgets_metadata()
     if client.cut_cells:
-        notes.append(f"output over {limits.output_bytes} bytes was cut in cells "
+        notes.append(f"output over {limits.output_bytes} bytes was cut in "
                      f"{', '.join(_label(nb.cells[i], i) for i in sorted(client.cut_cells))}")
     return NotebookOutcome(job.name, nb, tuple(notes), seconds)
 

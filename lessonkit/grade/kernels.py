@@ -179,8 +179,8 @@ class KernelPool:
     """Kernels kept starting ahead of demand, ``size`` at a time.
 
     Use as ``async with KernelPool(settings, size) as pool``; ``await pool.acquire()`` hands
-    out a ready kernel and starts its replacement.  The caller owns an acquired kernel and
-    must :meth:`PooledKernel.discard` it.
+    out a ready kernel and starts its replacement; ``pool.release(kernel)`` destroys it once
+    its notebook is done.
     """
 
     def __init__(self, settings: KernelSettings, size: int) -> None:
@@ -224,16 +224,16 @@ class KernelPool:
 
     async def acquire(self) -> PooledKernel:
         """A ready kernel; a failed start is retried once before it is reported."""
-        for attempt in (1, 2):
+        failure: BaseException | None = None
+        for _ in range(2):
             item = await self._ready.get()
             self._outstanding -= 1
             self._fill()
             if isinstance(item, PooledKernel):
                 return item
-            if attempt == 2:
-                raise KernelStartError(f"kernels fail to start: {item}") from item
-            log.warning("a kernel failed to start (%s); trying another", item)
-        raise AssertionError("unreachable")
+            log.warning("a kernel failed to start (%s)", item)
+            failure = item
+        raise KernelStartError(f"kernels fail to start: {failure}") from failure
 
     async def warm(self) -> None:
         """Wait until every kernel being started is ready (nothing starting: a quiet machine)."""
