@@ -179,7 +179,9 @@ def test_feedback_never_shows_a_hidden_test(batch):
     # the leaker did get hidden tests into its outputs: the teacher's autograded copy has them
     assert any(secret in outputs(folder, "leaker", "total") for secret in secrets)
     pages = list((folder / "feedback").glob("*/adv/adv.html"))
-    assert len(pages) == len(report.submissions) - 1  # all but the unreadable notebook
+    assert len(pages) == len(report.submissions)  # every student hears back
+    unreadable = (folder / "feedback" / "invalid_json" / "adv" / "adv.html").read_text()
+    assert "This notebook could not be graded:</strong> adv.ipynb is not valid JSON" in unreadable
     for page in pages:
         text = page.read_text()
         visible = html.unescape(re.sub(r"<[^>]+>", "", text))

@@ -23,7 +23,7 @@ import pytest
 from grade_fixtures.courses import PS1, course, nbgrader, open_dir
 from nbgrader.api import Gradebook
 
-from lessonkit.grade import export_canvas_csv, export_csv, grade_assignment
+from lessonkit.grade import export_canvas_csv, export_csv, generate_feedback, grade_assignment
 
 pytestmark = pytest.mark.slow
 
@@ -149,3 +149,20 @@ def test_canvas_export(graded):
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "ps1"]
     assert rows[1][0] == "Points Possible" and rows[1][-1] == "13"
     assert {row[3]: row[-1] for row in rows[2:]} == {"bitdiddle": "1.5", "hacker": "3"}
+
+
+def test_feedback_after_manual_grading(graded):
+    """A grader scores a written answer in formgrader; regenerated feedback includes it."""
+    _, ours, _ = graded
+    course_copy = open_dir() / "course"
+    shutil.copytree(ours, course_copy)
+    try:
+        with Gradebook(f"sqlite:///{course_copy}/gradebook.db") as gradebook:
+            gradebook.find_grade("sum_of_squares_equation", "problem1", "ps1", "hacker").manual_score = 1.0
+            gradebook.db.commit()
+        pages = generate_feedback("ps1", course_dir=course_copy, students=["hacker"])
+        assert [p.name for p in pages] == ["problem1.html", "problem2.html"]
+        text = html.unescape(re.sub(r"<[^>]+>", "", pages[0].read_text()))
+        assert re.search(r"Score:\s*4\.0\s*/\s*10\.0", text), "3 automatic points and 1 from the grader"
+    finally:
+        shutil.rmtree(course_copy.parent)

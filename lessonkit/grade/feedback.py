@@ -133,10 +133,20 @@ class FeedbackWriter:
 
 
 def read_autograded(course: Course, spec: AssignmentSpec, student_id: str) -> dict[str, NotebookNode]:
-    """A student's graded notebooks from ``autograded/``, to (re)write feedback after manual grading."""
+    """A student's graded notebooks from ``autograded/``, to (re)write feedback after manual grading.
+
+    A notebook that was never graded (missing, unreadable) gets :func:`ungraded_notice`.
+    """
     folder = course.folder("autograded_directory", student_id, spec.name)
     return {nb.name: nbformat.read(folder / f"{nb.name}.ipynb", as_version=4)
-            for nb in spec.notebooks if (folder / f"{nb.name}.ipynb").exists()}
+            if (folder / f"{nb.name}.ipynb").exists() else ungraded_notice("it was missing or could not be read")
+            for nb in spec.notebooks}
+
+
+def ungraded_notice(reason: str) -> NotebookNode:
+    """The feedback page of a notebook that could not be graded: why, so every student hears back."""
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        f"**This notebook could not be graded:** {reason}. Its questions score 0; ask your teacher.")])
 
 
 def _quotes(output: NotebookNode, secrets: set[str]) -> bool:

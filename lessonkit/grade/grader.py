@@ -26,7 +26,7 @@ from lessonkit.engine.sandbox import Limits
 from lessonkit.grade.assignment import AssignmentSpec, load_assignment
 from lessonkit.grade.course import Course, GradingError, Submission
 from lessonkit.grade.execute import ExecutionSettings, NotebookJob, SubmissionJob, SubmissionOutcome
-from lessonkit.grade.feedback import FeedbackWriter, read_autograded
+from lessonkit.grade.feedback import FeedbackWriter, read_autograded, ungraded_notice
 from lessonkit.grade.kernels import KernelSettings
 from lessonkit.grade.records import record_submission, submission_files, write_autograded
 from lessonkit.grade.report import GradeReport, SubmissionReport
@@ -190,6 +190,7 @@ class _Run:
         notes: list[str] = []
         scores: list[CellScore] = []
         graded: dict[str, NotebookNode] = {}
+        ungraded: dict[str, NotebookNode] = {}
         seconds = 0.0
         for notebook in self.spec.notebooks:
             done = prepared[notebook.name]
@@ -199,6 +200,7 @@ class _Run:
                 problem = done.problem or "not run"
                 notes.append(problem)
                 scores.extend(score_notebook(None, notebook, unread=problem))
+                ungraded[notebook.name] = ungraded_notice(problem)
                 continue
             notes.extend(f"{notebook.name}.ipynb: {note}" for note in result.notes)
             seconds += result.seconds
@@ -214,8 +216,8 @@ class _Run:
         write_autograded(self.course, self.spec, submission, graded)
         record_submission(self.gradebook, self.spec, submission,
                           {nb.name: graded.get(nb.name) for nb in self.spec.notebooks}, scores, self.course.config)
-        if self.feedback is not None and graded:
-            self.feedback.write(submission.student_id, graded)
+        if self.feedback is not None:
+            self.feedback.write(submission.student_id, {**graded, **ungraded})
         notes.extend(self._import_events(submission))
         earned = sum(s.score for s in scores if s.score is not None)
         return SubmissionReport(submission.student_id, earned, self.spec.max_score, tuple(scores), tuple(notes),
@@ -274,7 +276,5 @@ def generate_feedback(assignment: str, *, course_dir: str | os.PathLike[str] = "
     writer = FeedbackWriter(course, spec)
     written = []
     for submission in course.submissions(assignment, students):
-        graded = read_autograded(course, spec, submission.student_id)
-        if graded:
-            written.extend(writer.write(submission.student_id, graded))
+        written.extend(writer.write(submission.student_id, read_autograded(course, spec, submission.student_id)))
     return written
