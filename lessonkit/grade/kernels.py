@@ -15,8 +15,7 @@ root, a fresh uid of its own with no groups), plus what only a long-lived kernel
   network namespace of its own with no interfaces up: student code reaches no network,
   not even a Dask scheduler or another kernel on this machine;
 * the interpreter handed over as open file descriptors when it lives under a directory
-  the kernel's uid may not enter (``/root/.pyenv``), with ``LD_LIBRARY_PATH`` pointing at
-  its own ``libpython`` (otherwise the loader silently picks the system's);
+  the kernel's uid may not enter (``/root/.pyenv``; :func:`lessonkit.engine.sandbox.interpreter`);
 * the kernel's own stdout and stderr (not the notebook's: those travel over ZeroMQ) go to
   a log file beside its home, read back to explain a crash.
 
@@ -36,7 +35,6 @@ import os
 import secrets
 import shutil
 import signal
-import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -46,7 +44,7 @@ from typing import Any, Mapping, Sequence
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from lessonkit.engine.sandbox import Limits, _kill_all, _remove, sandbox_ids
+from lessonkit.engine.sandbox import Interpreter, Limits, _kill_all, _remove, interpreter, sandbox_ids
 from lessonkit.grade import inkernel, zygote
 from lessonkit.grade.course import GradingError
 
@@ -191,7 +189,7 @@ class KernelPool:
         self._discarding: set[asyncio.Task[None]] = set()
         self._outstanding = 0
         self._root: Path | None = None
-        self._interpreter: _Interpreter | None = None
+        self._env: dict[str, str] = {}
         self._zygote: Zygote | None = None
         self.network_isolated = False
 
@@ -199,11 +197,16 @@ class KernelPool:
         self._root = Path(tempfile.mkdtemp(prefix="lessonkit-kernels-"))
         os.chmod(self._root, 0o711)  # kernels may pass through to their own home, not list the others
         as_root = os.geteuid() == 0
-        self._interpreter = _Interpreter() if as_root else None
         self.network_isolated = as_root and self.settings.isolate_network and _can_isolate_network()
         if as_root and self.settings.isolate_network and not self.network_isolated:
             log.warning("cannot give kernels a network namespace here: student code can reach the network")
-        self._zygote = await Zygote.start(self._interpreter)
+        python = interpreter(as_other_user=as_root)
+        self._env = _base_env(python)
+        try:
+            self._zygote = await Zygote.start(python, self._env)
+        finally:
+            for fd in python.fds:  # the zygote holds them now, and hands them down to every kernel
+                os.close(fd)
         self._fill()
         return self
 
@@ -217,8 +220,6 @@ class KernelPool:
                 await item.discard()
         if self._zygote is not None:
             await self._zygote.close()
-        if self._interpreter is not None:
-            self._interpreter.close()
         if self._root is not None:
             _remove(str(self._root))
 
@@ -273,7 +274,7 @@ class KernelPool:
                 os.chown(path, *ids)
         log_path = Path(f"{home}.log")
         log_path.touch(mode=0o600)
-        env = {**_base_env(self._interpreter), "HOME": str(home), "TMPDIR": str(home / "tmp")}
+        env = {**self._env, "HOME": str(home), "TMPDIR": str(home / "tmp")}
         request = {"cwd": str(home / "work"), "env": env, "log": str(log_path), "ids": ids,
                    "limits": dataclasses.asdict(self.settings.limits), "isolate_network": self.network_isolated,
                    "arguments": _KERNEL_ARGUMENTS}
@@ -318,13 +319,11 @@ class Zygote:
         self._reader = asyncio.ensure_future(self._read())
 
     @classmethod
-    async def start(cls, interpreter: _Interpreter | None) -> Zygote:
-        """Start the zygote: this interpreter (as descriptors, when root), the zygote's source."""
-        argv = [*(interpreter.argv if interpreter else [sys.executable, "-s"]), "-c",
-                Path(zygote.__file__).read_text(encoding="utf-8")]
+    async def start(cls, python: Interpreter, env: Mapping[str, str]) -> Zygote:
+        """Start the zygote: this interpreter (as descriptors, when root), running the zygote's source."""
+        argv = [*python.argv, "-c", Path(zygote.__file__).read_text(encoding="utf-8")]
         process = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=_base_env(interpreter),
-            pass_fds=interpreter.fds if interpreter else ())
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, pass_fds=python.fds)
         assert process.stdout is not None
         line = await process.stdout.readline()
         if not line:
@@ -396,26 +395,11 @@ class _Forked:
         self.send_signal(signal.SIGTERM)
 
 
-class _Interpreter:
-    """This Python, handed to kernels as open descriptors (see the module docstring)."""
-
-    def __init__(self) -> None:
-        self.fds = (os.open(os.path.realpath(sys.executable), os.O_RDONLY),
-                    os.open(sys.base_prefix, os.O_RDONLY | os.O_DIRECTORY))
-        home = f"/proc/self/fd/{self.fds[1]}"
-        self.argv = [f"/proc/self/fd/{self.fds[0]}", "-s"]
-        self.env: Mapping[str, str] = {"PYTHONHOME": home, "LD_LIBRARY_PATH": f"{home}/lib"}
-
-    def close(self) -> None:
-        for fd in self.fds:
-            os.close(fd)
-
-
-def _base_env(interpreter: _Interpreter | None) -> dict[str, str]:
+def _base_env(python: Interpreter) -> dict[str, str]:
     """The environment of the zygote and its kernels: none of the grader's own variables."""
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # ipykernel's debugger would warn on every start
-            **(interpreter.env if interpreter else {})}
+            **python.env}
 
 
 def _can_isolate_network() -> bool:
