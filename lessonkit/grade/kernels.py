@@ -32,6 +32,7 @@ import itertools
 import json
 import logging
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -190,6 +191,7 @@ class KernelPool:
         self._outstanding = 0
         self._root: Path | None = None
         self._env: dict[str, str] = {}
+        self._limits = settings.limits
         self._zygote: Zygote | None = None
         self.network_isolated = False
 
@@ -202,6 +204,9 @@ class KernelPool:
             log.warning("cannot give kernels a network namespace here: student code can reach the network")
         python = interpreter(as_other_user=as_root)
         self._env = _base_env(python)
+        self._limits = self.settings.limits
+        if not as_root:  # the process limit would count all of this user's processes: a desktop session
+            self._limits = dataclasses.replace(self._limits, processes=resource.getrlimit(resource.RLIMIT_NPROC)[0])
         try:
             self._zygote = await Zygote.start(python, self._env)
         finally:
@@ -276,7 +281,7 @@ class KernelPool:
         log_path.touch(mode=0o600)
         env = {**self._env, "HOME": str(home), "TMPDIR": str(home / "tmp")}
         request = {"cwd": str(home / "work"), "env": env, "log": str(log_path), "ids": ids,
-                   "limits": dataclasses.asdict(self.settings.limits), "isolate_network": self.network_isolated,
+                   "limits": dataclasses.asdict(self._limits), "isolate_network": self.network_isolated,
                    "arguments": _KERNEL_ARGUMENTS}
         km = SandboxedKernelManager(home=home, ids=ids, forker=self._zygote, request=request,
                                     kernel_name=self.settings.kernel_name)
