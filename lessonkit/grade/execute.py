@@ -140,15 +140,15 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
         except DeadKernelError:
             stopped = f"the kernel died in {label}: {kernel.death()}"
             _add_error(cell, "KernelDied", stopped)
-        except CellTimeoutError:  # no idle status after the reply: the kernel is stuck in output or a loop
-            stopped = f"the kernel stopped responding in {label}"
-            _add_error(cell, "CellTimeoutError", stopped)
+        except CellTimeoutError:  # no idle status after the timeout's interrupt: stuck in a loop or in output
+            stopped = _unresponsive(label, limits.timeout)
+            _add_error(cell, "KernelUnresponsive", stopped)
         finally:
             seconds += time.monotonic() - started
         if not stopped and _timed_out(cell):
             notes.append(f"{label} ran longer than {limits.timeout:g} s and was interrupted")
             if not await _responsive(kernel):
-                stopped = f"the kernel ignored the interrupt after {label} timed out"
+                stopped = _unresponsive(label, limits.timeout)
         if stopped:
             notes.append(stopped)
         elif guarded and await _guard(kernel, "after()") is None:
@@ -226,6 +226,10 @@ def _add_error(cell: NotebookNode, name: str, reason: str) -> None:
 def _not_run(cell: NotebookNode, reason: str) -> None:
     cell.outputs = []
     _add_error(cell, "CellNotRun", f"not run: {reason}")
+
+
+def _unresponsive(label: str, timeout: float) -> str:
+    return f"{label} went on past its {timeout:g} s timeout and the interrupt; its kernel was stopped"
 
 
 def _timed_out(cell: NotebookNode) -> bool:

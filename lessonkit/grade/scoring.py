@@ -23,7 +23,7 @@ log = logging.getLogger("lessonkit.grade")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _QUOTE_CHARS = 160
-_GRADER_MARKS = {"CellNotRun", "KernelDied"}
+_GRADER_MARKS = {"CellNotRun", "KernelDied", "KernelUnresponsive"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def failed_cells(nb: NotebookNode, spec: NotebookSpec) -> list[str]:
     """The student's own cells that ended in an error, in one line each: why their tests fail.
 
     Test cells are left out (their score says it) and so are the grader's own marks
-    (``CellNotRun``, ``KernelDied``), which come with notes of their own.
+    (``CellNotRun``, ``KernelDied``, ``KernelUnresponsive``), which come with notes of their own.
     """
     found = []
     for index, cell in enumerate(nb.cells):

@@ -63,7 +63,7 @@ ANSWERS["explain"] = "Because there are no squares from 1 to 0."
 def teacher_notebook() -> nbformat.NotebookNode:
     def graded(source: str, grade_id: str, *, points: float | None = None, solution: bool = False,
                markdown: bool = False) -> nbformat.NotebookNode:
-        cell = new_markdown_cell(source) if markdown else new_code_cell(source)
+        cell = new_markdown_cell(source, id=grade_id) if markdown else new_code_cell(source, id=grade_id)
         cell.metadata["nbgrader"] = {"grade": points is not None, "grade_id": grade_id, "locked": not solution,
                                      "schema_version": 3, "solution": solution}
         if points is not None:
@@ -125,7 +125,7 @@ def _duplicate_with_pass(grade_id: str) -> Callable[[nbformat.NotebookNode], Non
     def change(nb: nbformat.NotebookNode) -> None:
         original = cell_by_id(nb, grade_id)
         fake = copy.deepcopy(original)
-        fake.source = "pass"
+        fake.id, fake.source = f"{grade_id}-copy", "pass"
         nb.cells.insert(nb.cells.index(original) + 1, fake)  # the last copy is graded: give it no tests
     return change
 
@@ -163,6 +163,8 @@ SUBMISSIONS: dict[str, Callable[[nbformat.NotebookNode], nbformat.NotebookNode]]
     "retyped_test": lambda r: submission(r, squares=WRONG_SQUARES, test=_retype("test_squares")),
     "edited_tests": lambda r: submission(r, squares=WRONG_SQUARES, test=_edit_tests),
     "infinite_loop": lambda r: submission(r, total="while True:\n    pass"),
+    "ignores_interrupt": lambda r: submission(r, total="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)"
+                                                       "\nwhile True:\n    pass"),
     "memory_bomb": lambda r: submission(r, total=ANSWERS["total"] + "\n\nhoard = []\nwhile True:\n"
                                                                     "    hoard.append(bytearray(50_000_000))"),
     "fork_bomb": lambda r: submission(r, total=ANSWERS["total"] + '''
@@ -207,6 +209,7 @@ EXPECTED = {
     "retyped_test": ({"test_squares": 0, "test_total": 1, "score_squares": 1}, "changed from code to markdown"),
     "edited_tests": ({"test_squares": 0, "test_total": 1, "score_squares": 1}, "was edited"),
     "infinite_loop": ({"test_squares": 2, "test_total": 0, "score_squares": 2}, "was interrupted"),
+    "ignores_interrupt": ({"test_squares": 2, "test_total": 0, "score_squares": 0}, "its kernel was stopped"),
     "memory_bomb": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, "MemoryError"),
     "fork_bomb": ({"test_squares": 2, "test_total": 1, "score_squares": 2}, None),
     "os_exit": ({"test_squares": 2, "test_total": 0, "score_squares": 0}, "the kernel died in cell total"),
