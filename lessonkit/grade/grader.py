@@ -124,11 +124,17 @@ class LessonkitGrader(LoggingConfigurable):
                         bar.update()
                         return report
 
-                    reports = await asyncio.gather(*(one(s) for s in submissions))
+                    tasks = [asyncio.ensure_future(one(s)) for s in submissions]
+                    try:
+                        reports = await asyncio.gather(*tasks)
+                    except BaseException:  # the run cannot go on: stop the other submissions, then say why
+                        for task in tasks:
+                            task.cancel()
+                        await asyncio.gather(*tasks, return_exceptions=True)
+                        raise
         finally:
             bar.close()
             run.close()
-        notes.extend(run.notes)
         where = runner.where if os.geteuid() == 0 else \
             f"{runner.where}; not root: student code runs as this user and can read its files"
         return GradeReport(assignment, tuple(reports), spec.max_score, time.monotonic() - started, where,
@@ -145,7 +151,6 @@ class _Run:
         self.feedback = feedback
         self.gradebook: Any = None
         self.events_imported = 0
-        self.notes: list[str] = []
         self._store: Any = None
 
     async def grade(self, submission: Submission, runner: Runner) -> SubmissionReport:

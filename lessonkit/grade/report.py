@@ -41,7 +41,7 @@ class GradeReport:
     feedback: bool = False
     events_imported: int = 0
     notes: tuple[str, ...] = field(default=())
-    """Run-wide notes (the gradebook generated, events that could not be imported ...)."""
+    """Run-wide notes (the assignment had to be generated in the gradebook ...)."""
 
     def scores(self) -> dict[str, float]:
         return {s.student_id: s.score for s in self.submissions}
