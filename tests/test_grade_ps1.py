@@ -166,3 +166,27 @@ def test_feedback_after_manual_grading(graded):
         assert re.search(r"Score:\s*4\.0\s*/\s*10\.0", text), "3 automatic points and 1 from the grader"
     finally:
         shutil.rmtree(course_copy.parent)
+
+
+def test_collect_from_the_exchange():
+    """Released, fetched and submitted through nbgrader's exchange, then collected and graded."""
+    root = open_dir()
+    try:
+        folder = course(PS1, "ps1", root / "course")
+        exchange = root / "exchange"
+        exchange.mkdir(mode=0o777)
+        exchange.chmod(0o777)
+        with open(folder / "nbgrader_config.py", "a") as config:
+            config.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
+        nbgrader("release_assignment", "ps1", cwd=folder)
+        student = root / "student"
+        student.mkdir()
+        nbgrader("fetch_assignment", "ps1", "--course", "lessonkit", f"--Exchange.root={exchange}", cwd=student)
+        for notebook in (PS1 / "submitted" / "hacker" / "ps1").glob("*.ipynb"):  # hacker's answers
+            shutil.copyfile(notebook, student / "ps1" / notebook.name)
+        nbgrader("submit", "ps1", "--course", "lessonkit", f"--Exchange.root={exchange}", cwd=student)
+        report = grade_assignment("ps1", course_dir=folder, collect=True, progress=False, feedback=False)
+    finally:
+        shutil.rmtree(root)
+    # beside the two submissions already in submitted/, the new one, under the student's login
+    assert report.scores() == {"bitdiddle": 1.5, "hacker": 3.0, "root": 3.0}
