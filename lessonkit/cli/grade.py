@@ -3,16 +3,53 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    grade = sub.add_parser("grade", help="autograde submissions of an assignment, fast and contained",
-                           description="Grade every submission of ASSIGNMENT with nbgrader's scoring, write the "
-                           "gradebook, feedback and CSV exports.")
-    grade.add_argument("assignment", help="the assignment (lesson) id")
+    grade = sub.add_parser(
+        "grade", help="autograde an assignment's submissions: nbgrader's scores, in parallel and contained",
+        description="Grade every submission of ASSIGNMENT with nbgrader's scoring: scores into nbgrader's "
+        "gradebook, executed notebooks into autograded/, feedback HTML into feedback/, students' event logs "
+        "into the progress store, and (with --csv / --canvas) grade exports. One bad submission never stops "
+        "the batch: it gets a score and a reason in the summary. Exits 2 when the run itself cannot go on.")
+    grade.add_argument("assignment", help="the assignment (lesson) id, as in COURSE/source/ASSIGNMENT")
     grade.add_argument("--course", default="grading", help="the nbgrader course folder (default: grading)")
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--collect", action="store_true", help="run nbgrader collect first (from the exchange)")
+    where.add_argument("--submissions", metavar="FOLDER", default=None,
+                       help="copy submissions from FOLDER/<student>/<assignment>/ into the course first")
+    grade.add_argument("--students", default=None, help="only these students, comma-separated")
+    grade.add_argument("--workers", type=int, default=None, help="notebooks graded at once (default: one per core)")
+    grade.add_argument("--cluster", metavar="tcp://HOST:PORT", default=None,
+                       help="grade on this Dask scheduler, every submission a task")
+    grade.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: the course's)")
+    grade.add_argument("--no-feedback", action="store_true", help="do not write feedback HTML")
+    grade.add_argument("--progress-store", metavar="URL", default=None,
+                       help="where students' event logs go (default: LESSONKIT_DB or the embedded SQLite file)")
+    grade.add_argument("--csv", metavar="PATH", default=None, help="then write nbgrader's grades.csv here")
+    grade.add_argument("--canvas", metavar="PATH", default=None, help="then write a Canvas gradebook import here")
+    grade.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("lessonkit grade: not wired yet")
+    from lessonkit.grade import GradingError, Limits, export_canvas_csv, export_csv, grade_assignment
+
+    limits = Limits(timeout=args.timeout) if args.timeout else None
+    students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
+    try:
+        report = grade_assignment(
+            args.assignment, course_dir=args.course, submissions_dir=args.submissions, collect=args.collect,
+            students=students, workers=args.workers, cluster=args.cluster, limits=limits,
+            feedback=False if args.no_feedback else None, progress=not args.quiet,
+            progress_store=args.progress_store)
+    except GradingError as error:
+        print(f"lessonkit grade: {error}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    for path, export in ((args.csv, export_csv), (args.canvas, export_canvas_csv)):
+        if path:
+            print(f"wrote {export(Path(path), course_dir=args.course, assignments=[args.assignment])}")
+    return 0
