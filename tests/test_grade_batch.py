@@ -102,10 +102,10 @@ def batch():
         }.items():
             (folder / "submitted" / student / "adv").mkdir(parents=True)
             nbformat.write(nb, folder / "submitted" / student / "adv" / "adv.ipynb")
-        with JsonlLog(folder / "submitted" / "good_alice" / "adv" / "adv.lessonkit.jsonl") as log:
+        with JsonlLog(folder / "submitted" / "good_alice" / "adv" / "adv.progress.jsonl") as log:
             for attempt in (1, 2):  # the kernel only knew the OS user
                 log.append(Event("adv", "jovyan", ANSWERED, check_id="squares", data={"attempt": attempt}))
-        (folder / "submitted" / "good_bob" / "adv" / "adv.lessonkit.jsonl").write_text("{not json\n{}\n")
+        (folder / "submitted" / "good_bob" / "adv" / "adv.progress.jsonl").write_text("{not json\n{}\n")
         report = grade_assignment("adv", course_dir=folder, workers=2, limits=LIMITS, progress=False,
                                   progress_store=str(root / "events.sqlite"))
     yield report, folder, root / "events.sqlite"
@@ -220,7 +220,7 @@ def test_event_logs_go_to_the_progress_store(batch):
     with open_store(str(store_path)) as store:
         assert [e.data["attempt"] for e in store.history("adv", "good_alice")] == [1, 2]
     bob = next(s for s in report.submissions if s.student_id == "good_bob")
-    assert any(note.startswith("adv.lessonkit.jsonl: events not imported") for note in bob.notes)
+    assert any(note.startswith("adv.progress.jsonl: events not imported") for note in bob.notes)
     assert bob.score == 5  # a broken log costs no points
 
 

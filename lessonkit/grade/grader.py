@@ -29,6 +29,7 @@ from lessonkit.grade.execute import ExecutionSettings, NotebookJob, SubmissionJo
 from lessonkit.grade.feedback import FeedbackWriter, read_autograded, ungraded_notice
 from lessonkit.grade.kernels import KernelSettings
 from lessonkit.grade.records import record_submission, submission_files, write_autograded
+from lessonkit.progress import LOG_SUFFIX
 from lessonkit.grade.report import GradeReport, SubmissionReport
 from lessonkit.grade.runners import LocalRunner, Runner
 from lessonkit.grade.sanitize import Prepared, finish_notebook, prepare_notebook
@@ -36,7 +37,7 @@ from lessonkit.grade.scoring import CellScore, failed_cells, score_notebook
 
 log = logging.getLogger("lessonkit.grade")
 
-EVENT_LOGS = "*.lessonkit.jsonl"
+EVENT_LOGS = f"*{LOG_SUFFIX}"  # the player's log beside each notebook
 """A student's lessonkit event log, which travels beside their notebook in the submission."""
 
 

@@ -83,9 +83,9 @@ def start(blob: str) -> None:
     from lessonkit.player.identity import notebook_identity
     from lessonkit.player.session import Session
     from lessonkit.player.widgets import LessonHeader
-    from lessonkit.progress import JsonlLog
+    from lessonkit.progress import JsonlLog, log_path
 
-    log = Path.cwd() / f"{lesson['id']}.progress.jsonl"
+    log = log_path(Path.cwd(), lesson["id"])
     if _session is None or _session.lesson != lesson or _session.mode != "notebook":
         _session = Session(lesson, notebook_identity(), JsonlLog(log), mode="notebook")
     _display(LessonHeader(_session, log.name))

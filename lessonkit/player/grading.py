@@ -33,7 +33,6 @@ from typing import Any
 __all__ = ["grade", "guard_builtins", "points_after_hints"]
 
 _SNAPSHOT: dict[str, Any] = dict(vars(builtins))  # taken at import: before student code runs
-_LOG_SUFFIX = ".progress.jsonl"
 
 
 @contextlib.contextmanager
@@ -53,11 +52,11 @@ def _check_events(check_id: str) -> list[Any]:
     is the submission's, whoever the kernel took the student to be.
     """
     from lessonkit.player import current_session
-    from lessonkit.progress import JsonlLog
+    from lessonkit.progress import LOG_SUFFIX, JsonlLog, log_path
 
     session = current_session()
     lesson_id = session.lesson_id if session is not None else None
-    paths = [Path.cwd() / f"{lesson_id}{_LOG_SUFFIX}"] if lesson_id else sorted(Path.cwd().glob(f"*{_LOG_SUFFIX}"))
+    paths = [log_path(Path.cwd(), lesson_id)] if lesson_id else sorted(Path.cwd().glob(f"*{LOG_SUFFIX}"))
     return [event for path in paths for event in JsonlLog(path).read().events
             if event.check_id == check_id and lesson_id in (None, event.lesson_id)]
 

@@ -26,7 +26,7 @@ from lessonkit.progress.events import (
     STEP_LEFT,
     Event,
 )
-from lessonkit.progress.jsonl import JsonlLog, LogContents, TornLine
+from lessonkit.progress.jsonl import LOG_SUFFIX, JsonlLog, LogContents, TornLine, log_path
 from lessonkit.progress.state import CheckState, Flag, SkillState, StudentState
 from lessonkit.progress.store import (
     ENV_VAR,
@@ -62,6 +62,7 @@ __all__ = [
     "EventStore",
     "Flag",
     "JsonlLog",
+    "LOG_SUFFIX",
     "LogContents",
     "SkillState",
     "StoreConfigError",
@@ -69,6 +70,7 @@ __all__ = [
     "StudentState",
     "TornLine",
     "import_jsonl",
+    "log_path",
     "open_store",
     "to_xapi",
 ]

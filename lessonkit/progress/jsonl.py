@@ -23,6 +23,16 @@ from pathlib import Path
 from lessonkit.progress.events import Event
 from lessonkit.progress.store import ClosingStore, CorruptLogError, EventConflictError
 
+LOG_SUFFIX = ".progress.jsonl"
+"""A student's log beside their notebook is ``<lesson-id>.progress.jsonl``: the player writes
+it, grade cells read it, and the grader loads every such file of a submission."""
+
+
+def log_path(folder: str | os.PathLike[str], lesson_id: str) -> Path:
+    """Where a lesson's log lives in a student's folder."""
+    return Path(folder) / f"{lesson_id}{LOG_SUFFIX}"
+
+
 try:  # Several kernels of one notebook may write the same log; Windows has no fcntl.
     import fcntl
 except ImportError:  # pragma: no cover - only on Windows, where one writer per log is assumed
