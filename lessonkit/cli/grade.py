@@ -35,14 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lessonkit.grade import GradingError, Limits, export_canvas_csv, export_csv, grade_assignment
+    from traitlets.config import Config
 
-    limits = Limits(timeout=args.timeout) if args.timeout else None
+    from lessonkit.grade import GradingError, export_canvas_csv, export_csv, grade_assignment
+
+    config = Config()
+    if args.timeout:  # one setting over the course's: the other limits stay as configured
+        config.LessonkitGrader.timeout = args.timeout
     students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
     try:
         report = grade_assignment(
             args.assignment, course_dir=args.course, submissions_dir=args.submissions, collect=args.collect,
-            students=students, workers=args.workers, cluster=args.cluster, limits=limits,
+            students=students, workers=args.workers, cluster=args.cluster, config=config,
             feedback=False if args.no_feedback else None, progress=not args.quiet,
             progress_store=args.progress_store)
     except GradingError as error:
