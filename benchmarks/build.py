@@ -24,7 +24,7 @@ import nbformat  # noqa: E402
 from nbformat.v4 import new_code_cell, new_notebook  # noqa: E402
 
 from lessonkit.build import build_lesson, validate_lesson  # noqa: E402
-from lessonkit.engine.sealing import digest  # noqa: E402
+from lessonkit.engine.sealing import clear_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 3
@@ -61,7 +61,7 @@ def timed(action) -> float:  # noqa: ANN001
     """Median seconds, each run as cold as a fresh ``lessonkit`` process (no cached hashes)."""
     times = []
     for _ in range(REPEATS):
-        digest.cache_clear()
+        clear_cache()
         start = time.perf_counter()
         action()
         times.append(time.perf_counter() - start)

@@ -1,13 +1,16 @@
 """Grading throughput: ``lessonkit grade`` against ``nbgrader autograde`` on the same submissions.
 
     python benchmarks/grade.py                     # ps1, 40 submissions; updates benchmarks/RESULTS.md
+    lessonkit build lessons/python-loops && \
     python benchmarks/grade.py --source grading/source/python-loops --submissions 40
     python benchmarks/grade.py --no-record
 
 ``--source`` is an assignment's nbgrader source folder (``source/<assignment>/``); its name is
 the assignment.  Submissions are generated from what nbgrader releases to students: the
 teacher's solutions, partly answered notebooks (some cells left as released), a wrong answer
-(a small mutation of a solution) and erroring ones, in fixed proportions from a seed.  Two
+(a small mutation of a solution) and erroring ones, in fixed proportions from a seed; for a
+lessonkit lesson, the choice, number and text answers go in each student's log, as the player
+writes them.  Two
 identical courses get the same gradebook (one ``generate_assignment``, not timed); each grader
 is timed as a command, start to finish, one after the other: first scores only (nbgrader's
 ``autograde`` against lessonkit without feedback), then scores and feedback HTML (nbgrader's
@@ -22,9 +25,11 @@ and divided by the number of workers.  Goal: lessonkit at least 3 times nbgrader
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -43,12 +48,14 @@ from results import machine, write_section  # noqa: E402
 
 from lessonkit.grade import LessonkitGrader  # noqa: E402
 from lessonkit.grade.course import Course  # noqa: E402
+from lessonkit.engine.kinds import get_kind  # noqa: E402
 from lessonkit.grade.kernels import KernelPool, KernelSettings  # noqa: E402
+from lessonkit.progress import Event, JsonlLog, log_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PS1 = REPO.parent / "shared" / "corpus" / "nbgrader-ps1" / "source" / "ps1"
 CONFIG = REPO / "grading" / "nbgrader_config.py"
-SECTION = "Grading"
+SECTION = "Grading: {}"  # one section per assignment benchmarked
 GOAL = 3.0
 KINDS = {"correct": 0.4, "partly answered": 0.25, "wrong answer": 0.2, "erroring": 0.15}
 MUTATIONS = [(" + 1", " + 2"), ("< ", "<= "), ("range(1, ", "range(0, "), ("**", "*"), ("sum(", "max("),
@@ -97,7 +104,7 @@ def main() -> None:
     body = report(context, args, assignment, kinds, rows, identical, cells, floor_serial, notebooks)
     print(body)
     if not args.no_record:
-        write_section(SECTION, body)
+        write_section(SECTION.format(assignment), body)
 
 
 def make_courses(scratch: Path, source: Path, assignment: str, count: int, seed: int) -> dict:
@@ -120,6 +127,7 @@ def make_courses(scratch: Path, source: Path, assignment: str, count: int, seed:
                 teacher = nbformat.read(source / released.name, as_version=4)
                 nb = answer(nbformat.read(released, as_version=4), teacher, kind, rng)
                 nbformat.write(nb, folder / released.name)
+                lesson_answers(teacher, folder, kind, rng)
             else:
                 shutil.copy(released, folder / released.name)
     courses = {"nbgrader": first, "kinds": kinds}
@@ -147,6 +155,30 @@ def answer(released: nbformat.NotebookNode, teacher: nbformat.NotebookNode, kind
             text += "\nresult = undefined_name"
         cell.source = text
     return released
+
+
+GRADE_CALL = re.compile(r"lk\.grade\('(?P<id>[^']+)', (?P<key>\{.*\})\)", re.S)
+
+
+def lesson_answers(teacher: nbformat.NotebookNode, folder: Path, kind: str, rng: random.Random) -> None:
+    """A lesson's choice, number and text answers live in the student's log beside the
+    notebook: write one as the player would, right or wrong as ``kind`` says."""
+    keys = {m["id"]: ast.literal_eval(m["key"]) for cell in teacher.cells
+            if (m := GRADE_CALL.search(cell.source))}
+    if not keys:
+        return  # a plain nbgrader assignment
+    lesson_id = teacher.metadata["lessonkit"]["lesson"]
+    with JsonlLog(log_path(folder, lesson_id)) as log:
+        for check_id, key in keys.items():
+            if kind == "partly answered" and rng.random() < 0.5:
+                continue
+            item = rng.randrange(len(key["items"]))
+            right = get_kind(key["kind"]).key(key["items"][item])
+            wrong = kind == "wrong answer" and rng.random() < 0.5
+            given = (([(right[0] + 1) % len(key["items"][item]["options"])] if isinstance(right, list) else
+                      right + 1000 if isinstance(right, float) else f"not {right}") if wrong else right)
+            log.append(Event(lesson_id, folder.parent.name, "answered", check_id=check_id,
+                             data={"answer": given, "item": item}))
 
 
 def solution(source: str) -> str:

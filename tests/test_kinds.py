@@ -127,3 +127,14 @@ def test_response_is_saved_for_the_teacher():
     verdict = kind.judge(item, "Because it divides evenly.")
     assert verdict.correct is None and "teacher" in verdict.message
     assert kind.judge(item, "  ").readable is False
+
+
+def test_grading_in_the_clear_decides_exactly_as_the_sealed_check():
+    from lessonkit.engine import sealing
+
+    kind, (item,), (plain,) = sealed("numeric", answer=0.75, tolerance={"abs": 0.01})
+    for answer in (0.75, 0.7401, 0.7599, 0.761249, 0.73874, 0.8, "3/4", "abc"):
+        assert kind.grade(plain, answer) == kind.judge(item, answer).score, answer
+    with sealing.in_the_clear():
+        assert sealing.digest("salt", "a:12") == "a:12"
+    assert sealing.digest("salt", "a:12") != "a:12"
