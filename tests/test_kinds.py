@@ -138,3 +138,13 @@ def test_grading_in_the_clear_decides_exactly_as_the_sealed_check():
     with sealing.in_the_clear():
         assert sealing.digest("salt", "a:12") == "a:12"
     assert sealing.digest("salt", "a:12") != "a:12"
+
+
+def test_variant_feedback_is_a_template_too():
+    variants = Variants({"n": (4, 5, 6)}, count=3)
+    kind, items, plain = sealed("numeric", prompt="1 + ... + {n}?", answer="n * (n + 1) / 2", variants=variants,
+                                feedback={"{n * (n - 1) / 2}": "You stopped one short: include {n}."})
+    for sealed_item, item in zip(items, plain):
+        n = int(item["prompt"].split()[-1].rstrip("?"))
+        verdict = kind.judge(sealed_item, n * (n - 1) // 2)
+        assert verdict.correct is False and verdict.message == f"You stopped one short: include {n}."
