@@ -276,7 +276,7 @@ def run_python(
         _close(inherited)
         if results is not None:
             os.close(results)
-        _remove(workdir)
+        remove_workdir(workdir)
 
 
 def _close(fds: list[int]) -> None:
@@ -325,7 +325,7 @@ def _supervise(
             _kill_group(process.pid)
             status = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status[1])
-        _kill_all(process.pid, ids)
+        kill_all(process.pid, ids)
         process.stdout.close()
         process.stderr.close()
     rusage = status[2]
@@ -391,7 +391,7 @@ def _collect(
                 status = _poll(process.pid)
                 if status is not None and selector.get_map():
                     # Its own process is gone, but something it started holds the pipes open.
-                    _kill_all(process.pid, ids)
+                    kill_all(process.pid, ids)
     return status, None
 
 
@@ -401,7 +401,7 @@ def _poll(pid: int) -> _Status | None:
     return ended if ended[0] else None
 
 
-def _kill_all(pid: int, ids: tuple[int, int] | None) -> None:
+def kill_all(pid: int, ids: tuple[int, int] | None) -> None:
     """Kill the child's process group, and with a uid of its own, every process of that uid.
 
     Killing by uid reaches what left the process group (``setsid``) too: a short-lived
@@ -454,7 +454,7 @@ def _why_it_died(returncode: int, stderr: bytes, cpu_s: float, limits: Limits) -
     return None
 
 
-def _remove(workdir: str) -> None:
+def remove_workdir(workdir: str) -> None:
     """Delete the run's directory, even parts the child made unreadable (``chmod 000``)."""
 
     def unlock_and_retry(function: Callable[[str], object], path: str, _: object) -> None:

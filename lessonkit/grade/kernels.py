@@ -45,7 +45,7 @@ from typing import Any, Mapping, Sequence
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from lessonkit.engine.sandbox import Interpreter, Limits, _kill_all, _remove, interpreter, sandbox_ids
+from lessonkit.engine.sandbox import Interpreter, Limits, interpreter, kill_all, remove_workdir, sandbox_ids
 from lessonkit.grade import inkernel, zygote
 from lessonkit.grade.course import GradingError
 
@@ -168,8 +168,8 @@ class PooledKernel:
         except Exception as error:  # a kernel that died on its own may leave nothing to shut down
             log.debug("shutting down kernel in %s: %s", self.home, error)
         if pid is not None:
-            _kill_all(pid, self.ids)
-        _remove(str(self.home))
+            kill_all(pid, self.ids)
+        remove_workdir(str(self.home))
         with contextlib.suppress(FileNotFoundError):
             self._log.unlink()
 
@@ -226,7 +226,7 @@ class KernelPool:
         if self._zygote is not None:
             await self._zygote.close()
         if self._root is not None:
-            _remove(str(self._root))
+            remove_workdir(str(self._root))
 
     async def acquire(self) -> PooledKernel:
         """A ready kernel; a failed start is retried once before it is reported."""
