@@ -19,8 +19,6 @@ import argparse
 import contextlib
 import datetime as dt
 import multiprocessing
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -31,11 +29,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from results import RESULTS, machine, read_section, write_section  # noqa: E402
 
 from lessonkit.progress import ANSWERED, Event, open_store  # noqa: E402
 
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
-SECTION = "## Event store"
+TITLE = "Event store"
 SQLITE_GOAL = 2000.0
 
 
@@ -128,19 +128,6 @@ def backend_url(backend: str) -> Iterator[str]:
             yield create_database(server)
 
 
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"nproc {os.cpu_count()}, {model}, Python {platform.python_version()}, "
-        f"load average {os.getloadavg()[0]:.1f} before the run"
-    )
-
-
 def record(results: list[Result], events: int, runs: int, where: str) -> None:
     """Add this run to the "## Event store" section of RESULTS.md, leaving other sections alone."""
     block = (
@@ -149,17 +136,11 @@ def record(results: list[Result], events: int, runs: int, where: str) -> None:
         f"one by one, each committed before the next; the row is the run with the median rate of {runs}.\n\n"
         + HEADER + "\n" + "\n".join(r.row() for r in results) + "\n"
     )
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION not in text:
-        text = text.rstrip("\n") + (
-            f"\n\n{SECTION}\n\nSustained append rate of the event store (`benchmarks/events.py`): "
-            f"20 writer processes, as a class of kernels. Goal on SQLite: {SQLITE_GOAL:,.0f} events/s.\n"
-        )
-    start = text.index(SECTION) + len(SECTION)
-    following = text.find("\n## ", start)
-    end = len(text) if following == -1 else following
-    text = text[:end].rstrip("\n") + "\n" + block + text[end:]
-    RESULTS.write_text(text, encoding="utf-8")
+    history = read_section(TITLE) or (
+        "Sustained append rate of the event store (`benchmarks/events.py`): "
+        f"20 writer processes, as a class of kernels. Goal on SQLite: {SQLITE_GOAL:,.0f} events/s."
+    )
+    write_section(TITLE, history + "\n" + block)
 
 
 def main() -> None:

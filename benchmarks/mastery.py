@@ -10,21 +10,17 @@ trace the same answers with the same (default) parameters; pyBKT is timed with
 
 from __future__ import annotations
 
-import os
-import platform
 import random
-import re
 import time
 import warnings
-from datetime import date
-from pathlib import Path
 from typing import Callable
+
+from results import RESULTS, machine, write_section
 
 from lessonkit.engine.mastery import pybkt_model, update
 from lessonkit.model import MasteryPolicy, Skill
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
-HEADING = "## Mastery updates"
+TITLE = "Mastery updates"
 GOAL = 100  # lessonkit must be at least this many times faster
 REPEATS = 5
 
@@ -62,26 +58,6 @@ def pybkt_updates(parallel: bool) -> Callable[[list[bool]], None]:
     return run
 
 
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or platform.machine()
-    found = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
-    return found.group(1).strip() if found else platform.machine()
-
-
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md (others own the other sections)."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     from importlib.metadata import version
 
@@ -101,21 +77,17 @@ def main() -> None:
         table.append(f"| {name} | {count:,} | {per_second:,.0f} | {speedup} |")
     verdict = "met" if ratio >= GOAL else "NOT met"
     section = "\n".join([
-        HEADING,
-        "",
-        f"{date.today().isoformat()}, {os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
-        f"pyBKT {version('pyBKT')}, numpy {version('numpy')}, load average {os.getloadavg()[0]:.1f}. "
+        f"{machine()}, pyBKT {version('pyBKT')}, numpy {version('numpy')}. "
         "`python benchmarks/mastery.py`; best of "
         f"{REPEATS}, taking turns (1 run for parallel=True); the same answers and default parameters for all.",
         "",
         *table,
         "",
         f"Goal: lessonkit ≥ {GOAL}× faster than pyBKT at its fastest: {ratio:,.0f}×, {verdict}.",
-        "",
     ])
     print("\n".join(table))
     print(f"\nlessonkit / pyBKT (parallel=False) = {ratio:,.0f}× (goal ≥ {GOAL}×: {verdict})")
-    write_section(section)
+    write_section(TITLE, section)
     print(f"written to {RESULTS}")
 
 

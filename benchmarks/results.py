@@ -32,11 +32,22 @@ def machine() -> str:
             f"Python {platform.python_version()}, load average {load:.1f} at the start")
 
 
+def _pattern(title: str) -> re.Pattern[str]:
+    return re.compile(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", re.S | re.M)
+
+
+def read_section(title: str) -> str:
+    """The body of the ``## title`` section ("" when there is none), for a benchmark that
+    keeps a history of its runs."""
+    found = _pattern(title).search(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else None
+    return found.group(1).strip() if found else ""
+
+
 def write_section(title: str, body: str) -> None:
     """Replace the ``## title`` section of RESULTS.md with ``body`` (other sections stay)."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
     section = f"## {title}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = _pattern(title)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1)
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -179,11 +180,16 @@ class _Checker:
                 self.add(check.where.at(f"feedback[{n}].test"), f"there is no test {entry.test}",
                          f"tests are numbered 1 to {len(cases)}")
         results = run_tests_contained(item["solution"], cases, setup=self.lesson_code_before(check),
-                                      files=lesson_files(self.lesson))
+                                      files=self.files)
         for result in results:
             if not result.passed:
                 self.add(check.where.at("tests"), f"the solution fails its own test {result.number}: {result.message}",
                          "fix the solution or the test")
+
+    @cached_property
+    def files(self) -> dict[str, bytes]:
+        """The lesson's files, read once for every code check's contained run."""
+        return lesson_files(self.lesson)
 
     def lesson_code_before(self, check: Check) -> str:
         """The code a student's kernel has run before this check: examples and earlier solutions."""
