@@ -23,7 +23,7 @@ from results import machine, write_section  # noqa: E402
 import nbformat  # noqa: E402
 from nbformat.v4 import new_code_cell, new_notebook  # noqa: E402
 
-from lessonkit.build import build_lesson, validate_lesson  # noqa: E402
+from lessonkit.compile import build_lesson, validate_lesson  # noqa: E402
 from lessonkit.engine.sealing import clear_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from results import machine, write_section
 
-from lessonkit.build.seal import seal_lesson
+from lessonkit.engine.seal import seal_lesson
 from lessonkit.engine.kinds import get_kind
 from lessonkit.engine.sealing import clear_cache
 from lessonkit.format.reader import read_lesson

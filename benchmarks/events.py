@@ -8,7 +8,7 @@ start to the last writer's end.  Latencies are per append, across all writers.
     python benchmarks/events.py                   # SQLite and PostgreSQL, results recorded
     python benchmarks/events.py --backend sqlite --events 200 --no-record
 
-The goal is 2,000 events/s on SQLite (DESIGN: a class on a laptop).  PostgreSQL runs on
+The goal is 2,000 events/s on SQLite (a class on a laptop).  PostgreSQL runs on
 a throw-away server started like the tests' (tests/pg.py), with its durable defaults.
 Results go to benchmarks/RESULTS.md under "## Event store".
 """

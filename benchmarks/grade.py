@@ -53,7 +53,7 @@ from lessonkit.grade.kernels import KernelPool, KernelSettings  # noqa: E402
 from lessonkit.progress import Event, JsonlLog, log_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-PS1 = REPO.parent / "shared" / "corpus" / "nbgrader-ps1" / "source" / "ps1"
+PS1 = REPO / "tests" / "corpus" / "nbgrader-ps1" / "source" / "ps1"
 CONFIG = REPO / "grading" / "nbgrader_config.py"
 SECTION = "Grading: {}"  # one section per assignment benchmarked
 GOAL = 3.0

@@ -1,6 +1,6 @@
 """Mastery updates per second: lessonkit's closed-form BKT against pyBKT's Roster.
 
-DESIGN §7 says a closed-form update costs microseconds; pyBKT is the reference.  Both
+architecture §7 says a closed-form update costs microseconds; pyBKT is the reference.  Both
 trace the same answers with the same (default) parameters; pyBKT is timed with
 ``parallel=False`` (its fastest) and, on fewer updates, with its default
 ``parallel=True``, which starts a process pool for every update.

@@ -1,7 +1,7 @@
 """Real-browser test helpers: a standalone Voila server and headless Chromium via Playwright.
 
 Students see lessons in Voila pages, so widget behaviour is only proven in a real browser
-against a real standalone Voila (the way students are served, see DESIGN.md §8), not against
+against a real standalone Voila (the way students are served, see docs/architecture.md §8), not against
 mocks. The ``browser`` and ``page`` fixtures are registered in conftest.py; use from a test module::
 
     from browser import voila_server, wait_for_widgets

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from lessonfactory import NUMERIC, replace_cell, valid_cells, write_lesson
-from lessonkit.build import build_lesson
-from lessonkit.build.seal import check_items, secrets
+from lessonkit.compile import build_lesson
+from lessonkit.engine.seal import check_items, secrets
 from lessonkit.format import blob
 from lessonkit.format.markers import solution_lines
 from lessonkit.model import LessonError
@@ -148,7 +148,7 @@ def test_scaffolded_lesson_validates_and_builds(tmp_path):
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "nbgrader-ps1"
+CORPUS = ROOT / "tests" / "corpus" / "nbgrader-ps1"
 
 
 @pytest.mark.slow

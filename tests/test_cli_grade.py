@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "nbgrader-ps1"
+CORPUS = ROOT / "tests" / "corpus" / "nbgrader-ps1"
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from grade_fixtures.courses import CONFIG, nbgrader, open_dir
 from lessonfactory import write_lesson
 from nbgrader.api import Gradebook
 
-from lessonkit.build import build_lesson
+from lessonkit.compile import build_lesson
 from lessonkit.format import blob
 from lessonkit.grade import grade_assignment
 from lessonkit.player.identity import Identity

@@ -1,4 +1,4 @@
-"""The layers of DESIGN §5 hold: a module never imports from a higher layer, and the
+"""The layers of docs/architecture.md §5 hold: a module never imports from a higher layer, and the
 student's kernel stays light."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "lessonkit"
 LAYERS = {
     "model": 1, "format": 2, "engine": 3, "progress": 4, "player": 5,
-    "build": 6, "serve": 6, "grade": 6, "report": 6, "cli": 7,
+    "compile": 6, "serve": 6, "grade": 6, "report": 6, "cli": 7,
 }
 #: top-level modules: the authoring calls a teacher runs (they import nothing above the model)
-TOP = {"__init__": 1, "authoring": 1, "preview": 1, "__main__": 7}
+TOP = {"__init__": 1, "errors": 1, "authoring": 1, "preview": 1, "__main__": 7}
 
 
 def layer_of(module: str) -> int | None:

@@ -1,5 +1,5 @@
 """Bayesian Knowledge Tracing (lessonkit.engine.mastery): parity with pyBKT, the
-evidence rule and the mastery policy of DESIGN §7, and a simulation of students."""
+evidence rule and the mastery policy of architecture §7, and a simulation of students."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_voiding_every_item_still_reaches_the_escape_hatch():
     assert state.needs_remediation and state.evidence == 0
 
 
-# --- the evidence rule (DESIGN §7) -----------------------------------------------------
+# --- the evidence rule (architecture §7) -----------------------------------------------------
 
 
 @pytest.mark.parametrize("correct", [True, False])

@@ -20,7 +20,7 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from lessonkit.build.seal import grading_key, seal_lesson, secrets
+from lessonkit.engine.seal import grading_key, seal_lesson, secrets
 from lessonkit.format import blob
 from lessonkit.format.reader import read_lesson
 from lessonkit.model import Lesson

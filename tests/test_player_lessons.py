@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_player_lesson import REPO, Clock
 
-from lessonkit.build.seal import seal_lesson
+from lessonkit.engine.seal import seal_lesson
 from lessonkit.format.reader import read_lesson
 from lessonkit.player.identity import Identity
 from lessonkit.player.pageview import PageView

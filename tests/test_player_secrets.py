@@ -1,4 +1,4 @@
-"""Nothing a student can reach holds a plain answer, a solution or a hidden test (DESIGN §6).
+"""Nothing a student can reach holds a plain answer, a solution or a hidden test (architecture §6).
 
 A fresh interpreter, which never sees the teacher's lesson, gets only the sealed blob, as a
 student's kernel does; it runs the player in notebook mode and in page mode, shows every

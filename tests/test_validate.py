@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from lessonfactory import CHOICE, HEADER, NUMERIC, SOLUTION, TESTS, TEXT, VARIANT, replace_cell, valid_cells, write_lesson
-from lessonkit.build import validate_lesson
+from lessonkit.compile import validate_lesson
 
 
 def problems_of(tmp_path, cells):

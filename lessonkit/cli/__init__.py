@@ -23,7 +23,7 @@ def _print_problems(problems: Sequence[object], stream=sys.stderr) -> None:  # n
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from lessonkit.build import discover, validate_lesson
+    from lessonkit.compile import discover, validate_lesson
 
     paths = discover(args.path)
     if not paths:
@@ -45,7 +45,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from lessonkit.build import build_lesson, discover
+    from lessonkit.compile import build_lesson, discover
     from lessonkit.model import LessonError
 
     paths = discover(args.path)
@@ -68,7 +68,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from lessonkit.build.new import new_lesson
+    from lessonkit.compile.new import new_lesson
 
     try:
         path = new_lesson(args.id, folder=args.folder, title=args.title)
@@ -80,7 +80,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import_nbgrader(args: argparse.Namespace) -> int:
-    from lessonkit.build.import_nbgrader import import_nbgrader
+    from lessonkit.compile.import_nbgrader import import_nbgrader
 
     try:
         written = import_nbgrader(args.source, folder=args.folder, lesson_id=args.id)

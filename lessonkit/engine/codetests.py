@@ -3,7 +3,7 @@
 A code check is a solution cell and a test cell, as in nbgrader (docs/authoring.md).  Each
 top-level statement of the test cell is one test, numbered from 1 over the whole cell, so
 a teacher's ``feedback=[{"test": 2, ...}]`` keeps meaning the same test whether or not the
-hidden ones are present.  A failing test gets one plain sentence, never a traceback (DESIGN
+hidden ones are present.  A failing test gets one plain sentence, never a traceback (architecture
 §6): the teacher's feedback for it, else its ``assert`` message, else a summary such as
 ``sum_evens(5) returned 4, expected 6``.  A hidden test's source never appears in what a
 student is told.
@@ -46,6 +46,12 @@ from dataclasses import asdict, dataclass, replace
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
+try:
+    from lessonkit.errors import LessonkitError
+except ImportError:  # in the contained child, which runs this source with the standard library alone
+    class LessonkitError(Exception):  # type: ignore[no-redef]
+        pass
+
 if TYPE_CHECKING:
     from lessonkit.engine.sandbox import Limits
 
@@ -59,7 +65,7 @@ _REAL_BUILTINS = dict(vars(builtins))  # the builtins tests are judged with, tak
 _OWN_GLOBALS = globals()  # tells this module's frames from the student's and the tests'
 
 
-class CodeTestsError(ValueError):
+class CodeTestsError(LessonkitError, ValueError):
     """A teacher's test or solution cell cannot be used as written; the message names the line."""
 
 
@@ -118,7 +124,10 @@ def split_tests(test_source: str) -> TestSuite:
     :class:`CodeTestsError` for unbalanced markers, a syntax error, or a statement that
     straddles a marker.
     """
-    from lessonkit.format.markers import MarkerError, hidden_lines as marked  # not at the top: the child runs this file
+    from lessonkit.format.markers import (  # not at the top: the child runs this file
+        MarkerError,
+    )
+    from lessonkit.format.markers import hidden_lines as marked
 
     lines = test_source.split("\n")
     try:

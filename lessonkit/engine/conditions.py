@@ -28,6 +28,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, Collection, Mapping, Protocol, Sequence
 
+from lessonkit.errors import LessonkitError
 from lessonkit.model import Rule
 
 __all__ = [
@@ -98,7 +99,7 @@ _ID = re.compile(r"[A-Za-z0-9_-]+\Z")
 _NUMBER = (int, float)  # bool is an int, as in Python
 
 
-class ConditionError(ValueError):
+class ConditionError(LessonkitError, ValueError):
     """A condition that cannot be compiled or evaluated, in words a teacher understands.
 
     ``offset`` is the 0-based character offset in the source (or template) of the part at

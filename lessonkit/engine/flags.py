@@ -1,6 +1,6 @@
 """Flags for the teacher: who is stuck, who games the hints, who guesses, who avoids help.
 
-DESIGN §7 names four behaviours worth a teacher's attention.  Each detector here is a
+architecture §7 names four behaviours worth a teacher's attention.  Each detector here is a
 pure function over a student's recent activity (:class:`Activity`, in any order) and
 returns :class:`Flag` values, at most one per kind and check (or skill).  The research
 behind the behaviours: wheel-spinning (Beck & Gong, AIED 2013: no mastery after about
@@ -115,7 +115,7 @@ def _by_check(activity: Iterable[Activity]) -> dict[str, list[Activity]]:
 def stuck(
     activity: Iterable[Activity], masteries: Mapping[str, SkillMastery] | None = None
 ) -> list[Flag]:
-    """Stuck on a skill (``max_items`` items without mastery: the escape hatch of DESIGN
+    """Stuck on a skill (``max_items`` items without mastery: the escape hatch of architecture
     §7 fired) or on a check (:data:`STUCK_ATTEMPTS` answers, none correct)."""
     flags = [
         Flag("stuck", None, f"{state.items} items without mastery (P = {state.p:.2f})", skill)

@@ -1,4 +1,4 @@
-"""Mastery of a skill: Bayesian Knowledge Tracing, closed form (DESIGN §7).
+"""Mastery of a skill: Bayesian Knowledge Tracing, closed form (architecture §7).
 
 Each skill carries four parameters (:class:`lessonkit.model.Skill`): ``prior`` P(L0),
 ``learn`` P(T), ``guess`` P(G) and ``slip`` P(S), no forgetting.  One observation costs
@@ -50,7 +50,7 @@ class SkillMastery:
     ``p`` follows the module's convention (learned at the next opportunity).  ``evidence``
     counts observations fed to BKT; ``items`` counts the items practised since practice
     (re)started, evidence or not, so that a student who voids every item with the
-    bottom-out hint still reaches the escape hatch (DESIGN §7: never an endless loop).
+    bottom-out hint still reaches the escape hatch (architecture §7: never an endless loop).
     """
 
     p: float
@@ -114,7 +114,7 @@ def evidence_of(
 ) -> bool | None:
     """The observation one submission gives BKT, or ``None`` when it is not evidence.
 
-    DESIGN §7: evidence is the first attempt at a fresh item, without help.  A retry (or
+    architecture §7: evidence is the first attempt at a fresh item, without help.  A retry (or
     a repeat of an item already seen) gives feedback, not evidence; a bottom-out hint
     shows the answer's shape, so it voids the item whatever the answer; any other hint
     before the first submission means the student needed help: incorrect evidence.
@@ -131,7 +131,7 @@ def weakest_prerequisite(
     skill_id: str,
     masteries: Mapping[str, SkillMastery],
 ) -> str:
-    """Where remediation should send a student stuck on ``skill_id`` (DESIGN §7).
+    """Where remediation should send a student stuck on ``skill_id`` (architecture §7).
 
     The unmastered transitive prerequisite with the lowest mastery probability (a skill
     without a mastery record counts at its prior); ties go to the nearest prerequisite,

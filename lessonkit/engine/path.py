@@ -3,7 +3,7 @@
 The player in JupyterLab and in a Voila page both ask the same questions (where does
 this step lead for this student, which step remediates a skill, how far along is the
 student), so the answers live here, over the sealed lesson that both receive
-(``lessonkit.build.seal.seal_lesson``: steps with ``branch``, ``choice``, ``next`` and
+(``lessonkit.engine.seal.seal_lesson``: steps with ``branch``, ``choice``, ``next`` and
 ``review``, checks with ``skills``).  Branch conditions are read through
 :class:`~lessonkit.engine.conditions.ConditionContext`, so this module never sees how a
 student's state is stored.

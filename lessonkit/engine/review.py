@@ -1,4 +1,4 @@
-"""Spaced review of mastered skills (DESIGN §7), scheduled by FSRS (package ``fsrs``).
+"""Spaced review of mastered skills (architecture §7), scheduled by FSRS (package ``fsrs``).
 
 A skill, once mastered, comes back for a short retrieval check after a spacing interval
 that grows with every successful review and shrinks after a failure.  Each skill has one

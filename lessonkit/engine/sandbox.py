@@ -2,7 +2,7 @@
 
 Student code run by a server (a Voila page's code check, the grader) must not hang it, eat
 its memory, fill its disk, fork it to death, or read what the teacher keeps private
-(DESIGN §6, "Untrusted code is contained").  This module gives two tools:
+(architecture §6, "Untrusted code is contained").  This module gives two tools:
 
 * :func:`limit_process`, a ``preexec_fn`` for :class:`subprocess.Popen` that applies
   :class:`Limits` as resource limits, starts a new session and drops privileges.  The
@@ -52,6 +52,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from subprocess import PIPE, Popen, SubprocessError
 
+from lessonkit.errors import LessonkitError
+
 MB = 1 << 20
 SANDBOX_UIDS = range(1 << 30, (1 << 30) + (1 << 24))
 """The uids :func:`sandbox_ids` picks from: far above any account's, below 2**31."""
@@ -62,7 +64,7 @@ _POLL_S = 0.05  # how often a run whose pipes are held open by grandchildren is 
 _Status = tuple[int, int, resource.struct_rusage]  # os.wait4's answer: pid, wait status, usage
 
 
-class SandboxError(RuntimeError):
+class SandboxError(LessonkitError, RuntimeError):
     """The sandbox itself could not start the child (not the child's own failure)."""
 
 

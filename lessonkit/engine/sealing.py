@@ -1,6 +1,6 @@
 """Answers as salted, deliberately slow hashes.
 
-What a student's browser or kernel holds must not reveal an answer (DESIGN §6).  The
+What a student's browser or kernel holds must not reveal an answer (architecture §6).  The
 built lesson stores ``digest(salt, canonical_answer)`` instead; at run time the student's
 answer is canonicalised the same way and hashed.  A check has few possible answers, so a
 fast hash would only hide them from the casual reader: PBKDF2 with enough iterations

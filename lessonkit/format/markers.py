@@ -8,13 +8,15 @@ strip them, so what lessonkit builds and what nbgrader releases agree line for l
 
 from __future__ import annotations
 
+from lessonkit.errors import LessonkitError
+
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 """What a solution region becomes in the student's copy: nbgrader's Python stub."""
 
 
-class MarkerError(ValueError):
+class MarkerError(LessonkitError, ValueError):
     """Markers that do not pair up; the message names the line."""
 
 

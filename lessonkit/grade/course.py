@@ -25,9 +25,14 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import find_all_files, setenv
 from traitlets.config import Config
-from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
+from traitlets.config.loader import (
+    ConfigFileNotFound,
+    JSONFileConfigLoader,
+    PyFileConfigLoader,
+)
 
 from lessonkit.engine.sandbox import private_dir
+from lessonkit.errors import LessonkitError
 
 log = logging.getLogger("lessonkit.grade")
 
@@ -49,7 +54,7 @@ folder it runs in; lessonkit reads the same files, the course folder last, so on
 configures nbgrader's commands and ``lessonkit grade`` alike."""
 
 
-class GradingError(RuntimeError):
+class GradingError(LessonkitError, RuntimeError):
     """The grading run itself cannot go on (a course or setup problem, never one student's)."""
 
 

@@ -1,7 +1,7 @@
 """The test guard, run inside each student's kernel (its source is sent there, not imported).
 
 nbgrader runs a teacher's tests in the student's own namespace, after the student's code, so
-a submission can make failing tests pass without touching them (DESIGN §8): rebind a builtin
+a submission can make failing tests pass without touching them (architecture §8): rebind a builtin
 the tests call (``sum = lambda *a: 385``), patch the ``builtins`` module, install an input or
 AST transformer that rewrites the test cell, or a custom exception handler that swallows its
 ``AssertionError``.  Before the student's first cell, :func:`install` takes a snapshot of

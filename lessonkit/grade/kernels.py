@@ -1,6 +1,6 @@
 """Contained Jupyter kernels, started ahead of time and used once.
 
-Starting a kernel is most of what autograding one small notebook costs (DESIGN §8), so a
+Starting a kernel is most of what autograding one small notebook costs (architecture §8), so a
 :class:`KernelPool` keeps kernels starting while others run, and starts them cheaply: each
 is a fork of a :mod:`zygote <lessonkit.grade.zygote>` that has already imported ipykernel.
 Each kernel still serves exactly one notebook and is then destroyed, so nothing a student

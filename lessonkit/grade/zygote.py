@@ -1,6 +1,6 @@
 """The kernel zygote: one process that has imported ipykernel and forks contained kernels.
 
-Starting a kernel is mostly importing IPython and ipykernel (DESIGN §8: 0.8 s of nbgrader's
+Starting a kernel is mostly importing IPython and ipykernel (architecture §8: 0.8 s of nbgrader's
 1.3 s per notebook), the same work for every notebook.  The zygote does it once; each kernel
 is then a ``fork`` of it that contains itself (the limits, uid and network namespace of
 :mod:`lessonkit.grade.kernels`) and starts the kernel application, a fresh process and a

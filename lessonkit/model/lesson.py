@@ -2,7 +2,7 @@
 
 A lesson is a list of steps; a step is what a student sees as one page.  Checks live in
 steps; branch rules and choice points end a step and pick the next one.  Defaults follow
-DESIGN §7 (Bayesian Knowledge Tracing parameters and the mastery policy).
+architecture §7 (Bayesian Knowledge Tracing parameters and the mastery policy).
 """
 
 from __future__ import annotations

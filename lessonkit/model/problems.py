@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from lessonkit.errors import LessonkitError
+
 
 @dataclass(frozen=True)
 class Where:
@@ -53,7 +55,7 @@ class Problem:
         return text
 
 
-class LessonError(Exception):
+class LessonError(LessonkitError):
     """A lesson could not be read or built; carries every problem found, not only the first."""
 
     def __init__(self, problems: list[Problem]):

@@ -3,7 +3,7 @@
 nbgrader's autograde runs the student's notebook top to bottom in a fresh kernel, in the
 folder that holds the student's ``<lesson>.progress.jsonl`` log.  A grade cell scores 0
 if it writes anything to stderr and crashes the whole submission if it returns more
-than its points (DESIGN §8), so everything here is silent and clamped, and a missing or
+than its points (architecture §8), so everything here is silent and clamped, and a missing or
 damaged log gives 0 rather than an error.
 
 The answer keys are in the grade cells themselves (hidden by nbgrader's markers, restored

@@ -1,6 +1,6 @@
 """Who the student is: the id their events are stored under.
 
-Progress is only as private as this id is trustworthy (DESIGN §8): JupyterHub's
+Progress is only as private as this id is trustworthy (architecture §8): JupyterHub's
 ``JUPYTERHUB_USER`` is set by the hub for the user's own server; an HTTP header is
 trustworthy when a proxy in front of Voila sets it after authenticating the student (and
 drops any copy the browser sent), and Voila hands it to the kernel through

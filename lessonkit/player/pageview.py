@@ -1,7 +1,7 @@
 """The self-paced page Voila serves: one step at a time, resumed where the student left off.
 
 Voila runs the page's notebook in a fresh kernel on every load and keeps nothing
-(DESIGN §8), so the page is rebuilt from the student's events each time: the session
+(architecture §8), so the page is rebuilt from the student's events each time: the session
 puts them back on the step they were on, with their answers in the inputs.  Moving on is
 the session's decision (branch rules, the escape hatch, a due review); the page only
 offers it: Next once the step's checks are answered, one button per option at a choice

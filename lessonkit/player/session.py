@@ -7,7 +7,7 @@ on the same events, in another process or on another day, is in exactly the same
 same step, same answers, same items, same mastery.  Each action is recorded as one batch
 (one fsync) before its result is shown, so what a student was told is never lost.
 
-What counts as evidence of mastery follows DESIGN §7 (``engine.mastery.evidence_of``):
+What counts as evidence of mastery follows architecture §7 (``engine.mastery.evidence_of``):
 the first answer to a fresh item, without help.  A check's items are its variants: after
 a wrong answer the next try is the next item, and on a page coming back to a step after a
 right answer brings a new item too, so practice keeps giving evidence.
@@ -360,7 +360,7 @@ class Session:
         """Where the current step leads for this student now (None at an unchosen choice).
 
         The teacher's rules decide, with two exceptions the engine owns: the escape hatch
-        (a skill practised here needs remediation, once per skill, DESIGN §7) and the way
+        (a skill practised here needs remediation, once per skill, architecture §7) and the way
         back from a review detour.
         """
         step = self.current_step

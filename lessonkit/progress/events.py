@@ -51,7 +51,7 @@ EVENT_TYPES: Mapping[str, tuple[str, ...]] = {
     FLAG_RAISED: ("kind", "skill", "check", "detail"),
 }
 
-#: The kinds of ``flag_raised`` events (DESIGN §7: what a teacher is told about).
+#: The kinds of ``flag_raised`` events (architecture §7: what a teacher is told about).
 FLAG_KINDS = ("stuck", "hint_click_through", "rapid_guessing", "help_avoidance")
 
 

@@ -2,7 +2,7 @@
 
 The player resumes from this state, branch conditions read it, and the teacher's views
 summarise it; because it is a fold over the event log, it can always be rebuilt exactly,
-on any machine, from the events alone (DESIGN §6: nothing is lost, a reload resumes at
+on any machine, from the events alone (architecture §6: nothing is lost, a reload resumes at
 the same step with the same state).  ``apply`` is the fold's step, so a running player
 keeps its state current without re-reading the log.
 
@@ -68,7 +68,7 @@ class SkillState:
 
 @dataclass(frozen=True)
 class Flag:
-    """Something the teacher should look at (DESIGN §7)."""
+    """Something the teacher should look at (architecture §7)."""
 
     kind: str
     ts: float

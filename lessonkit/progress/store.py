@@ -2,7 +2,7 @@
 
 A laptop class needs nothing set up (a SQLite file under ``~/.lessonkit``); a school
 points ``LESSONKIT_DB`` at PostgreSQL; a notebook in JupyterLab writes a JSON-lines log
-beside itself so the log travels with the nbgrader submission (DESIGN §6, "embedded by
+beside itself so the log travels with the nbgrader submission (architecture §6, "embedded by
 default, distributed when outgrown").  All three keep the same promise: when ``append``
 returns, the event survives a crash of the process that wrote it.
 
@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol, TypeVar, runtime_checkable
 
+from lessonkit.errors import LessonkitError
 from lessonkit.progress.events import Event
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ HOW_TO_CONFIGURE = (
 )
 
 
-class StoreError(Exception):
+class StoreError(LessonkitError):
     """The event store could not be opened or could not do what was asked."""
 
 

@@ -1,7 +1,7 @@
 """``lessonkit serve``: the lessons' pages for a class, from one standalone Voila server.
 
 Standalone Voila, not the Jupyter server extension: the extension lets a page execute code
-and download its notebook (DESIGN §8), standalone Voila forwards only widget messages.
+and download its notebook (architecture §8), standalone Voila forwards only widget messages.
 Kernels of students who left are culled, and a trusted identity can come from a header
 set by the school's proxy (``X-Lessonkit-Student``) or from JupyterHub.
 """
@@ -40,7 +40,7 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
     server and its kernels directly); it returns only by raising.  Progress goes to ``db``
     (a SQLAlchemy URL), by default the embedded SQLite file.
     """
-    from lessonkit.build import build_lesson, discover
+    from lessonkit.compile import build_lesson, discover
 
     lessons = [build_lesson(source, out=out, course=course) for source in discover(path)]
     if not lessons:

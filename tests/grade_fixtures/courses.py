@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 CONFIG = REPO / "grading" / "nbgrader_config.py"
-PS1 = REPO.parent / "shared" / "corpus" / "nbgrader-ps1"
+PS1 = REPO / "tests" / "corpus" / "nbgrader-ps1"
 ADV = HERE / "adv"
 
 _generated: dict[str, Path] = {}

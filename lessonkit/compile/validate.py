@@ -11,13 +11,14 @@ from __future__ import annotations
 import difflib
 import os
 from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
-from lessonkit.build.seal import check_items, item_salt, lesson_files
 from lessonkit.engine.kinds import get_kind, kind_names
+from lessonkit.engine.seal import check_items, item_salt
+from lessonkit.format.assets import lesson_files
 from lessonkit.format.reader import parse_lesson
 from lessonkit.model import Check, Lesson, Problem, Where
 

@@ -14,11 +14,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lessonkit.build.seal import grading_key, lesson_assets, seal_lesson
-from lessonkit.build.validate import Report, validate_lesson
+from lessonkit.compile.validate import Report, validate_lesson
+from lessonkit.engine.seal import grading_key, seal_lesson
 from lessonkit.format import blob, writer
+from lessonkit.format.assets import lesson_assets
 from lessonkit.model import Lesson, LessonError
-
 
 
 @dataclass
