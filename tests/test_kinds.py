@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from lessonkit.engine.kinds import get_kind, kind_names
+from lessonkit.engine.kinds import UnknownKindError, get_kind, kind_names
 from lessonkit.engine.kinds.numeric import read_number
+from lessonkit.errors import LessonkitError
 from lessonkit.model import Check, Feedback, Variants
 
 
@@ -23,7 +24,10 @@ def sealed(kind: str, **spec):
 
 def test_registry_lists_every_kind():
     assert {"single", "multiple", "numeric", "text", "code", "response"} <= set(kind_names())
-    assert get_kind("nope") is None
+    with pytest.raises(UnknownKindError, match="unknown check kind 'nope': the kinds are code, multiple"):
+        get_kind("nope")
+    with pytest.raises(LessonkitError):
+        get_kind("nope")
 
 
 def test_single_choice_by_text_or_index_with_feedback():

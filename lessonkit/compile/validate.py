@@ -115,12 +115,12 @@ class _Checker:
     # -- checks -------------------------------------------------------------------------
 
     def check(self, check: Check) -> None:
-        kind = get_kind(check.kind)
-        if kind is None:
+        if check.kind not in kind_names():
             if check.kind:
                 self.add(check.where.at("kind"), f"unknown check kind '{check.kind}'",
                          _suggest(check.kind, kind_names()) or f"kinds: {', '.join(kind_names())}")
             return
+        kind = get_kind(check.kind)
         for skill in check.skills:
             if skill not in self.lesson.skills:
                 self.add(check.where.at("skills"), f"unknown skill '{skill}'",

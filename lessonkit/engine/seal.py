@@ -18,10 +18,7 @@ from lessonkit.model import Check, Lesson
 
 def check_items(lesson: Lesson, check: Check) -> list[Item]:
     """The items of a check with answers in the clear (variants drawn): teacher side only."""
-    kind = get_kind(check.kind)
-    if kind is None:
-        raise KeyError(f"unknown check kind '{check.kind}'")
-    return kind.items(check, lesson.id)
+    return get_kind(check.kind).items(check, lesson.id)
 
 
 def item_salt(lesson: Lesson, check: Check, index: int) -> str:
@@ -39,7 +36,6 @@ def example_code_before(lesson: Lesson, check: Check) -> str:
 
 def seal_check(lesson: Lesson, check: Check) -> dict[str, Any]:
     kind = get_kind(check.kind)
-    assert kind is not None
     items = check_items(lesson, check)
     if check.kind == "code":
         files = sorted(lesson_files(lesson)) if lesson.path else []
@@ -96,7 +92,6 @@ def secrets(lesson: Lesson) -> list[str]:
     found: list[str] = []
     for check in lesson.checks.values():
         kind = get_kind(check.kind)
-        if kind is not None:
-            for item in check_items(lesson, check):
-                found.extend(kind.secrets(item))
+        for item in check_items(lesson, check):
+            found.extend(kind.secrets(item))
     return sorted(set(found))

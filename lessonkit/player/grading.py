@@ -88,14 +88,14 @@ def grade(check_id: str, key: Mapping[str, Any] | str) -> float:
 
 
 def _grade(check_id: str, key: Mapping[str, Any]) -> float:
-    from lessonkit.engine.kinds import get_kind
+    from lessonkit.engine.kinds import get_kind, kind_names
 
     points = float(key["points"])
     events = _check_events(check_id)
     answers = [e for e in events if e.type == "answered" and e.data.get("answer") is not None]
-    kind = get_kind(str(key["kind"]))
-    if not answers or kind is None:
+    if not answers or str(key["kind"]) not in kind_names():
         return 0.0
+    kind = get_kind(str(key["kind"]))
     last, items = answers[-1].data, key["items"]
     index = last.get("item") if isinstance(last.get("item"), int) and 0 <= last["item"] < len(items) else 0
     fraction = float(kind.grade(items[index], last["answer"]))

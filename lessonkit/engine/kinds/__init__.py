@@ -15,6 +15,7 @@ from lessonkit.engine.kinds.code import Code
 from lessonkit.engine.kinds.numeric import Numeric
 from lessonkit.engine.kinds.response import Response
 from lessonkit.engine.kinds.text import Text
+from lessonkit.errors import LessonkitError
 
 KINDS: dict[str, type[CheckKind]] = {
     kind.name: kind for kind in (SingleChoice, MultipleChoice, Numeric, Text, Code, Response)
@@ -28,14 +29,28 @@ def _plugins() -> dict[str, type[CheckKind]]:
     return {ep.name: ep.load() for ep in entry_points(group="lessonkit.kinds")}
 
 
-def get_kind(name: str) -> CheckKind | None:
-    """The kind called ``name``, built in or from a plugin; None when there is none."""
+class UnknownKindError(LessonkitError, KeyError):
+    """No built-in kind and no installed plugin has this name."""
+
+    def __str__(self) -> str:  # KeyError's own would quote the message like a key
+        return str(self.args[0])
+
+
+def get_kind(name: str) -> CheckKind:
+    """The kind called ``name``, built in or from a plugin.
+
+    Raises :class:`UnknownKindError` naming the kinds there are, so a misspelt kind is a
+    message for the teacher, never an ``AttributeError`` on ``None`` further down.
+    """
     kind = KINDS.get(name) or _plugins().get(name)
-    return kind() if kind else None
+    if kind is None:
+        raise UnknownKindError(f"unknown check kind '{name}': the kinds are {', '.join(kind_names())} "
+                               f"(a plugin adds one under the 'lessonkit.kinds' entry point)")
+    return kind()
 
 
 def kind_names() -> list[str]:
     return sorted({*KINDS, *_plugins()})
 
 
-__all__ = ["KINDS", "CheckKind", "Field", "Item", "Verdict", "get_kind", "kind_names"]
+__all__ = ["KINDS", "CheckKind", "Field", "Item", "UnknownKindError", "Verdict", "get_kind", "kind_names"]
