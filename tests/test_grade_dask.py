@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import distributed  # the test extra installs it: a missing Dask is a failure, not a skip
 import pytest
 from grade_fixtures.courses import PS1, course, open_dir
 
@@ -13,7 +14,6 @@ pytestmark = pytest.mark.slow
 
 
 def test_local_cluster_gives_the_same_scores():
-    distributed = pytest.importorskip("distributed")
     root = open_dir()
     try:
         here = grade_assignment("ps1", course_dir=course(PS1, "ps1", root / "here"), progress=False, feedback=False)
