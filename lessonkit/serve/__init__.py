@@ -1,4 +1,4 @@
-"""``lessonkit serve``: the lessons' pages for a class, from one standalone Voila server.
+"""Layer 6, ``lessonkit serve``: the lessons' pages for a class, from one standalone Voila server.
 
 Standalone Voila, not the Jupyter server extension: the extension lets a page execute code
 and download its notebook (architecture §8), standalone Voila forwards only widget messages.
