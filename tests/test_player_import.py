@@ -10,7 +10,6 @@ from test_layers import HEAVY
 from test_player_lesson import build, run_python
 
 
-
 def test_a_notebook_session_opens_no_database_and_loads_nothing_heavy(tmp_path):
     built = build(tmp_path)
     out = run_python(f"""
