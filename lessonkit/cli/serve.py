@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lessonkit import settings
+
 
 SUMMARY = "Build the lessons and serve their pages with Voila"
 DETAILS = ("Build every lesson under PATH, then serve their self-paced pages from one standalone Voila server "
@@ -19,7 +21,7 @@ def arguments(serve: argparse.ArgumentParser) -> None:
                        "postgresql+psycopg://user@host/lessonkit (default: the embedded SQLite file)")
     serve.add_argument("--out", default="build", help="where pages are built (default: build)")
     serve.add_argument("--course", default="grading", help="the nbgrader course folder (default: grading)")
-    serve.add_argument("--identity-header", default="X-Lessonkit-Student",
+    serve.add_argument("--identity-header", default=settings.DEFAULT_IDENTITY_HEADER,
                        help="an HTTP header set by a trusted proxy that names the student ('' to ignore headers)")
 
 
