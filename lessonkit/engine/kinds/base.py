@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
 from lessonkit.engine import sealing
-from lessonkit.model import Check, Problem
+from lessonkit.model import Check, Lesson, Problem
 
 Item = dict[str, Any]
 
@@ -115,6 +115,14 @@ class CheckKind(ABC):
         return []
 
     # -- student side -------------------------------------------------------------
+
+    def in_lesson(self, item: Item, lesson: Lesson, check: Check) -> Item:
+        """The item with what it needs from the lesson around it, before it is sealed.
+
+        Nothing by default; a code check takes the example code before it and the names of
+        the lesson's files, as a page runs the student's code after that code, beside them.
+        """
+        return item
 
     @abstractmethod
     def seal(self, item: Item, salt: str) -> Item:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from lessonkit.engine.kinds.base import CheckKind, Item, Verdict
-from lessonkit.model import Check, Problem
+from lessonkit.model import Check, Lesson, Problem
 
 
 class Code(CheckKind):
@@ -61,6 +61,12 @@ class Code(CheckKind):
         hidden = [case.source for case in test_cases(item["tests"]) if case.hidden]
         return [line for line in solution_lines(item["solution"]) + hidden if len(line.strip()) >= 8]
 
+    def in_lesson(self, item: Item, lesson: Lesson, check: Check) -> Item:
+        from lessonkit.format.assets import lesson_files
+
+        files = sorted(lesson_files(lesson)) if lesson.path else []
+        return {**item, "setup": example_code_before(lesson, check), "files": files}
+
     def seal(self, item: Item, salt: str) -> Item:
         from lessonkit.format.markers import strip_solution
 
@@ -90,6 +96,15 @@ class Code(CheckKind):
         else:
             results = run_tests(answer, cases, feedback=feedback)
         return verdict_of(results, hidden=sealed["hidden"])
+
+
+def example_code_before(lesson: Lesson, check: Check) -> str:
+    """The lesson's example code before a check: what a page runs before the student's code.
+
+    Only the teacher's examples: earlier solutions are secrets, and a page supplies the
+    student's own earlier answers instead.
+    """
+    return "".join(b.source + "\n" for b in lesson.blocks_before(check.id) if b.kind == "code")
 
 
 def _files_here(names: list[str]) -> dict[str, bytes]:
