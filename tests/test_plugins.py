@@ -18,9 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import nbformat
+import pytest
 from lessonfactory import write_lesson
 
 from lessonkit.engine.kinds import UnknownKindError, get_kind

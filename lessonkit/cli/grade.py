@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-
 SUMMARY = "Autograde an assignment's submissions: nbgrader's scores, in parallel and contained"
 DETAILS = ("Grade every submission of ASSIGNMENT with nbgrader's scoring: scores into nbgrader's gradebook, "
            "executed notebooks into autograded/, feedback HTML into feedback/, students' event logs into the "

@@ -7,7 +7,6 @@ import sys
 
 from lessonkit import settings
 
-
 SUMMARY = "Build the lessons and serve their pages with Voila"
 DETAILS = ("Build every lesson under PATH, then serve their self-paced pages from one standalone Voila server "
            "(progress in SQLite unless --db says otherwise). Stop with Ctrl-C.")

@@ -8,7 +8,7 @@ exactly that, never "correct".
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from lessonkit.engine.kinds.base import CheckKind, Item, Verdict
 from lessonkit.model import Check, Lesson, Problem
@@ -54,6 +54,26 @@ class Code(CheckKind):
 
     def key(self, item: Item) -> str:
         return item["solution"]
+
+    def key_problems(self, check: Check, items: list[Item], lesson: Lesson, *, run_code: bool,
+                     files: Callable[[], Mapping[str, bytes]]) -> list[Problem]:
+        """The solution must pass its own tests, visible and hidden, run as the student's kernel
+        would: after the lesson's code before it, beside the lesson's files."""
+        from lessonkit.engine.codetests import run_tests_contained
+
+        found = [Problem(check.where.at(f"feedback[{n}]"), 'code checks take {"test": number, "message": ...}')
+                 for n, entry in enumerate(check.feedback) if entry.test is None]
+        if not run_code:
+            return found
+        cases = test_cases(items[0]["tests"])
+        numbers = {c.number for c in cases}
+        found += [Problem(check.where.at(f"feedback[{n}].test"), f"there is no test {entry.test}",
+                          f"tests are numbered 1 to {len(cases)}")
+                  for n, entry in enumerate(check.feedback) if entry.test is not None and entry.test not in numbers]
+        results = run_tests_contained(items[0]["solution"], cases, setup=code_run_before(lesson, check),
+                                      files=dict(files()))
+        return found + [Problem(check.where.at("tests"), f"the solution fails its own test {r.number}: {r.message}",
+                                "fix the solution or the test") for r in results if not r.passed]
 
     def secrets(self, item: Item) -> list[str]:
         from lessonkit.format.markers import solution_lines
@@ -105,6 +125,17 @@ def example_code_before(lesson: Lesson, check: Check) -> str:
     student's own earlier answers instead.
     """
     return "".join(b.source + "\n" for b in lesson.blocks_before(check.id) if b.kind == "code")
+
+
+def code_run_before(lesson: Lesson, check: Check) -> str:
+    """The code a student's kernel has run before this check: examples and earlier code solutions."""
+    parts = []
+    for block in lesson.blocks_before(check.id):
+        if block.kind == "code":
+            parts.append(block.source)
+        elif block.kind == "check" and lesson.checks[block.check or ""].kind == Code.name:
+            parts.append(lesson.checks[block.check or ""].solution or "")
+    return "".join(part + "\n" for part in parts)
 
 
 def _files_here(names: list[str]) -> dict[str, bytes]:
