@@ -8,7 +8,8 @@ drops any copy the browser sent), and Voila hands it to the kernel through
 used only when ``LESSONKIT_TRUST_QUERY=1`` says this is a demo.  Without any of these a
 page gets an anonymous id of its own, which keeps a visit's events together but cannot
 resume after a reload; in JupyterLab the OS user stands in (the log lives beside the
-notebook, so it is the student's anyway).  The variables it reads are described in :mod:`lessonkit.settings`.
+notebook, so it is the student's anyway).  The variables it reads are described in
+:mod:`lessonkit.settings`.
 """
 
 from __future__ import annotations
