@@ -76,8 +76,10 @@ def test_docs_configuration_lists_exactly_the_variables_of_settings():
     defined = [value for value in vars(settings).values() if isinstance(value, settings.Variable)]
     assert sorted(v.name for v in defined) == sorted(v.name for v in settings.VARIABLES)
     table = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    listed = re.findall(r"^\| `([A-Z_]+)` \|", table, re.M)
-    assert listed == [v.name for v in settings.VARIABLES]
+    listed = re.findall(r"^\| `[A-Z_]+` \|.*$", table, re.MULTILINE)
+    expected = [f"| `{v.name}` | {v.does} | {v.default} | {v.set_by} |" for v in settings.VARIABLES]
+    assert listed == expected, "docs/configuration.md's table must be settings.VARIABLES, one row each:\n" + \
+        "\n".join(expected)
     for variable in settings.VARIABLES:
         assert variable.does and variable.default and variable.set_by, variable.name
 
