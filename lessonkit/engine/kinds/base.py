@@ -128,8 +128,8 @@ class CheckKind(ABC):
         if self.graded_by_person:
             return []
         found = []
+        variant = len(items) > 1
         for number, item in enumerate(items):
-            variant = len(items) > 1
             where = check.where.at(f"variants[{number}]") if variant else check.where.at("answer")
             try:
                 sealed = self.seal(item, item_salt(lesson, check, number))

@@ -70,8 +70,8 @@ class Code(CheckKind):
         found += [Problem(check.where.at(f"feedback[{n}].test"), f"there is no test {entry.test}",
                           f"tests are numbered 1 to {len(cases)}")
                   for n, entry in enumerate(check.feedback) if entry.test is not None and entry.test not in numbers]
-        results = run_tests_contained(items[0]["solution"], cases, setup=code_run_before(lesson, check),
-                                      files=dict(files()))
+        setup = code_before(lesson, check, with_solutions=True)
+        results = run_tests_contained(items[0]["solution"], cases, setup=setup, files=files())
         return found + [Problem(check.where.at("tests"), f"the solution fails its own test {r.number}: {r.message}",
                                 "fix the solution or the test") for r in results if not r.passed]
 
@@ -85,7 +85,7 @@ class Code(CheckKind):
         from lessonkit.format.assets import lesson_files
 
         files = sorted(lesson_files(lesson)) if lesson.path else []
-        return {**item, "setup": example_code_before(lesson, check), "files": files}
+        return {**item, "setup": code_before(lesson, check, with_solutions=False), "files": files}
 
     def seal(self, item: Item, salt: str) -> Item:
         from lessonkit.format.markers import strip_solution
@@ -118,22 +118,19 @@ class Code(CheckKind):
         return verdict_of(results, hidden=sealed["hidden"])
 
 
-def example_code_before(lesson: Lesson, check: Check) -> str:
-    """The lesson's example code before a check: what a page runs before the student's code.
+def code_before(lesson: Lesson, check: Check, *, with_solutions: bool) -> str:
+    """The code run before a check: the lesson's examples and, ``with_solutions``, the solutions
+    of the code checks before it.
 
-    Only the teacher's examples: earlier solutions are secrets, and a page supplies the
-    student's own earlier answers instead.
+    A page runs the examples only (earlier solutions are secrets; a page supplies the
+    student's own earlier answers instead); validation runs the solutions too, as the
+    student's kernel will have run their own.
     """
-    return "".join(b.source + "\n" for b in lesson.blocks_before(check.id) if b.kind == "code")
-
-
-def code_run_before(lesson: Lesson, check: Check) -> str:
-    """The code a student's kernel has run before this check: examples and earlier code solutions."""
     parts = []
     for block in lesson.blocks_before(check.id):
         if block.kind == "code":
             parts.append(block.source)
-        elif block.kind == "check" and lesson.checks[block.check or ""].kind == Code.name:
+        elif with_solutions and block.kind == "check" and lesson.checks[block.check or ""].kind == Code.name:
             parts.append(lesson.checks[block.check or ""].solution or "")
     return "".join(part + "\n" for part in parts)
 
