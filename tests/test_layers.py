@@ -13,7 +13,8 @@ LAYERS = {
     "model": 1, "format": 2, "engine": 3, "progress": 4, "player": 5,
     "compile": 6, "serve": 6, "grade": 6, "report": 6, "cli": 7,
 }
-#: top-level modules: the authoring calls a teacher runs (they import nothing above the model)
+#: top-level modules: what every layer may use (errors, settings) and the authoring calls a teacher runs
+#: (they import nothing above the model)
 TOP = {"__init__": 1, "errors": 1, "settings": 1, "authoring": 1, "preview": 1, "__main__": 7}
 #: What a student kernel must not load: it imports lessonkit on every page load and notebook run
 #: (how long that takes is benchmarks/import_time.py's figure, not a unit test's).
