@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+SUMMARY = "Autograde an assignment's submissions: nbgrader's scores, in parallel and contained"
+DETAILS = ("Grade every submission of ASSIGNMENT with nbgrader's scoring: scores into nbgrader's gradebook, "
+           "executed notebooks into autograded/, feedback HTML into feedback/, students' event logs into the "
+           "progress store, and (with --csv / --canvas) grade exports. One bad submission never stops the batch: "
+           "it gets a score and a reason in the summary. Exits 2 when the run itself cannot go on.")
 
-def register(sub: argparse._SubParsersAction) -> None:
-    grade = sub.add_parser(
-        "grade", help="autograde an assignment's submissions: nbgrader's scores, in parallel and contained",
-        description="Grade every submission of ASSIGNMENT with nbgrader's scoring: scores into nbgrader's "
-        "gradebook, executed notebooks into autograded/, feedback HTML into feedback/, students' event logs "
-        "into the progress store, and (with --csv / --canvas) grade exports. One bad submission never stops "
-        "the batch: it gets a score and a reason in the summary. Exits 2 when the run itself cannot go on.")
+
+def arguments(grade: argparse.ArgumentParser) -> None:
     grade.add_argument("assignment", help="the assignment (lesson) id, as in COURSE/source/ASSIGNMENT")
     grade.add_argument("--course", default="grading", help="the nbgrader course folder (default: grading)")
     where = grade.add_mutually_exclusive_group()
@@ -31,7 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     grade.add_argument("--csv", metavar="PATH", default=None, help="then write nbgrader's grades.csv here")
     grade.add_argument("--canvas", metavar="PATH", default=None, help="then write a Canvas gradebook import here")
     grade.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    grade.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lessonkit import settings
 
-def register(sub: argparse._SubParsersAction) -> None:
-    serve = sub.add_parser("serve", help="build the lessons and serve their pages with Voila",
-                           description="Build every lesson under PATH, then serve their self-paced pages from one "
-                           "standalone Voila server (progress in SQLite unless --db says otherwise). "
-                           "Stop with Ctrl-C.")
+SUMMARY = "Build the lessons and serve their pages with Voila"
+DETAILS = ("Build every lesson under PATH, then serve their self-paced pages from one standalone Voila server "
+           "(progress in SQLite unless --db says otherwise). Stop with Ctrl-C.")
+
+
+def arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("path", nargs="?", default="lessons", help="a lesson or a folder of lessons (default: lessons)")
     serve.add_argument("--port", type=int, default=8866, help="the port (default: 8866)")
     serve.add_argument("--ip", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
@@ -18,9 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "postgresql+psycopg://user@host/lessonkit (default: the embedded SQLite file)")
     serve.add_argument("--out", default="build", help="where pages are built (default: build)")
     serve.add_argument("--course", default="grading", help="the nbgrader course folder (default: grading)")
-    serve.add_argument("--identity-header", default="X-Lessonkit-Student",
+    serve.add_argument("--identity-header", default=settings.DEFAULT_IDENTITY_HEADER,
                        help="an HTTP header set by a trusted proxy that names the student ('' to ignore headers)")
-    serve.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -43,7 +43,7 @@ def build_lesson(source: str | Path, *, out: str | Path = "build", course: str |
         raise LessonError(report.errors)
     lesson = report.lesson
     sealed = blob.encode(seal_lesson(lesson))
-    keys = writer.GradeKeys(sealed, {c.id: grading_key(lesson, c) for c in lesson.checks.values() if c.kind != "code"})
+    keys = writer.GradeKeys(sealed, {c.id: grading_key(lesson, c) for c in lesson.checks.values()})
     name = f"{lesson.id}.ipynb"
     outputs = {
         Path(out) / lesson.id / "student": writer.student_notebook(lesson, sealed),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from lessonkit.engine.kinds import get_kind, kind_names
-from lessonkit.engine.seal import check_items, item_salt
+from lessonkit.engine.seal import check_items
 from lessonkit.format.assets import lesson_files
 from lessonkit.format.reader import parse_lesson
 from lessonkit.model import Check, Lesson, Problem, Where
@@ -135,72 +135,13 @@ class _Checker:
             self.add(check.where.at("variants"), f"a variant could not be made: {error}",
                      "every {...} must be an expression over the variant's parameters")
             return
-        if check.kind == "code":
-            self.code_key(check, items[0])
-            return
-        if kind.graded_by_person:
-            return
-        for number, item in enumerate(items):
-            self.answer_key(check, kind, item, number, len(items) > 1)
-
-    def answer_key(self, check: Check, kind, item, number: int, variant: bool) -> None:  # noqa: ANN001
-        where = check.where.at(f"variants[{number}]") if variant else check.where.at("answer")
-        try:
-            sealed = kind.seal(item, item_salt(self.lesson, check, number))
-            verdict = kind.judge(sealed, kind.key(item))
-        except Exception as error:  # a broken item must be reported, not crash validation
-            self.add(where, f"the answer key cannot be checked: {error}")
-            return
-        if verdict.correct is not True:
-            self.add(where, "the answer key does not pass its own check"
-                     + (f" (variant {number}: {item['prompt']!r})" if variant else ""),
-                     "fix the answer, the tolerance or the normalisation")
-        for n, entry in enumerate(item.get("feedback", [])):
-            if entry.get("answer") is not None and kind.judge(sealed, entry["answer"]).correct:
-                self.add(check.where.at(f"feedback[{n}]"), f"{entry['answer']!r} has wrong-answer feedback "
-                         "but is accepted as right", "remove it, or narrow the tolerance")
-        for secret in kind.secrets(item):
-            for n, hint in enumerate(check.hints):
-                if secret.casefold() in hint.text.casefold():
-                    self.add(check.where.at(f"hints[{n}]"), f"the hint gives the answer away ({secret!r})",
-                             "a bottom-out hint shows the answer's shape, not the answer")
-
-    def code_key(self, check: Check, item) -> None:  # noqa: ANN001
-        for n, entry in enumerate(check.feedback):
-            if entry.test is None:
-                self.add(check.where.at(f"feedback[{n}]"), 'code checks take {"test": number, "message": ...}')
-        if not self.run_code:
-            return
-        from lessonkit.engine.codetests import run_tests_contained
-        from lessonkit.engine.kinds.code import test_cases
-
-        cases = test_cases(item["tests"])
-        numbers = {c.number for c in cases}
-        for n, entry in enumerate(check.feedback):
-            if entry.test is not None and entry.test not in numbers:
-                self.add(check.where.at(f"feedback[{n}].test"), f"there is no test {entry.test}",
-                         f"tests are numbered 1 to {len(cases)}")
-        results = run_tests_contained(item["solution"], cases, setup=self.lesson_code_before(check),
-                                      files=self.files)
-        for result in results:
-            if not result.passed:
-                self.add(check.where.at("tests"), f"the solution fails its own test {result.number}: {result.message}",
-                         "fix the solution or the test")
+        self.found.extend(kind.key_problems(check, items, self.lesson, run_code=self.run_code,
+                                            files=lambda: self.files))
 
     @cached_property
     def files(self) -> dict[str, bytes]:
         """The lesson's files, read once for every code check's contained run."""
         return lesson_files(self.lesson)
-
-    def lesson_code_before(self, check: Check) -> str:
-        """The code a student's kernel has run before this check: examples and earlier solutions."""
-        parts = []
-        for block in self.lesson.blocks_before(check.id):
-            if block.kind == "code":
-                parts.append(block.source)
-            elif block.kind == "check" and self.lesson.checks[block.check or ""].kind == "code":
-                parts.append(self.lesson.checks[block.check or ""].solution or "")
-        return "".join(part + "\n" for part in parts)
 
     # -- steps and the graph -------------------------------------------------------------
 

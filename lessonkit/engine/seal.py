@@ -12,7 +12,6 @@ from typing import Any
 
 from lessonkit.engine import sealing
 from lessonkit.engine.kinds import Item, get_kind
-from lessonkit.format.assets import lesson_files
 from lessonkit.model import Check, Lesson
 
 
@@ -25,22 +24,10 @@ def item_salt(lesson: Lesson, check: Check, index: int) -> str:
     return sealing.make_salt(lesson.id, lesson.version, check.id, str(index))
 
 
-def example_code_before(lesson: Lesson, check: Check) -> str:
-    """The lesson's example code before a check: what a page runs before the student's code.
-
-    Only the teacher's examples: earlier solutions are secrets, and a page supplies the
-    student's own earlier answers instead.
-    """
-    return "".join(b.source + "\n" for b in lesson.blocks_before(check.id) if b.kind == "code")
-
-
 def seal_check(lesson: Lesson, check: Check) -> dict[str, Any]:
     kind = get_kind(check.kind)
-    items = check_items(lesson, check)
-    if check.kind == "code":
-        files = sorted(lesson_files(lesson)) if lesson.path else []
-        items = [{**item, "setup": example_code_before(lesson, check), "files": files} for item in items]
-    items = [kind.seal(item, item_salt(lesson, check, n)) for n, item in enumerate(items)]
+    items = [kind.seal(kind.in_lesson(item, lesson, check), item_salt(lesson, check, n))
+             for n, item in enumerate(check_items(lesson, check))]
     return {
         "id": check.id,
         "kind": check.kind,

@@ -8,24 +8,24 @@ drops any copy the browser sent), and Voila hands it to the kernel through
 used only when ``LESSONKIT_TRUST_QUERY=1`` says this is a demo.  Without any of these a
 page gets an anonymous id of its own, which keeps a visit's events together but cannot
 resume after a reload; in JupyterLab the OS user stands in (the log lives beside the
-notebook, so it is the student's anyway).
+notebook, so it is the student's anyway).  The variables it reads are described in
+:mod:`lessonkit.settings`.
 """
 
 from __future__ import annotations
 
 import getpass
-import os
 import re
 import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from lessonkit import settings
+
 #: The HTTP header a proxy sets to the authenticated student (give it to Voila with
 #: ``--VoilaConfiguration.http_header_envs="['X-Lessonkit-Student']"``).
-HEADER = "X-Lessonkit-Student"
-HEADER_ENV = "HTTP_" + HEADER.upper().replace("-", "_")
-#: Set to 1 to accept ``?student=...`` in a page's URL (demos only: anyone can type it).
-TRUST_QUERY_ENV = "LESSONKIT_TRUST_QUERY"
+HEADER = settings.DEFAULT_IDENTITY_HEADER
+HEADER_ENV = settings.STUDENT_HEADER.name
 QUERY_KEY = "student"
 
 _PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
@@ -52,7 +52,7 @@ def _valid(value: str | None) -> str | None:
 
 def notebook_identity() -> Identity:
     """JupyterLab: the hub user, else the OS user running the kernel."""
-    if hub := _valid(os.environ.get("JUPYTERHUB_USER")):
+    if hub := _valid(settings.JUPYTERHUB_USER.read()):
         return Identity(hub, "jupyterhub")
     try:
         return Identity(_valid(getpass.getuser()) or "student", "os-user")
@@ -63,16 +63,16 @@ def notebook_identity() -> Identity:
 def page_identity() -> Identity:
     """A Voila page: the hub user, else the trusted header, else (demos only) the query
     string, else a fresh anonymous id."""
-    if os.environ.get("VOILA_PREHEAT") == "True":  # a preheated kernel learns its request late
+    if settings.VOILA_PREHEAT.read() == "True":  # a preheated kernel learns its request late
         from voila.utils import wait_for_request
 
         wait_for_request()
-    if hub := _valid(os.environ.get("JUPYTERHUB_USER")):
+    if hub := _valid(settings.JUPYTERHUB_USER.read()):
         return Identity(hub, "jupyterhub")
-    if header := _valid(os.environ.get(HEADER_ENV)):
+    if header := _valid(settings.student_from_header()):
         return Identity(header, "header")
-    if os.environ.get(TRUST_QUERY_ENV) == "1":
-        values = parse_qs(os.environ.get("QUERY_STRING", "")).get(QUERY_KEY, [])
+    if settings.TRUST_QUERY.read() == "1":
+        values = parse_qs(settings.QUERY_STRING.read() or "").get(QUERY_KEY, [])
         if values and (query := _valid(values[0])):
             return Identity(query, "query")
     return Identity(f"anonymous-{uuid.uuid4().hex[:12]}", "anonymous")

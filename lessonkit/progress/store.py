@@ -22,13 +22,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol, TypeVar, runtime_checkable
 
+from lessonkit import settings
 from lessonkit.errors import LessonkitError
 from lessonkit.progress.events import Event
 
 log = logging.getLogger(__name__)
 
 #: The environment variable that chooses the store when ``open_store`` gets no URL.
-ENV_VAR = "LESSONKIT_DB"
+ENV_VAR = settings.DB.name
 
 #: Where events go when nothing is configured.
 DEFAULT_PATH = Path("~/.lessonkit/progress.sqlite")
@@ -122,8 +123,8 @@ def open_store(url: str | None = None) -> EventStore:
     """
     if url is not None:
         setting = "open_store(url=...)"
-    elif os.environ.get(ENV_VAR, "").strip():
-        url, setting = os.environ[ENV_VAR], f"the {ENV_VAR} environment variable"
+    elif (configured := settings.DB.read() or "").strip():
+        url, setting = configured, f"the {ENV_VAR} environment variable"
     else:
         url, setting = str(DEFAULT_PATH), f"the default location (no {ENV_VAR} set)"
     url = url.strip()

@@ -1,4 +1,4 @@
-"""``lessonkit serve``: the lessons' pages for a class, from one standalone Voila server.
+"""Layer 6, ``lessonkit serve``: the lessons' pages for a class, from one standalone Voila server.
 
 Standalone Voila, not the Jupyter server extension: the extension lets a page execute code
 and download its notebook (architecture §8), standalone Voila forwards only widget messages.
@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-IDENTITY_HEADER = "X-Lessonkit-Student"
+from lessonkit import settings
+
+IDENTITY_HEADER = settings.DEFAULT_IDENTITY_HEADER
 
 
 def voila_command(root: Path, *, port: int, ip: str = "127.0.0.1", identity_header: str | None = IDENTITY_HEADER,
@@ -45,9 +47,11 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
     lessons = [build_lesson(source, out=out, course=course) for source in discover(path)]
     if not lessons:
         raise FileNotFoundError(f"{path}: no lessons to serve")
-    env = dict(os.environ)
+    # the kernels inherit Voila's environment: this is how the settings reach them
+    values = {settings.IDENTITY_HEADER: identity_header or ""}
     if db:
-        env["LESSONKIT_DB"] = db
+        values[settings.DB] = db
+    env = settings.environment_with(values)
     command = voila_command(Path(out), port=port, ip=ip, identity_header=identity_header) + list(extra_args)
     print(f"serving {len(lessons)} lesson(s) at http://{ip}:{port}/ :")
     for built in lessons:

@@ -1,8 +1,10 @@
 """The registry of check kinds.
 
 Adding a kind means writing one module with a :class:`CheckKind` subclass and adding it
-to ``KINDS`` below; third-party packages register theirs under the ``lessonkit.kinds``
-entry-point group instead, as papermill does for engines.
+to ``KINDS`` below; a package of its own registers its kind under the ``lessonkit.kinds``
+entry-point group instead (tests/plugins/lessonkit-kind-demo is one, installed by
+tests/test_plugins.py).  What differs between kinds belongs in their classes, behind the
+hooks of :class:`CheckKind`, so a plugin kind can do all a built-in one does.
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from lessonkit.engine import sealing
-from lessonkit.model import Check, Problem
+from lessonkit.model import Check, Lesson, Problem
 
 Item = dict[str, Any]
 
@@ -114,7 +114,54 @@ class CheckKind(ABC):
         """Text that must never reach a student (answers, solutions, hidden tests)."""
         return []
 
+    def key_problems(self, check: Check, items: list[Item], lesson: Lesson, *, run_code: bool,
+                     files: Callable[[], Mapping[str, bytes]]) -> list[Problem]:
+        """What is wrong with the answer key, found at validation.
+
+        By default every item's key must pass its own check, no wrong-answer feedback may
+        name an accepted answer, and no hint may give the answer away.  ``run_code`` and
+        ``files`` (the lesson's files, read once for the lesson) are for a kind whose key
+        is a program to run.
+        """
+        from lessonkit.engine.seal import item_salt
+
+        if self.graded_by_person:
+            return []
+        found = []
+        variant = len(items) > 1
+        for number, item in enumerate(items):
+            where = check.where.at(f"variants[{number}]") if variant else check.where.at("answer")
+            try:
+                sealed = self.seal(item, item_salt(lesson, check, number))
+                verdict = self.judge(sealed, self.key(item))
+            except Exception as error:  # a broken item must be reported, not crash validation
+                found.append(Problem(where, f"the answer key cannot be checked: {error}"))
+                continue
+            if verdict.correct is not True:
+                found.append(Problem(where, "the answer key does not pass its own check"
+                                     + (f" (variant {number}: {item['prompt']!r})" if variant else ""),
+                                     "fix the answer, the tolerance or the normalisation"))
+            for n, entry in enumerate(item.get("feedback", [])):
+                if entry.get("answer") is not None and self.judge(sealed, entry["answer"]).correct:
+                    found.append(Problem(check.where.at(f"feedback[{n}]"), f"{entry['answer']!r} has wrong-answer "
+                                         "feedback but is accepted as right", "remove it, or narrow the tolerance"))
+            for secret in self.secrets(item):
+                for n, hint in enumerate(check.hints):
+                    if secret.casefold() in hint.text.casefold():
+                        found.append(Problem(check.where.at(f"hints[{n}]"),
+                                             f"the hint gives the answer away ({secret!r})",
+                                             "a bottom-out hint shows the answer's shape, not the answer"))
+        return found
+
     # -- student side -------------------------------------------------------------
+
+    def in_lesson(self, item: Item, lesson: Lesson, check: Check) -> Item:
+        """The item with what it needs from the lesson around it, before it is sealed.
+
+        Nothing by default; a code check takes the example code before it and the names of
+        the lesson's files, as a page runs the student's code after that code, beside them.
+        """
+        return item
 
     @abstractmethod
     def seal(self, item: Item, salt: str) -> Item:

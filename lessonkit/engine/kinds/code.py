@@ -8,10 +8,10 @@ exactly that, never "correct".
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from lessonkit.engine.kinds.base import CheckKind, Item, Verdict
-from lessonkit.model import Check, Problem
+from lessonkit.model import Check, Lesson, Problem
 
 
 class Code(CheckKind):
@@ -55,11 +55,37 @@ class Code(CheckKind):
     def key(self, item: Item) -> str:
         return item["solution"]
 
+    def key_problems(self, check: Check, items: list[Item], lesson: Lesson, *, run_code: bool,
+                     files: Callable[[], Mapping[str, bytes]]) -> list[Problem]:
+        """The solution must pass its own tests, visible and hidden, run as the student's kernel
+        would: after the lesson's code before it, beside the lesson's files."""
+        from lessonkit.engine.codetests import run_tests_contained
+
+        found = [Problem(check.where.at(f"feedback[{n}]"), 'code checks take {"test": number, "message": ...}')
+                 for n, entry in enumerate(check.feedback) if entry.test is None]
+        if not run_code:
+            return found
+        cases = test_cases(items[0]["tests"])
+        numbers = {c.number for c in cases}
+        found += [Problem(check.where.at(f"feedback[{n}].test"), f"there is no test {entry.test}",
+                          f"tests are numbered 1 to {len(cases)}")
+                  for n, entry in enumerate(check.feedback) if entry.test is not None and entry.test not in numbers]
+        setup = code_before(lesson, check, with_solutions=True)
+        results = run_tests_contained(items[0]["solution"], cases, setup=setup, files=files())
+        return found + [Problem(check.where.at("tests"), f"the solution fails its own test {r.number}: {r.message}",
+                                "fix the solution or the test") for r in results if not r.passed]
+
     def secrets(self, item: Item) -> list[str]:
         from lessonkit.format.markers import solution_lines
 
         hidden = [case.source for case in test_cases(item["tests"]) if case.hidden]
         return [line for line in solution_lines(item["solution"]) + hidden if len(line.strip()) >= 8]
+
+    def in_lesson(self, item: Item, lesson: Lesson, check: Check) -> Item:
+        from lessonkit.format.assets import lesson_files
+
+        files = sorted(lesson_files(lesson)) if lesson.path else []
+        return {**item, "setup": code_before(lesson, check, with_solutions=False), "files": files}
 
     def seal(self, item: Item, salt: str) -> Item:
         from lessonkit.format.markers import strip_solution
@@ -90,6 +116,23 @@ class Code(CheckKind):
         else:
             results = run_tests(answer, cases, feedback=feedback)
         return verdict_of(results, hidden=sealed["hidden"])
+
+
+def code_before(lesson: Lesson, check: Check, *, with_solutions: bool) -> str:
+    """The code run before a check: the lesson's examples and, ``with_solutions``, the solutions
+    of the code checks before it.
+
+    A page runs the examples only (earlier solutions are secrets; a page supplies the
+    student's own earlier answers instead); validation runs the solutions too, as the
+    student's kernel will have run their own.
+    """
+    parts = []
+    for block in lesson.blocks_before(check.id):
+        if block.kind == "code":
+            parts.append(block.source)
+        elif with_solutions and block.kind == "check" and lesson.checks[block.check or ""].kind == Code.name:
+            parts.append(lesson.checks[block.check or ""].solution or "")
+    return "".join(part + "\n" for part in parts)
 
 
 def _files_here(names: list[str]) -> dict[str, bytes]:
