@@ -152,3 +152,36 @@ def test_variant_feedback_is_a_template_too():
         n = int(item["prompt"].split()[-1].rstrip("?"))
         verdict = kind.judge(sealed_item, n * (n - 1) // 2)
         assert verdict.correct is False and verdict.message == f"You stopped one short: include {n}."
+
+
+def multiple_choice(*feedback: Feedback):
+    check = Check(id="q", kind="multiple", prompt="Pick all fractions equal to 1/3.", spec={"options": ["2/6", "3/9", "1/6", "4/12"], "answers": ["2/6", "3/9", "4/12"]},
+                  feedback=feedback)
+    kind = get_kind("multiple")
+    assert not kind.problems(check), kind.problems(check)
+    (item,) = kind.items(check, "lesson")
+    return kind, kind.seal(item, "salt"), item
+
+
+def test_multiple_choice_feedback_names_the_exact_set_a_wrong_pick_or_a_missed_one():
+    kind, item, _ = multiple_choice(
+        Feedback("Only one of them: simplify the others too.", answer=["2/6"]),
+        Feedback("You picked 1/6, which is half of 1/3.", answer={"picked": "1/6"}),
+        Feedback("One more equals 1/3: simplify 4/12.", answer={"missed": 3}))
+    assert kind.judge(item, ["2/6"]).message == "Only one of them: simplify the others too."
+    assert kind.judge(item, ["2/6", "3/9", "1/6", "4/12"]).message == "You picked 1/6, which is half of 1/3."
+    assert kind.judge(item, ["2/6", "3/9"]).message == "One more equals 1/3: simplify 4/12."
+    both = kind.judge(item, ["2/6", "3/9", "1/6"])
+    assert both.correct is False and both.message == "You picked 1/6, which is half of 1/3."
+    assert both.details == ("One more equals 1/3: simplify 4/12.",)
+    assert kind.judge(item, ["2/6", "3/9", "4/12"]).message == "Correct!"
+    assert "picked:" not in json.dumps(item) and "missed:" not in json.dumps(item)
+
+
+def test_multiple_choice_feedback_must_name_options_of_the_right_sort():
+    kind = get_kind("multiple")
+    spec = {"options": ["2/6", "3/9", "1/6"], "answers": ["2/6", "3/9"]}
+    for answer, needle in [(["2/6", "1/7"], "not one of the options"), ({"picked": "2/6"}, "is a right option"),
+                           ({"missed": "1/6"}, "is not a right option"), ({"picked": "2/6", "missed": "3/9"}, 'either {"picked"')]:
+        check = Check(id="q", kind="multiple", spec=spec, feedback=(Feedback("...", answer=answer),))
+        assert any(needle in p.message for p in kind.problems(check)), (answer, kind.problems(check))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from lessonfactory import CHOICE, HEADER, NUMERIC, SOLUTION, TESTS, TEXT, VARIANT, replace_cell, valid_cells, write_lesson
+from lessonfactory import CHOICE, HEADER, MULTI, NUMERIC, SOLUTION, TESTS, TEXT, VARIANT, replace_cell, valid_cells, write_lesson
 from lessonkit.compile import validate_lesson
 
 
@@ -179,3 +179,20 @@ def test_a_loop_left_only_by_a_condition_is_a_warning(tmp_path):
     assert report.ok, [str(p) for p in report.errors]
     warnings = [str(p) for p in report.problems if p.severity == "warning"]
     assert any("loops forever" in w and "practice" in w and "again" in w for w in warnings), warnings
+
+
+def test_multiple_choice_feedback_in_every_documented_form_is_valid(tmp_path):
+    feedback = '''answers=["2", "8"], skills=["add"], feedback=[
+             {"answer": ["2"], "message": "8 is even too."},
+             {"picked": "3", "message": "You picked 3, which is odd."},
+             {"missed": "8", "message": "Look again at 8."}]'''
+    cells = replace_cell(valid_cells(), MULTI, MULTI.replace('answers=["2", "8"], skills=["add"]', feedback))
+    report, errors = problems_of(tmp_path, cells)
+    assert report.ok, errors
+    forms = [f.answer for f in report.lesson.checks["evens"].feedback]
+    assert forms == [["2"], {"picked": "3"}, {"missed": "8"}]
+
+
+def test_one_option_feedback_is_for_multiple_choice_only(tmp_path):
+    cells = replace_cell(valid_cells(), CHOICE, CHOICE.replace('{"answer": "5", "message"', '{"picked": "5", "message"'))
+    only(tmp_path, cells, "field 'feedback[0].picked'", "multiple-choice")

@@ -36,6 +36,8 @@ from lessonkit.model import (
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 CHECK_COMMON = ("id", "kind", "prompt", "skills", "points", "hints", "feedback", "variants")
+#: multiple-choice feedback about one option: a wrong one picked, a right one left out
+ONE_OPTION_FEEDBACK = ("picked", "missed")
 SKILL_FIELDS = ("name", "requires", "prior", "learn", "guess", "slip")
 _NUMBER = (int, float)
 _FOLLOWING = {
@@ -343,14 +345,24 @@ class _Reader:
             self.problem(call.where.at("feedback"), 'must be a list of {"answer": ..., "message": ...}')
             return ()
         entries = []
+        multiple = call.args.get("kind") == "multiple"
         for n, entry in enumerate(raw):
             where = call.where.at(f"feedback[{n}]")
-            if (not isinstance(entry, dict) or not isinstance(entry.get("message"), str)
-                    or ("answer" in entry) == ("test" in entry) or set(entry) - {"answer", "test", "message"}):
-                self.problem(where, 'feedback is {"answer": a wrong answer, "message": text} '
-                                    'or, for code checks, {"test": test number, "message": text}')
+            keys = set(entry) - {"message"} if isinstance(entry, dict) else set()
+            if not isinstance(entry, dict) or not isinstance(entry.get("message"), str) or len(keys) != 1 \
+                    or not keys <= {"answer", "test", *ONE_OPTION_FEEDBACK}:
+                self.problem(where, 'feedback is {"answer": a wrong answer, "message": text}, '
+                                    'for multiple choice also {"picked": a wrong option, ...} or '
+                                    '{"missed": a right option, ...}, and for code checks {"test": number, ...}')
                 continue
-            entries.append(Feedback(entry["message"], entry.get("answer"), entry.get("test")))
+            (key,) = keys
+            if key in ONE_OPTION_FEEDBACK and not multiple:
+                self.problem(where.at(key), f'"{key}" feedback names one option of a multiple-choice check',
+                             'give the wrong answer itself: {"answer": ..., "message": ...}')
+                continue
+            # one option's feedback travels as the answer it matches, so every kind's items keep one shape
+            answer = {key: entry[key]} if key in ONE_OPTION_FEEDBACK else entry.get("answer")
+            entries.append(Feedback(entry["message"], answer, entry.get("test")))
         return tuple(entries)
 
     def _variants(self, call: Call) -> Variants | None:

@@ -54,7 +54,11 @@ class Hint:
 
 @dataclass(frozen=True)
 class Feedback:
-    """A message for one wrong answer (``answer``) or one failing test (``test``)."""
+    """A message for one wrong answer (``answer``) or one failing test (``test``).
+
+    For multiple choice ``answer`` may also be ``{"picked": option}`` (a wrong option among
+    the picks) or ``{"missed": option}`` (a right option left out), not only the exact set.
+    """
 
     message: str
     answer: Any = None
