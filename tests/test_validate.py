@@ -196,3 +196,36 @@ def test_multiple_choice_feedback_in_every_documented_form_is_valid(tmp_path):
 def test_one_option_feedback_is_for_multiple_choice_only(tmp_path):
     cells = replace_cell(valid_cells(), CHOICE, CHOICE.replace('{"answer": "5", "message"', '{"picked": "5", "message"'))
     only(tmp_path, cells, "field 'feedback[0].picked'", "multiple-choice")
+
+
+PRICE = '''lk.check(id="sale", kind="numeric", prompt="A £60 coat is £9 off. What do you pay, in £?", answer=51,
+         skills=["add"], hints={hints})'''
+
+
+def hint_problems(tmp_path, hints, check=PRICE):
+    cells = replace_cell(valid_cells(), NUMERIC, NUMERIC + "\n" + check.replace("{hints}", hints))
+    report = validate_lesson(write_lesson(tmp_path, cells), run_code=False)
+    return [str(p) for p in report.errors if "gives the answer away" in p.message]
+
+
+@pytest.mark.parametrize("hints,field", [
+    ('["Take the discount off.", {"text": "£60 minus £9, which is £51", "bottom_out": True}]', "hints[1]"),
+    ('["£60 - £9 = 51"]', "hints[0]"),
+    ('["You pay 51 pounds.", {"text": "60 - 9 = ?", "bottom_out": True}]', "hints[0]"),
+])
+def test_a_hint_that_states_a_short_answer_is_an_error(tmp_path, hints, field):
+    found = hint_problems(tmp_path, hints)
+    assert len(found) == 1 and f"field '{field}'" in found[0] and "'51'" in found[0], found
+
+
+@pytest.mark.parametrize("hints,check", [
+    ('["Take 9 off 60.", {"text": "£60 - £9 = £?", "bottom_out": True}]', PRICE),
+    # the bottom-out hint may show the numbers the answer is made of, and a hint may repeat the prompt's
+    ('["`range(10)` starts at 0.", {"text": "Count 0, 1, ... 9 in range(10)", "bottom_out": True}]',
+     PRICE.replace("A £60 coat is £9 off. What do you pay, in £?", "How many numbers does `range(10)` give?")
+          .replace("answer=51", "answer=10")),
+    ('["Write 51 pence as pounds.", {"text": "100 pence make £1", "bottom_out": True}]',
+     PRICE.replace("A £60 coat is £9 off. What do you pay, in £?", "What is 51p in £?").replace("answer=51", "answer=0.51")),
+])
+def test_ordinary_numbers_in_hints_are_not_flagged(tmp_path, hints, check):
+    assert hint_problems(tmp_path, hints, check) == []

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
+from lessonkit.engine import sealing
 from lessonkit.engine.kinds import get_kind, kind_names
 from lessonkit.engine.seal import check_items, item_salt
 from lessonkit.format.assets import lesson_files
 from lessonkit.format.reader import parse_lesson
-from lessonkit.model import Check, Lesson, Problem, Where
+from lessonkit.model import Check, Hint, Lesson, Problem, Where
 
 CONDITION_TARGETS = {
     "mastery": "skill", "mastered": "skill", "needs_remediation": "skill", "evidence": "skill",
@@ -159,11 +161,12 @@ class _Checker:
             if entry.get("answer") is not None and kind.judge(sealed, entry["answer"]).correct:
                 self.add(check.where.at(f"feedback[{n}]"), f"{entry['answer']!r} has wrong-answer feedback "
                          "but is accepted as right", "remove it, or narrow the tolerance")
-        for secret in kind.secrets(item):
-            for n, hint in enumerate(check.hints):
-                if secret.casefold() in hint.text.casefold():
-                    self.add(check.where.at(f"hints[{n}]"), f"the hint gives the answer away ({secret!r})",
-                             "a bottom-out hint shows the answer's shape, not the answer")
+        for n, hint in enumerate(check.hints):
+            given = _answer_in_hint(kind, item, check.prompt if not variant else item["prompt"], hint)
+            if given:
+                self.add(check.where.at(f"hints[{n}]"), f"the hint gives the answer away ({given!r})",
+                         "earlier hints lead towards the answer; the bottom-out hint may show its shape "
+                         "(\"60 - 9 = ?\"), never the answer itself")
 
     def code_key(self, check: Check, item) -> None:  # noqa: ANN001
         for n, entry in enumerate(check.feedback):
@@ -280,6 +283,37 @@ class _Checker:
                 self.add(where, "a student who never meets a condition loops forever here: " + " → ".join(component),
                          "let a default rule lead on, or bound the loop, e.g. \"if\": \"visits('step') < 3 and ...\"",
                          severity="warning")
+
+
+#: a number as a hint may write it: 51, £51, 0.75, 1,000, 3/4, 25%
+_HINT_NUMBER = re.compile(r"(?<![\w./])-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?(?:\s*%)?(?![\w/])")
+#: what, just before a number, says that it is the result: "is 51", "= 51", "£51", "gives 51"
+_STATED = re.compile(r"(?:[=≈→£$€¥]|->|\b(?:is|are|was|equals?|makes?|gives?|gets?|answer|result|total)\b)"
+                     r"\s*[£$€¥]?\s*$", re.IGNORECASE)
+
+
+def _answer_in_hint(kind, item, prompt: str, hint: Hint) -> str:  # noqa: ANN001
+    """The part of a hint that gives the answer away, or "".
+
+    Long answers are searched for as text.  A short one ("51") is too common for that, so
+    each number in the hint is judged as an answer: it gives the answer away if it is
+    stated as the result ("which is £51"), or, in a hint before the bottom-out one, if
+    it appears at all and the prompt does not show it already.  The bottom-out hint may
+    show the numbers the answer is made of, and so the answer's own digits in passing.
+    """
+    text = hint.text.casefold()
+    for secret in kind.secrets(item):
+        if secret.casefold() in text:
+            return secret
+    shown = {" ".join(m.group().split()) for m in _HINT_NUMBER.finditer(prompt)}
+    with sealing.in_the_clear():  # the hint is the teacher's: nothing here reaches students
+        clear = kind.seal(item, "hints")
+        for match in _HINT_NUMBER.finditer(hint.text):
+            number = " ".join(match.group().split())
+            stated = _STATED.search(hint.text, 0, match.start()) is not None
+            if (stated or not (hint.bottom_out or number in shown)) and kind.judge(clear, number).correct:
+                return number
+    return ""
 
 
 def _successors(lesson: Lesson, step, *, certain_only: bool = False) -> list[str]:  # noqa: ANN001
