@@ -47,12 +47,26 @@ def test_no_header(tmp_path):
 def test_unknown_check_kind_suggests_the_closest(tmp_path):
     cells = replace_cell(valid_cells(), TEXT, TEXT.replace('kind="text"', 'kind="txt"'))
     errors = only(tmp_path, cells, "unknown check kind 'txt'", "did you mean 'text'")
-    assert any("cell 8 (id c8)" in e and "field 'kind'" in e for e in errors), errors
+    assert any("cell 9 (id c8), check 'name', field 'kind'" in e for e in errors), errors
 
 
 def test_unknown_field(tmp_path):
     cells = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace("tolerance=", "tolerence="))
-    only(tmp_path, cells, "'numeric' checks have no field 'tolerence'", "field 'tolerence'")
+    only(tmp_path, cells, "'numeric' checks have no field 'tolerence'", "field 'tolerence'", "did you mean 'tolerance'")
+
+
+def test_a_misspelt_common_field_is_named_with_every_field_the_kind_takes(tmp_path):
+    cells = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace("skills=", 'hint="Line them up.", skills='))
+    errors = only(tmp_path, cells, "check 'sum-decimal', field 'hint'", "did you mean 'hints'")
+    assert len(errors) == 1, errors
+    for field in ("answer", "tolerance", "unit", "hints", "feedback", "skills", "points", "variants"):
+        assert f" {field}" in errors[0] or f"{field}," in errors[0], (field, errors)
+
+
+def test_a_misspelt_step_argument_is_named_with_a_suggestion(tmp_path):
+    cells = replace_cell(valid_cells(), 'lk.step("again", kind="remediation", title="Once more")',
+                         'lk.step("again", kind="remediation", titel="Once more")')
+    only(tmp_path, cells, "step 'again', field 'titel'", "did you mean 'title'", "id, kind, title, review")
 
 
 def test_non_literal_argument(tmp_path):
@@ -68,6 +82,14 @@ def test_duplicate_ids(tmp_path):
     only(tmp_path, cells, "step id 'intro' is used twice")
 
 
+def test_a_duplicate_step_id_is_one_message_not_its_follow_ons(tmp_path):
+    cells = replace_cell(valid_cells(), 'lk.step("done", kind="end", title="Done")',
+                         'lk.step("intro", kind="end", title="Done")')
+    errors = only(tmp_path, cells, "cell 29 (id c28), step 'intro', field 'id'", "step id 'intro' is used twice",
+                  "first at", "cell 2 (id c1)")
+    assert len(errors) == 1, errors
+
+
 def test_unknown_skill(tmp_path):
     cells = replace_cell(valid_cells(), TEXT, TEXT.replace('skills=["add"]', 'skills=["ad"]'))
     only(tmp_path, cells, "unknown skill 'ad'", "did you mean 'add'")
@@ -76,7 +98,7 @@ def test_unknown_skill(tmp_path):
 def test_prerequisite_cycle(tmp_path):
     header = HEADER.replace('"add": {"name": "Adding"}', '"add": {"name": "Adding", "requires": ["carry"]}')
     only(tmp_path, replace_cell(valid_cells(), HEADER, header), "prerequisites go round in a circle",
-         "cell 0 (id c0)", "field 'skills.")
+         "cell 1 (id c0), lesson 'tiny', field 'skills.")
 
 
 def test_branch_unknown_target_and_no_default(tmp_path):
@@ -153,7 +175,7 @@ def test_cli_exits_non_zero_and_names_the_cell(tmp_path):
     done = subprocess.run([sys.executable, "-m", "lessonkit", "validate", str(path.parent)],
                           capture_output=True, text=True)
     assert done.returncode == 1
-    assert "cell 8 (id c8)" in done.stderr and "unknown check kind 'txt'" in done.stderr
+    assert "cell 9 (id c8)" in done.stderr and "unknown check kind 'txt'" in done.stderr
     good = subprocess.run([sys.executable, "-m", "lessonkit", "validate", str(write_lesson(tmp_path / "ok"))],
                           capture_output=True, text=True)
     assert good.returncode == 0, good.stderr

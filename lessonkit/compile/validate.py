@@ -12,17 +12,17 @@ import difflib
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from lessonkit.engine import sealing
-from lessonkit.engine.kinds import get_kind, kind_names
+from lessonkit.engine.kinds import CheckKind, get_kind, kind_names
 from lessonkit.engine.seal import check_items, item_salt
 from lessonkit.format.assets import lesson_files
-from lessonkit.format.reader import parse_lesson
-from lessonkit.model import Check, Hint, Lesson, Problem, Where
+from lessonkit.format.reader import CHECK_COMMON, parse_lesson
+from lessonkit.model import Check, Hint, Lesson, Problem, Where, did_you_mean
 
 CONDITION_TARGETS = {
     "mastery": "skill", "mastered": "skill", "needs_remediation": "skill", "evidence": "skill",
@@ -66,11 +66,6 @@ def _unique(problems: Iterable[Problem]) -> list[Problem]:
     return result
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"did you mean '{close[0]}'?" if close else ""
-
-
 class _Checker:
     def __init__(self, lesson: Lesson, run_code: bool):
         self.lesson = lesson
@@ -108,7 +103,7 @@ class _Checker:
             for required in skill.requires:
                 if required not in skills:
                     self.add(header.at(f"skills.{skill.id}.requires"),
-                             f"skill '{skill.id}' requires an unknown skill '{required}'", _suggest(required, skills))
+                             f"skill '{skill.id}' requires an unknown skill '{required}'", did_you_mean(required, skills))
         for cycle in _cycles({s.id: [r for r in s.requires if r in skills] for s in skills.values()}):
             self.add(header.at(f"skills.{cycle[0]}.requires"),
                      "prerequisites go round in a circle: " + " → ".join(cycle + [cycle[0]]),
@@ -120,16 +115,19 @@ class _Checker:
         if check.kind not in kind_names():
             if check.kind:
                 self.add(check.where.at("kind"), f"unknown check kind '{check.kind}'",
-                         _suggest(check.kind, kind_names()) or f"kinds: {', '.join(kind_names())}")
+                         did_you_mean(check.kind, kind_names()) or f"kinds: {', '.join(kind_names())}")
             return
         kind = get_kind(check.kind)
         for skill in check.skills:
             if skill not in self.lesson.skills:
                 self.add(check.where.at("skills"), f"unknown skill '{skill}'",
-                         _suggest(skill, self.lesson.skills) or "declare it in lk.lesson(skills=...)")
+                         did_you_mean(skill, self.lesson.skills) or "declare it in lk.lesson(skills=...)")
+        misspelt = self.unknown_fields(check, kind)
+        if misspelt:
+            check = replace(check, spec=misspelt)
         kind_problems = kind.problems(check)
         self.found.extend(kind_problems)
-        if kind_problems:
+        if kind_problems or misspelt:
             return
         try:
             items = check_items(self.lesson, check)
@@ -144,6 +142,27 @@ class _Checker:
             return
         for number, item in enumerate(items):
             self.answer_key(check, kind, item, number, len(items) > 1)
+
+    def unknown_fields(self, check: Check, kind: CheckKind) -> dict[str, Any]:
+        """Report fields the kind does not take, naming every field it does.
+
+        Returns the fields read as meant (a misspelt one under the name it is close to), so
+        the kind judges the rest without a follow-on "needs 'answer'" for an ``answr=``;
+        empty if every field is known.
+        """
+        unknown = [name for name in check.spec if name not in kind.fields]
+        if not unknown:
+            return {}
+        accepted = sorted({*CHECK_COMMON, *kind.fields})
+        meant = {k: v for k, v in check.spec.items() if k in kind.fields}
+        for name in unknown:
+            suggestion = difflib.get_close_matches(name, accepted, n=1)
+            self.add(check.where.at(name), f"'{check.kind}' checks have no field '{name}'",
+                     " ".join(filter(None, [did_you_mean(name, accepted),
+                                            f"a '{check.kind}' check takes {', '.join(accepted)}"])))
+            if suggestion and suggestion[0] in kind.fields and suggestion[0] not in check.spec:
+                meant[suggestion[0]] = check.spec[name]
+        return meant
 
     def answer_key(self, check: Check, kind, item, number: int, variant: bool) -> None:  # noqa: ANN001
         where = check.where.at(f"variants[{number}]") if variant else check.where.at("answer")
@@ -212,7 +231,7 @@ class _Checker:
         for step in self.lesson.steps:
             for skill in step.review:
                 if skill not in self.lesson.skills:
-                    self.add(step.where.at("review"), f"unknown skill '{skill}'", _suggest(skill, self.lesson.skills))
+                    self.add(step.where.at("review"), f"unknown skill '{skill}'", did_you_mean(skill, self.lesson.skills))
             if step.kind == "review" and not step.review:
                 self.add(step.where.at("review"), "a review step names the skills it reviews",
                          'e.g. lk.step("review-1", kind="review", review=["add-like"])')
@@ -245,19 +264,19 @@ class _Checker:
                 space = CONDITION_TARGETS.get(function)
                 if space and ref not in self.ids[space]:
                     self.add(rule.where.at("if"), f"{function}('{ref}') names an unknown {space}",
-                             _suggest(ref, self.ids[space]))
+                             did_you_mean(ref, self.ids[space]))
         if rules and rules[-1].condition is not None:
             self.add(step.branch.where.at("rules"), "the last rule must have no \"if\": it is the default",
                      'add {"goto": "<step>"} at the end, so every student has a way on')
 
     def target(self, where: Where, goto: str) -> None:
         if goto not in self.ids["step"]:
-            self.add(where, f"goes to an unknown step '{goto}'", _suggest(goto, self.ids["step"]))
+            self.add(where, f"goes to an unknown step '{goto}'", did_you_mean(goto, self.ids["step"]))
 
     def graph(self) -> None:
         steps = self.lesson.steps
-        if not steps:
-            return
+        if not steps or len(self.ids["step"]) < len(steps):
+            return  # a step id used twice (reported when read) makes every path through it ambiguous
         edges = {s.id: _successors(self.lesson, s) for s in steps}
         edges = {k: [t for t in v if t in edges] for k, v in edges.items()}
         reached, todo = {steps[0].id}, [steps[0].id]

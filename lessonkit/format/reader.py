@@ -32,6 +32,7 @@ from lessonkit.model import (
     Step,
     Variants,
     Where,
+    did_you_mean,
 )
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -127,7 +128,18 @@ class _Reader:
             return
         self._expecting_none(where)
         for call in cell.calls:
+            subject = self._subject(call)
+            if subject:
+                call.where = call.where.of(subject)
             getattr(self, f"_on_{call.name}")(call)
+
+    def _subject(self, call: Call) -> str:
+        """What a call defines, as its problems name it: "check 'sum-decimal'", "step 'intro'"."""
+        if call.name == "branch":
+            return f"the branch of step '{self.steps[-1]['id'] if self.steps else 'intro'}'"
+        given = call.args.get("id")
+        noun = {"choose": "choice"}.get(call.name, call.name)
+        return f"{noun} '{given}'" if isinstance(given, str) and ID.match(given) else ""
 
     def _take(self, source: str) -> None:
         """The next cell a check is waiting for: its solution (answer) cell, or a test cell."""
@@ -291,7 +303,7 @@ class _Reader:
         if not isinstance(value, str) or not ID.match(value):
             self.problem(call.where.at(key), f"lk.{call.name}() needs an id made of letters, digits, - and _",
                          f"got {value!r}")
-            return f"<cell {call.where.cell_index}>"
+            return f"<cell {(call.where.cell_index or 0) + 1}>"
         return value
 
     def _str_list(self, call: Call, key: str) -> list[str]:
@@ -307,7 +319,8 @@ class _Reader:
         for key in call.args:
             if key not in known:
                 self.problem(call.where.at(key), f"lk.{call.name}() has no argument '{key}'",
-                             f"its arguments are {', '.join(known)}")
+                             " ".join(filter(None, [did_you_mean(key, known),
+                                                    f"its arguments are {', '.join(known)}"])))
 
     def _hints(self, call: Call) -> tuple[Hint, ...]:
         raw = call.args.get("hints", [])

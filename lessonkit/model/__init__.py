@@ -23,7 +23,7 @@ from lessonkit.model.lesson import (
     Step,
     Variants,
 )
-from lessonkit.model.problems import LessonError, Problem, Where
+from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean
 
 __all__ = [
     "STEP_KINDS",
@@ -43,4 +43,5 @@ __all__ = [
     "Step",
     "Variants",
     "Where",
+    "did_you_mean",
 ]
