@@ -193,14 +193,19 @@ def test_problems_are_plain_data(tmp_path):
     json.dumps({"where": str(problem.where), "message": problem.message})
 
 
-def test_a_loop_left_only_by_a_condition_is_a_warning(tmp_path):
-    cells = replace_cell(valid_cells(), 'lk.step("pick", title="Pick a theme")', 'lk.step("pick", title="Pick a theme")')
-    cells = [c for c in cells if "needs_remediation('add') or" not in c[1]]
+def test_a_loop_left_only_by_a_condition_is_an_error(tmp_path):
+    cells = [c for c in valid_cells() if "needs_remediation('add') or" not in c[1]]
     cells.insert(14, ("code", '''lk.branch(rules=[{"if": "mastered('add')", "goto": "extra"}, {"goto": "again"}])'''))
-    report = validate_lesson(write_lesson(tmp_path, cells))
-    assert report.ok, [str(p) for p in report.errors]
-    warnings = [str(p) for p in report.problems if p.severity == "warning"]
-    assert any("loops forever" in w and "practice" in w and "again" in w for w in warnings), warnings
+    errors = only(tmp_path, cells, "goes round forever", "practice → again", "visits('again') >= 3")
+    assert len(errors) == 1, errors
+
+
+def test_a_loop_bounded_by_visits_is_valid(tmp_path):
+    cells = [c for c in valid_cells() if "needs_remediation('add') or" not in c[1]]
+    cells.insert(14, ("code", '''lk.branch(rules=[{"if": "mastered('add') or visits('again') >= 3", "goto": "extra"},
+                                    {"goto": "again"}])'''))
+    report, errors = problems_of(tmp_path, cells)
+    assert report.ok and not report.problems, [str(p) for p in report.problems]
 
 
 def test_multiple_choice_feedback_in_every_documented_form_is_valid(tmp_path):

@@ -19,7 +19,8 @@ from typing import Any, Iterable
 
 from lessonkit.engine import sealing
 from lessonkit.engine.kinds import CheckKind, get_kind, kind_names
-from lessonkit.engine.seal import check_items, item_salt
+from lessonkit.engine.path import LessonPath, loops
+from lessonkit.engine.seal import check_items, item_salt, seal_lesson
 from lessonkit.format.assets import lesson_files
 from lessonkit.format.reader import CHECK_COMMON, parse_lesson
 from lessonkit.model import Check, Hint, Lesson, Problem, Where, did_you_mean
@@ -104,7 +105,7 @@ class _Checker:
                 if required not in skills:
                     self.add(header.at(f"skills.{skill.id}.requires"),
                              f"skill '{skill.id}' requires an unknown skill '{required}'", did_you_mean(required, skills))
-        for cycle in _cycles({s.id: [r for r in s.requires if r in skills] for s in skills.values()}):
+        for cycle in loops({s.id: [r for r in s.requires if r in skills] for s in skills.values()}):
             self.add(header.at(f"skills.{cycle[0]}.requires"),
                      "prerequisites go round in a circle: " + " → ".join(cycle + [cycle[0]]),
                      "a skill cannot (indirectly) require itself")
@@ -277,9 +278,10 @@ class _Checker:
         steps = self.lesson.steps
         if not steps or len(self.ids["step"]) < len(steps):
             return  # a step id used twice (reported when read) makes every path through it ambiguous
-        edges = {s.id: _successors(self.lesson, s) for s in steps}
-        edges = {k: [t for t in v if t in edges] for k, v in edges.items()}
-        reached, todo = {steps[0].id}, [steps[0].id]
+        path = LessonPath({**seal_lesson(replace(self.lesson, checks={})),
+                           "checks": {c.id: {"skills": list(c.skills)} for c in self.lesson.checks.values()}})
+        edges = {step_id: path.targets(step_id) for step_id in path.order}
+        reached, todo = {path.first}, [path.first]
         while todo:
             for target in edges[todo.pop()]:
                 if target not in reached:
@@ -289,19 +291,19 @@ class _Checker:
             if step.id not in reached:
                 self.add(step.where, f"no path leads to step '{step.id}'",
                          "add a rule, a choice or a step order that leads here, or remove the step")
-        certain = {s.id: [t for t in _successors(self.lesson, s, certain_only=True) if t in edges] for s in steps}
-        for component in _components(edges):
-            if not (len(component) > 1 or component[0] in edges[component[0]]):
-                continue
-            where = self.lesson.step(component[0]).where
-            exits = {t for s in component for t in edges[s]} - set(component)
-            if not exits and not any(not edges[s] for s in component):
-                self.add(where, "these steps form a loop with no way out: " + " → ".join(component),
-                         "give one of their branches a rule (usually the default) that leads on")
-            elif not {t for s in component for t in certain[s]} - set(component):
-                self.add(where, "a student who never meets a condition loops forever here: " + " → ".join(component),
-                         "let a default rule lead on, or bound the loop, e.g. \"if\": \"visits('step') < 3 and ...\"",
-                         severity="warning")
+        closed: set[str] = set()
+        for loop in loops(edges):
+            if not {t for s in loop for t in edges[s]} - set(loop):
+                closed.update(loop)
+                self.add(self.lesson.step(loop[0]).where, "these steps form a loop with no way out: "
+                         + " → ".join(loop), "give one of their branches a rule (usually the default) that leads on")
+        for trap in path.traps():
+            if closed.isdisjoint(trap):
+                self.add(self.lesson.step(trap[0]).where, "a student who never meets a condition goes round "
+                         "forever here: " + " → ".join(trap),
+                         f"bound the loop with a rule that leads on, e.g. {{\"if\": \"visits('{trap[-1]}') >= 3\", "
+                         "\"goto\": ...}, or let the default rule lead on (the escape hatch counts only for a "
+                         "step practising a skill whose remediation step is outside the loop and leads on)")
 
 
 #: a number as a hint may write it: 51, £51, 0.75, 1,000, 3/4, 25%
@@ -333,64 +335,6 @@ def _answer_in_hint(kind, item, prompt: str, hint: Hint) -> str:  # noqa: ANN001
             if (stated or not (hint.bottom_out or number in shown)) and kind.judge(clear, number).correct:
                 return number
     return ""
-
-
-def _successors(lesson: Lesson, step, *, certain_only: bool = False) -> list[str]:  # noqa: ANN001
-    """Where a step can lead; ``certain_only``: only the ways that need no condition to hold."""
-    if step.branch is not None:
-        return [r.goto for r in step.branch.rules if not (certain_only and r.condition is not None)]
-    if step.choice is not None:
-        return [o.goto for o in step.choice.options]
-    if step.kind == "end":
-        return []
-    following = lesson.next_in_order(step.id)
-    return [following] if following else []
-
-
-def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
-    """One representative cycle per strongly connected component that has one."""
-    return [c for c in _components(graph) if len(c) > 1 or c[0] in graph[c[0]]]
-
-
-def _components(graph: dict[str, list[str]]) -> list[list[str]]:
-    """Strongly connected components (Tarjan), iteratively so deep lessons cannot overflow."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    result: list[list[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, iter(graph[root]))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(graph[child])))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                result.append(component[::-1])
-    return result
 
 
 def discover(path: str | Path) -> list[Path]:
