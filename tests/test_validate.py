@@ -204,7 +204,7 @@ def test_a_loop_bounded_by_visits_is_valid(tmp_path):
     cells = [c for c in valid_cells() if "needs_remediation('add') or" not in c[1]]
     cells.insert(14, ("code", '''lk.branch(rules=[{"if": "mastered('add') or visits('again') >= 3", "goto": "extra"},
                                     {"goto": "again"}])'''))
-    report, errors = problems_of(tmp_path, cells)
+    report = validate_lesson(write_lesson(tmp_path, cells))
     assert report.ok and not report.problems, [str(p) for p in report.problems]
 
 
