@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from lessonkit.engine import sealing
-from lessonkit.engine.kinds import CheckKind, get_kind, kind_names
+from lessonkit.engine.kinds import CheckKind, Item, get_kind, kind_names
 from lessonkit.engine.path import LessonPath, loops
 from lessonkit.engine.seal import check_items, item_salt, seal_lesson
 from lessonkit.format.assets import lesson_files
@@ -182,7 +182,7 @@ class _Checker:
                 self.add(check.where.at(f"feedback[{n}]"), f"{entry['answer']!r} has wrong-answer feedback "
                          "but is accepted as right", "remove it, or narrow the tolerance")
         for n, hint in enumerate(check.hints):
-            given = _answer_in_hint(kind, item, check.prompt if not variant else item["prompt"], hint)
+            given = _answer_in_hint(kind, item, hint)
             if given:
                 self.add(check.where.at(f"hints[{n}]"), f"the hint gives the answer away ({given!r})",
                          "earlier hints lead towards the answer; the bottom-out hint may show its shape "
@@ -313,7 +313,7 @@ _STATED = re.compile(r"(?:[=≈→£$€¥]|->|\b(?:is|are|was|equals?|makes?|gi
                      r"\s*[£$€¥]?\s*$", re.IGNORECASE)
 
 
-def _answer_in_hint(kind, item, prompt: str, hint: Hint) -> str:  # noqa: ANN001
+def _answer_in_hint(kind: CheckKind, item: Item, hint: Hint) -> str:
     """The part of a hint that gives the answer away, or "".
 
     Long answers are searched for as text.  A short one ("51") is too common for that, so
@@ -326,7 +326,7 @@ def _answer_in_hint(kind, item, prompt: str, hint: Hint) -> str:  # noqa: ANN001
     for secret in kind.secrets(item):
         if secret.casefold() in text:
             return secret
-    shown = {" ".join(m.group().split()) for m in _HINT_NUMBER.finditer(prompt)}
+    shown = {" ".join(m.group().split()) for m in _HINT_NUMBER.finditer(item["prompt"])}
     with sealing.in_the_clear():  # the hint is the teacher's: nothing here reaches students
         clear = kind.seal(item, "hints")
         for match in _HINT_NUMBER.finditer(hint.text):

@@ -15,6 +15,7 @@ import nbformat
 
 from lessonkit.format.calls import Call, read_cell
 from lessonkit.model import (
+    ONE_OPTION_FEEDBACK,
     STEP_KINDS,
     Block,
     Branch,
@@ -37,8 +38,6 @@ from lessonkit.model import (
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 CHECK_COMMON = ("id", "kind", "prompt", "skills", "points", "hints", "feedback", "variants")
-#: multiple-choice feedback about one option: a wrong one picked, a right one left out
-ONE_OPTION_FEEDBACK = ("picked", "missed")
 SKILL_FIELDS = ("name", "requires", "prior", "learn", "guess", "slip")
 _NUMBER = (int, float)
 _FOLLOWING = {

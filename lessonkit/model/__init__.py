@@ -8,6 +8,7 @@ gives them meaning.
 """
 
 from lessonkit.model.lesson import (
+    ONE_OPTION_FEEDBACK,
     STEP_KINDS,
     Block,
     Branch,
@@ -26,6 +27,7 @@ from lessonkit.model.lesson import (
 from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean
 
 __all__ = [
+    "ONE_OPTION_FEEDBACK",
     "STEP_KINDS",
     "Block",
     "Branch",

@@ -13,6 +13,8 @@ from typing import Any, Mapping
 from lessonkit.model.problems import Where
 
 STEP_KINDS = ("content", "check", "remediation", "enrichment", "review", "end")
+#: multiple-choice feedback about one option: a wrong one picked, a right one left out
+ONE_OPTION_FEEDBACK = ("picked", "missed")
 
 
 @dataclass(frozen=True)

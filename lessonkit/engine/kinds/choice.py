@@ -14,7 +14,7 @@ from typing import Any
 
 from lessonkit.engine import sealing
 from lessonkit.engine.kinds.base import CheckKind, Field, Item, Verdict, judge_sealed, seal_feedback
-from lessonkit.model import Check, Problem, Where
+from lessonkit.model import ONE_OPTION_FEEDBACK, Check, Problem, Where
 
 
 def option_index(options: list[str], answer: Any) -> int | None:
@@ -29,10 +29,6 @@ def option_index(options: list[str], answer: Any) -> int | None:
 
 def canonical_choice(indices: Any) -> str:
     return ",".join(str(i) for i in sorted(set(indices)))
-
-
-#: the one-option feedback forms of a multiple-choice check
-OPTION_FEEDBACK = ("picked", "missed")
 
 
 class _Choice(CheckKind):
@@ -85,9 +81,9 @@ class _Choice(CheckKind):
 
     def _feedback_form(self, options: list[str], answer: Any) -> str | None:
         if isinstance(answer, dict):
-            (form, option), = answer.items()
+            form, option = next(iter(answer.items()), (None, None))
             index = option_index(options, option)
-            return None if index is None else f"{form}:{index}"
+            return None if index is None or form not in ONE_OPTION_FEEDBACK else f"{form}:{index}"
         answers = answer if isinstance(answer, list) else [answer]
         indices = [option_index(options, a) for a in answers]
         return None if None in indices else canonical_choice(indices)
@@ -131,7 +127,7 @@ class MultipleChoice(_Choice):
             return []
         if not isinstance(answer, dict):
             return super()._feedback_problems(where, options, right, answer)
-        if len(answer) != 1 or next(iter(answer)) not in OPTION_FEEDBACK:
+        if len(answer) != 1 or next(iter(answer)) not in ONE_OPTION_FEEDBACK:
             return [Problem(where, 'is either {"picked": a wrong option, "message": ...} '
                                    'or {"missed": a right option, "message": ...}')]
         (form, option), = answer.items()
