@@ -169,3 +169,11 @@ def test_the_escape_hatch_bounds_a_loop_only_where_it_applies():
         step("practice", "check", checks=["p1"], branch=[*LEFT_ONLY_BY_MASTERY[:1], {"if": None, "goto": "fix"}]),
         step("fix", "remediation", checks=["r1"], branch=[{"if": None, "goto": "practice"}]), step("done", "end"))
     assert remediating_already.traps() == [("practice", "fix")]
+
+
+def test_a_loop_the_student_can_leave_by_choice_is_no_trap():
+    more = {"id": "more", "prompt": "More?", "options": [{"label": "Again", "goto": "practice"},
+                                                          {"label": "On", "goto": "done"}]}
+    path = loop_lesson(step("practice", "check", branch=LEFT_ONLY_BY_MASTERY), step("again", choice=more),
+                       step("done", "end"))
+    assert path.traps() == []

@@ -155,7 +155,8 @@ def test_variant_feedback_is_a_template_too():
 
 
 def multiple_choice(*feedback: Feedback):
-    check = Check(id="q", kind="multiple", prompt="Pick all fractions equal to 1/3.", spec={"options": ["2/6", "3/9", "1/6", "4/12"], "answers": ["2/6", "3/9", "4/12"]},
+    check = Check(id="q", kind="multiple", prompt="Pick all fractions equal to 1/3.",
+                  spec={"options": ["2/6", "3/9", "1/6", "4/12"], "answers": ["2/6", "3/9", "4/12"]},
                   feedback=feedback)
     kind = get_kind("multiple")
     assert not kind.problems(check), kind.problems(check)
@@ -182,7 +183,8 @@ def test_multiple_choice_feedback_must_name_options_of_the_right_sort():
     kind = get_kind("multiple")
     spec = {"options": ["2/6", "3/9", "1/6"], "answers": ["2/6", "3/9"]}
     for answer, needle in [(["2/6", "1/7"], "not one of the options"), ({"picked": "2/6"}, "is a right option"),
-                           ({"missed": "1/6"}, "is not a right option"), ({"picked": "2/6", "missed": "3/9"}, 'either {"picked"')]:
+                           ({"missed": "1/6"}, "is not a right option"),
+                           ({"picked": "2/6", "missed": "3/9"}, 'either {"picked"')]:
         check = Check(id="q", kind="multiple", spec=spec, feedback=(Feedback("...", answer=answer),))
         assert any(needle in p.message for p in kind.problems(check)), (answer, kind.problems(check))
 

@@ -52,7 +52,8 @@ def test_unknown_check_kind_suggests_the_closest(tmp_path):
 
 def test_unknown_field(tmp_path):
     cells = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace("tolerance=", "tolerence="))
-    only(tmp_path, cells, "'numeric' checks have no field 'tolerence'", "field 'tolerence'", "did you mean 'tolerance'")
+    only(tmp_path, cells, "'numeric' checks have no field 'tolerence'", "field 'tolerence'",
+         "did you mean 'tolerance'")
 
 
 def test_a_misspelt_common_field_is_named_with_every_field_the_kind_takes(tmp_path):
@@ -221,7 +222,8 @@ def test_multiple_choice_feedback_in_every_documented_form_is_valid(tmp_path):
 
 
 def test_one_option_feedback_is_for_multiple_choice_only(tmp_path):
-    cells = replace_cell(valid_cells(), CHOICE, CHOICE.replace('{"answer": "5", "message"', '{"picked": "5", "message"'))
+    picked = CHOICE.replace('{"answer": "5", "message"', '{"picked": "5", "message"')
+    cells = replace_cell(valid_cells(), CHOICE, picked)
     only(tmp_path, cells, "field 'feedback[0].picked'", "multiple-choice")
 
 
@@ -252,7 +254,8 @@ def test_a_hint_that_states_a_short_answer_is_an_error(tmp_path, hints, field):
      PRICE.replace("A £60 coat is £9 off. What do you pay, in £?", "How many numbers does `range(10)` give?")
           .replace("answer=51", "answer=10")),
     ('["Write 51 pence as pounds.", {"text": "100 pence make £1", "bottom_out": True}]',
-     PRICE.replace("A £60 coat is £9 off. What do you pay, in £?", "What is 51p in £?").replace("answer=51", "answer=0.51")),
+     PRICE.replace("A £60 coat is £9 off. What do you pay, in £?", "What is 51p in £?")
+          .replace("answer=51", "answer=0.51")),
 ])
 def test_ordinary_numbers_in_hints_are_not_flagged(tmp_path, hints, check):
     assert hint_problems(tmp_path, hints, check) == []

@@ -104,7 +104,8 @@ class _Checker:
             for required in skill.requires:
                 if required not in skills:
                     self.add(header.at(f"skills.{skill.id}.requires"),
-                             f"skill '{skill.id}' requires an unknown skill '{required}'", did_you_mean(required, skills))
+                             f"skill '{skill.id}' requires an unknown skill '{required}'",
+                             did_you_mean(required, skills))
         for cycle in loops({s.id: [r for r in s.requires if r in skills] for s in skills.values()}):
             self.add(header.at(f"skills.{cycle[0]}.requires"),
                      "prerequisites go round in a circle: " + " → ".join(cycle + [cycle[0]]),
@@ -232,7 +233,8 @@ class _Checker:
         for step in self.lesson.steps:
             for skill in step.review:
                 if skill not in self.lesson.skills:
-                    self.add(step.where.at("review"), f"unknown skill '{skill}'", did_you_mean(skill, self.lesson.skills))
+                    self.add(step.where.at("review"), f"unknown skill '{skill}'",
+                             did_you_mean(skill, self.lesson.skills))
             if step.kind == "review" and not step.review:
                 self.add(step.where.at("review"), "a review step names the skills it reviews",
                          'e.g. lk.step("review-1", kind="review", review=["add-like"])')
@@ -295,8 +297,9 @@ class _Checker:
         for loop in loops(edges):
             if not {t for s in loop for t in edges[s]} - set(loop):
                 closed.update(loop)
-                self.add(self.lesson.step(loop[0]).where, "these steps form a loop with no way out: "
-                         + " → ".join(loop), "give one of their branches a rule (usually the default) that leads on")
+                self.add(self.lesson.step(loop[0]).where,
+                         "these steps form a loop with no way out: " + " → ".join(loop),
+                         "give one of their branches a rule (usually the default) that leads on")
         for trap in path.traps():
             if closed.isdisjoint(trap):
                 self.add(self.lesson.step(trap[0]).where, "a student who never meets a condition goes round "

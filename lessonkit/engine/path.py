@@ -136,10 +136,10 @@ class LessonPath:
         Following a student who meets no condition, once the loop has gone round often
         enough for every ``visits(...)`` of its own steps to be as large as it gets: the
         rules that then always hold lead on, those that never do are skipped.  A loop
-        that still closes is a trap unless the engine's escape hatch leads out of it for
-        good: a step in it practises a skill, its way on is not already a remediation
-        step, and each remediation step the hatch may pick lies outside the loop and does
-        not lead back into it.
+        that still closes is a trap unless a choice point in it offers a way out, or the
+        engine's escape hatch leads out of it for good: a step in it practises a skill,
+        its way on is not already a remediation step, and each remediation step the
+        hatch may pick lies outside the loop and does not lead back into it.
         """
         found: list[tuple[str, ...]] = []
         moves = {s: self._settled(s, frozenset()) for s in self.order}
@@ -150,7 +150,7 @@ class LessonPath:
             for loop in map(frozenset, loops(moves)):
                 if loop != region:
                     regions.append(loop)
-                elif not self._hatch_leads_out(loop):
+                elif not (self._chosen_out(loop) or self._hatch_leads_out(loop)):
                     found.append(tuple(s for s in self.order if s in loop))
         return sorted(found, key=lambda loop: self.order.index(loop[0]))
 
@@ -190,6 +190,12 @@ class LessonPath:
             step = next((s for s in self.steps.values() if (s.get("choice") or {}).get("id") == ref), None)
             return ("", *(o["label"] for o in (step or {}).get("choice", {}).get("options", ())))
         return _EXTREMES[function]
+
+    def _chosen_out(self, loop: frozenset[str]) -> bool:
+        """Whether a choice point in ``loop`` offers a way out of it: staying is then the
+        student's own choice."""
+        options = [o for s in loop for o in (self.steps[s].get("choice") or {}).get("options", ())]
+        return any(o["goto"] not in loop for o in options)
 
     def _hatch_leads_out(self, loop: frozenset[str]) -> bool:
         """Whether the escape hatch takes a student stuck in ``loop`` out of it for good."""

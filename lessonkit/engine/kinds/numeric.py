@@ -136,7 +136,8 @@ class Numeric(CheckKind):
             found.append(Problem(check.where.at("unit"), f"{unit!r} is not a unit",
                                  'a unit is a word or symbol without digits or spaces: "%", "cm", "km/h", "£"'))
         answer = check.spec.get("answer")
-        if isinstance(answer, str) and check.variants is None and read_answer(answer, _unit(check.spec)).value is None:
+        unreadable = isinstance(answer, str) and read_answer(answer, _unit(check.spec)).value is None
+        if unreadable and check.variants is None:
             found.append(Problem(check.where.at("answer"), f"'{answer}' is not a number",
                                  "expressions are only allowed in checks with variants"))
         return found
