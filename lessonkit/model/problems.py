@@ -6,7 +6,6 @@ the cell (number and id), the check or step defined there, and the field it is a
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -70,6 +69,8 @@ class Problem:
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """A suggestion for a misspelt name ("did you mean 'hints'?"), or "" if none is close."""
+    import difflib  # only a teacher's lesson with a problem needs it, not every student kernel
+
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"did you mean '{close[0]}'?" if close else ""
 
