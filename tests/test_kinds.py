@@ -210,6 +210,9 @@ def test_a_unit_may_be_written_or_left_out_but_not_swapped():
     assert swapped.readable is False and "in cm" in swapped.message and "'m'" in swapped.message
     assert kind.judge(item, "12 %").readable is False
     assert kind.grade(plain, "12 m") == 0.0 and kind.grade(plain, "12 cm") == 1.0
+    kind, (pounds,), _ = sealed("numeric", answer=12.5, unit="£")
+    assert all(kind.judge(pounds, money).correct for money in ("£12.50", "£ 12.5", "12.5"))
+    assert kind.judge(pounds, "£12 cm").readable is False
 
 
 def test_without_a_unit_a_percent_sign_still_means_hundredths():
