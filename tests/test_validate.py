@@ -64,6 +64,15 @@ def test_a_misspelt_common_field_is_named_with_every_field_the_kind_takes(tmp_pa
         assert f" {field}" in errors[0] or f"{field}," in errors[0], (field, errors)
 
 
+def test_an_unknown_field_is_one_message_even_when_it_is_the_only_field(tmp_path):
+    cells = replace_cell(valid_cells(), TEXT, TEXT.replace('answers=["the sum", "sum"]', 'answr="sum"'))
+    errors = only(tmp_path, cells, "'text' checks have no field 'answr'", "did you mean 'answer'")
+    assert len(errors) == 1, errors
+    cells = replace_cell(valid_cells(), TEXT, TEXT.replace('answers=["the sum", "sum"]', 'colour=1'))
+    errors = only(tmp_path, cells, "'text' checks have no field 'colour'")
+    assert len([e for e in errors if "no field" in e]) == 1, errors
+
+
 def test_a_misspelt_step_argument_is_named_with_a_suggestion(tmp_path):
     cells = replace_cell(valid_cells(), 'lk.step("again", kind="remediation", title="Once more")',
                          'lk.step("again", kind="remediation", titel="Once more")')

@@ -124,12 +124,12 @@ class _Checker:
             if skill not in self.lesson.skills:
                 self.add(check.where.at("skills"), f"unknown skill '{skill}'",
                          did_you_mean(skill, self.lesson.skills) or "declare it in lk.lesson(skills=...)")
-        misspelt = self.unknown_fields(check, kind)
-        if misspelt:
-            check = replace(check, spec=misspelt)
+        meant = self.unknown_fields(check, kind)
+        if meant is not None:
+            check = replace(check, spec=meant)
         kind_problems = kind.problems(check)
         self.found.extend(kind_problems)
-        if kind_problems or misspelt:
+        if kind_problems or meant is not None:
             return
         try:
             items = check_items(self.lesson, check)
@@ -145,16 +145,16 @@ class _Checker:
         for number, item in enumerate(items):
             self.answer_key(check, kind, item, number, len(items) > 1)
 
-    def unknown_fields(self, check: Check, kind: CheckKind) -> dict[str, Any]:
+    def unknown_fields(self, check: Check, kind: CheckKind) -> dict[str, Any] | None:
         """Report fields the kind does not take, naming every field it does.
 
         Returns the fields read as meant (a misspelt one under the name it is close to), so
         the kind judges the rest without a follow-on "needs 'answer'" for an ``answr=``;
-        empty if every field is known.
+        None if every field is known.
         """
         unknown = [name for name in check.spec if name not in kind.fields]
         if not unknown:
-            return {}
+            return None
         accepted = sorted({*CHECK_COMMON, *kind.fields})
         meant = {k: v for k, v in check.spec.items() if k in kind.fields}
         for name in unknown:
