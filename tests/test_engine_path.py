@@ -119,3 +119,61 @@ def test_progress_counts_steps_seen_against_the_shortest_way_to_the_end():
     assert PATH.progress(["intro"], "practice") == pytest.approx(1 / (1 + 4))
     assert PATH.progress(["intro", "practice", "theme", "music"], "review") == pytest.approx(4 / 5)
     assert PATH.progress(["intro", "practice"], "done") == 1.0
+
+
+def loop_lesson(*steps, skills=("add",)):
+    return LessonPath({"id": "loops", "steps": list(steps), "skills": {s: {"requires": []} for s in skills},
+                       "checks": {"p1": check(["add"]), "r1": check(["add"])}})
+
+
+LEFT_ONLY_BY_MASTERY = [{"if": "mastered('add')", "goto": "done"}, {"if": None, "goto": "again"}]
+
+
+def test_a_loop_left_only_by_a_condition_the_student_may_never_meet_is_a_trap():
+    path = loop_lesson(step("practice", "check", branch=LEFT_ONLY_BY_MASTERY),
+                       step("again", next="practice"), step("done", "end"))
+    assert path.traps() == [("practice", "again")]
+    assert PATH.traps() == []  # every loop there has a default rule that leads on
+
+
+@pytest.mark.parametrize("rules", [
+    [{"if": "mastered('add')", "goto": "done"}, {"if": "visits('again') >= 3", "goto": "done"},
+     {"if": None, "goto": "again"}],
+    [{"if": "visits('practice') < 4 and not mastered('add')", "goto": "again"}, {"if": None, "goto": "done"}],
+])
+def test_a_loop_bounded_by_visits_to_its_own_steps_is_no_trap(rules):
+    path = loop_lesson(step("practice", "check", branch=rules), step("again", next="practice"), step("done", "end"))
+    assert path.traps() == []
+
+
+def test_visits_to_a_step_outside_the_loop_do_not_bound_it():
+    rules = [{"if": "visits('intro') >= 3", "goto": "done"}, {"if": None, "goto": "again"}]
+    path = loop_lesson(step("intro", next="practice"), step("practice", "check", branch=rules),
+                       step("again", next="practice"), step("done", "end"))
+    assert path.traps() == [("practice", "again")]
+
+
+def test_the_escape_hatch_bounds_a_loop_only_where_it_applies():
+    practice = step("practice", "check", checks=["p1"], branch=LEFT_ONLY_BY_MASTERY)
+    leads_on = loop_lesson(practice, step("again", next="practice"),
+                           step("fix", "remediation", checks=["r1"], next="done"), step("done", "end"))
+    assert leads_on.traps() == []
+    leads_back = loop_lesson(practice, step("again", next="practice"),
+                             step("fix", "remediation", checks=["r1"], branch=[{"if": None, "goto": "practice"}]),
+                             step("done", "end"))
+    assert leads_back.traps() == [("practice", "again")]
+    no_skill = loop_lesson(step("practice", "check", branch=LEFT_ONLY_BY_MASTERY), step("again", next="practice"),
+                           step("fix", "remediation", next="done"), step("done", "end"))
+    assert no_skill.traps() == [("practice", "again")]
+    remediating_already = loop_lesson(
+        step("practice", "check", checks=["p1"], branch=[*LEFT_ONLY_BY_MASTERY[:1], {"if": None, "goto": "fix"}]),
+        step("fix", "remediation", checks=["r1"], branch=[{"if": None, "goto": "practice"}]), step("done", "end"))
+    assert remediating_already.traps() == [("practice", "fix")]
+
+
+def test_a_loop_the_student_can_leave_by_choice_is_no_trap():
+    more = {"id": "more", "prompt": "More?", "options": [{"label": "Again", "goto": "practice"},
+                                                          {"label": "On", "goto": "done"}]}
+    path = loop_lesson(step("practice", "check", branch=LEFT_ONLY_BY_MASTERY), step("again", choice=more),
+                       step("done", "end"))
+    assert path.traps() == []

@@ -152,3 +152,79 @@ def test_variant_feedback_is_a_template_too():
         n = int(item["prompt"].split()[-1].rstrip("?"))
         verdict = kind.judge(sealed_item, n * (n - 1) // 2)
         assert verdict.correct is False and verdict.message == f"You stopped one short: include {n}."
+
+
+def multiple_choice(*feedback: Feedback):
+    check = Check(id="q", kind="multiple", prompt="Pick all fractions equal to 1/3.",
+                  spec={"options": ["2/6", "3/9", "1/6", "4/12"], "answers": ["2/6", "3/9", "4/12"]},
+                  feedback=feedback)
+    kind = get_kind("multiple")
+    assert not kind.problems(check), kind.problems(check)
+    (item,) = kind.items(check, "lesson")
+    return kind, kind.seal(item, "salt"), item
+
+
+def test_multiple_choice_feedback_names_the_exact_set_a_wrong_pick_or_a_missed_one():
+    kind, item, _ = multiple_choice(
+        Feedback("Only one of them: simplify the others too.", answer=["2/6"]),
+        Feedback("You picked 1/6, which is half of 1/3.", answer={"picked": "1/6"}),
+        Feedback("One more equals 1/3: simplify 4/12.", answer={"missed": 3}))
+    assert kind.judge(item, ["2/6"]).message == "Only one of them: simplify the others too."
+    assert kind.judge(item, ["2/6", "3/9", "1/6", "4/12"]).message == "You picked 1/6, which is half of 1/3."
+    assert kind.judge(item, ["2/6", "3/9"]).message == "One more equals 1/3: simplify 4/12."
+    both = kind.judge(item, ["2/6", "3/9", "1/6"])
+    assert both.correct is False and both.message == "You picked 1/6, which is half of 1/3."
+    assert both.details == ("One more equals 1/3: simplify 4/12.",)
+    assert kind.judge(item, ["2/6", "3/9", "4/12"]).message == "Correct!"
+    assert "picked:" not in json.dumps(item) and "missed:" not in json.dumps(item)
+
+
+def test_multiple_choice_feedback_must_name_options_of_the_right_sort():
+    kind = get_kind("multiple")
+    spec = {"options": ["2/6", "3/9", "1/6"], "answers": ["2/6", "3/9"]}
+    for answer, needle in [(["2/6", "1/7"], "not one of the options"), ({"picked": "2/6"}, "is a right option"),
+                           ({"missed": "1/6"}, "is not a right option"),
+                           ({"picked": "2/6", "missed": "3/9"}, 'either {"picked"')]:
+        check = Check(id="q", kind="multiple", spec=spec, feedback=(Feedback("...", answer=answer),))
+        assert any(needle in p.message for p in kind.problems(check)), (answer, kind.problems(check))
+
+
+def test_a_percent_check_reads_every_way_of_writing_the_percentage():
+    kind, (item,), (plain,) = sealed("numeric", answer=25, unit="%", feedback={"20%": "That is 1/5, not 1/4."})
+    for right in (25, "25", "25%", "25 %", " 25 % "):
+        assert kind.judge(item, right).correct is True, right
+        assert kind.grade(plain, right) == 1.0, right
+    as_fraction = kind.judge(item, "0.25")
+    assert as_fraction.correct is False and "give the answer in %" in as_fraction.message
+    assert kind.grade(plain, "0.25") == 0.0
+    assert kind.judge(item, "20").message == "That is 1/5, not 1/4."
+    assert kind.judge(item, "0.3").message.startswith("Not quite")
+    assert "answer" not in item and item["unit"] == "%"
+
+
+def test_a_unit_may_be_written_or_left_out_but_not_swapped():
+    kind, (item,), (plain,) = sealed("numeric", answer=12, unit="cm")
+    for right in ("12 cm", "12cm", "12", 12):
+        assert kind.judge(item, right).correct is True, right
+    swapped = kind.judge(item, "12 m")
+    assert swapped.readable is False and "in cm" in swapped.message and "'m'" in swapped.message
+    assert kind.judge(item, "12 %").readable is False
+    assert kind.grade(plain, "12 m") == 0.0 and kind.grade(plain, "12 cm") == 1.0
+    kind, (pounds,), _ = sealed("numeric", answer=12.5, unit="£")
+    assert all(kind.judge(pounds, money).correct for money in ("£12.50", "£ 12.5", "12.5"))
+    assert kind.judge(pounds, "£12 cm").readable is False
+
+
+def test_without_a_unit_a_percent_sign_still_means_hundredths():
+    kind, (item,), _ = sealed("numeric", answer=0.25)
+    assert kind.judge(item, "25%").correct is True and kind.judge(item, "25 %").correct is True
+    assert kind.judge(item, "0.25 cm").readable is False
+
+
+def test_a_unit_is_a_short_word_or_symbol():
+    for unit in ("", "12", "cm 2"):
+        check = Check(id="q", kind="numeric", spec={"answer": 1, "unit": unit})
+        assert any(p.where.field == "unit" for p in get_kind("numeric").problems(check)), unit
+    for unit in ("%", "cm", "km/h", "m²", "°C", "£"):
+        check = Check(id="q", kind="numeric", spec={"answer": 1, "unit": unit})
+        assert not get_kind("numeric").problems(check), unit

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from lessonfactory import CHOICE, HEADER, NUMERIC, SOLUTION, TESTS, TEXT, VARIANT, replace_cell, valid_cells, write_lesson
+from lessonfactory import CHOICE, HEADER, MULTI, NUMERIC, SOLUTION, TESTS, TEXT, VARIANT, replace_cell, valid_cells, write_lesson
 from lessonkit.compile import validate_lesson
 
 
@@ -47,12 +47,36 @@ def test_no_header(tmp_path):
 def test_unknown_check_kind_suggests_the_closest(tmp_path):
     cells = replace_cell(valid_cells(), TEXT, TEXT.replace('kind="text"', 'kind="txt"'))
     errors = only(tmp_path, cells, "unknown check kind 'txt'", "did you mean 'text'")
-    assert any("cell 8 (id c8)" in e and "field 'kind'" in e for e in errors), errors
+    assert any("cell 9 (id c8), check 'name', field 'kind'" in e for e in errors), errors
 
 
 def test_unknown_field(tmp_path):
     cells = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace("tolerance=", "tolerence="))
-    only(tmp_path, cells, "'numeric' checks have no field 'tolerence'", "field 'tolerence'")
+    only(tmp_path, cells, "'numeric' checks have no field 'tolerence'", "field 'tolerence'",
+         "did you mean 'tolerance'")
+
+
+def test_a_misspelt_common_field_is_named_with_every_field_the_kind_takes(tmp_path):
+    cells = replace_cell(valid_cells(), NUMERIC, NUMERIC.replace("skills=", 'hint="Line them up.", skills='))
+    errors = only(tmp_path, cells, "check 'sum-decimal', field 'hint'", "did you mean 'hints'")
+    assert len(errors) == 1, errors
+    for field in ("answer", "tolerance", "unit", "hints", "feedback", "skills", "points", "variants"):
+        assert f" {field}" in errors[0] or f"{field}," in errors[0], (field, errors)
+
+
+def test_an_unknown_field_is_one_message_even_when_it_is_the_only_field(tmp_path):
+    cells = replace_cell(valid_cells(), TEXT, TEXT.replace('answers=["the sum", "sum"]', 'answr="sum"'))
+    errors = only(tmp_path, cells, "'text' checks have no field 'answr'", "did you mean 'answer'")
+    assert len(errors) == 1, errors
+    cells = replace_cell(valid_cells(), TEXT, TEXT.replace('answers=["the sum", "sum"]', 'colour=1'))
+    errors = only(tmp_path, cells, "'text' checks have no field 'colour'")
+    assert len([e for e in errors if "no field" in e]) == 1, errors
+
+
+def test_a_misspelt_step_argument_is_named_with_a_suggestion(tmp_path):
+    cells = replace_cell(valid_cells(), 'lk.step("again", kind="remediation", title="Once more")',
+                         'lk.step("again", kind="remediation", titel="Once more")')
+    only(tmp_path, cells, "step 'again', field 'titel'", "did you mean 'title'", "id, kind, title, review")
 
 
 def test_non_literal_argument(tmp_path):
@@ -68,6 +92,14 @@ def test_duplicate_ids(tmp_path):
     only(tmp_path, cells, "step id 'intro' is used twice")
 
 
+def test_a_duplicate_step_id_is_one_message_not_its_follow_ons(tmp_path):
+    cells = replace_cell(valid_cells(), 'lk.step("done", kind="end", title="Done")',
+                         'lk.step("intro", kind="end", title="Done")')
+    errors = only(tmp_path, cells, "cell 29 (id c28), step 'intro', field 'id'", "step id 'intro' is used twice",
+                  "first at", "cell 2 (id c1)")
+    assert len(errors) == 1, errors
+
+
 def test_unknown_skill(tmp_path):
     cells = replace_cell(valid_cells(), TEXT, TEXT.replace('skills=["add"]', 'skills=["ad"]'))
     only(tmp_path, cells, "unknown skill 'ad'", "did you mean 'add'")
@@ -76,7 +108,7 @@ def test_unknown_skill(tmp_path):
 def test_prerequisite_cycle(tmp_path):
     header = HEADER.replace('"add": {"name": "Adding"}', '"add": {"name": "Adding", "requires": ["carry"]}')
     only(tmp_path, replace_cell(valid_cells(), HEADER, header), "prerequisites go round in a circle",
-         "cell 0 (id c0)", "field 'skills.")
+         "cell 1 (id c0), lesson 'tiny', field 'skills.")
 
 
 def test_branch_unknown_target_and_no_default(tmp_path):
@@ -153,7 +185,7 @@ def test_cli_exits_non_zero_and_names_the_cell(tmp_path):
     done = subprocess.run([sys.executable, "-m", "lessonkit", "validate", str(path.parent)],
                           capture_output=True, text=True)
     assert done.returncode == 1
-    assert "cell 8 (id c8)" in done.stderr and "unknown check kind 'txt'" in done.stderr
+    assert "cell 9 (id c8)" in done.stderr and "unknown check kind 'txt'" in done.stderr
     good = subprocess.run([sys.executable, "-m", "lessonkit", "validate", str(write_lesson(tmp_path / "ok"))],
                           capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
@@ -171,11 +203,68 @@ def test_problems_are_plain_data(tmp_path):
     json.dumps({"where": str(problem.where), "message": problem.message})
 
 
-def test_a_loop_left_only_by_a_condition_is_a_warning(tmp_path):
-    cells = replace_cell(valid_cells(), 'lk.step("pick", title="Pick a theme")', 'lk.step("pick", title="Pick a theme")')
-    cells = [c for c in cells if "needs_remediation('add') or" not in c[1]]
+def test_a_loop_left_only_by_a_condition_is_an_error(tmp_path):
+    cells = [c for c in valid_cells() if "needs_remediation('add') or" not in c[1]]
     cells.insert(14, ("code", '''lk.branch(rules=[{"if": "mastered('add')", "goto": "extra"}, {"goto": "again"}])'''))
+    errors = only(tmp_path, cells, "goes round forever", "practice → again", "visits('again') >= 3")
+    assert len(errors) == 1, errors
+
+
+def test_a_loop_bounded_by_visits_is_valid(tmp_path):
+    cells = [c for c in valid_cells() if "needs_remediation('add') or" not in c[1]]
+    cells.insert(14, ("code", '''lk.branch(rules=[{"if": "mastered('add') or visits('again') >= 3", "goto": "extra"},
+                                    {"goto": "again"}])'''))
     report = validate_lesson(write_lesson(tmp_path, cells))
-    assert report.ok, [str(p) for p in report.errors]
-    warnings = [str(p) for p in report.problems if p.severity == "warning"]
-    assert any("loops forever" in w and "practice" in w and "again" in w for w in warnings), warnings
+    assert report.ok and not report.problems, [str(p) for p in report.problems]
+
+
+def test_multiple_choice_feedback_in_every_documented_form_is_valid(tmp_path):
+    feedback = '''answers=["2", "8"], skills=["add"], feedback=[
+             {"answer": ["2"], "message": "8 is even too."},
+             {"picked": "3", "message": "You picked 3, which is odd."},
+             {"missed": "8", "message": "Look again at 8."}]'''
+    cells = replace_cell(valid_cells(), MULTI, MULTI.replace('answers=["2", "8"], skills=["add"]', feedback))
+    report, errors = problems_of(tmp_path, cells)
+    assert report.ok, errors
+    forms = [f.answer for f in report.lesson.checks["evens"].feedback]
+    assert forms == [["2"], {"picked": "3"}, {"missed": "8"}]
+
+
+def test_one_option_feedback_is_for_multiple_choice_only(tmp_path):
+    picked = CHOICE.replace('{"answer": "5", "message"', '{"picked": "5", "message"')
+    cells = replace_cell(valid_cells(), CHOICE, picked)
+    only(tmp_path, cells, "field 'feedback[0].picked'", "multiple-choice")
+
+
+PRICE = '''lk.check(id="sale", kind="numeric", prompt="A £60 coat is £9 off. What do you pay, in £?", answer=51,
+         skills=["add"], hints={hints})'''
+
+
+def hint_problems(tmp_path, hints, check=PRICE):
+    cells = replace_cell(valid_cells(), NUMERIC, NUMERIC + "\n" + check.replace("{hints}", hints))
+    report = validate_lesson(write_lesson(tmp_path, cells), run_code=False)
+    return [str(p) for p in report.errors if "gives the answer away" in p.message]
+
+
+@pytest.mark.parametrize("hints,field", [
+    ('["Take the discount off.", {"text": "£60 minus £9, which is £51", "bottom_out": True}]', "hints[1]"),
+    ('["£60 - £9 = 51"]', "hints[0]"),
+    ('["You pay 51 pounds.", {"text": "60 - 9 = ?", "bottom_out": True}]', "hints[0]"),
+])
+def test_a_hint_that_states_a_short_answer_is_an_error(tmp_path, hints, field):
+    found = hint_problems(tmp_path, hints)
+    assert len(found) == 1 and f"field '{field}'" in found[0] and "'51'" in found[0], found
+
+
+@pytest.mark.parametrize("hints,check", [
+    ('["Take 9 off 60.", {"text": "£60 - £9 = £?", "bottom_out": True}]', PRICE),
+    # the bottom-out hint may show the numbers the answer is made of, and a hint may repeat the prompt's
+    ('["`range(10)` starts at 0.", {"text": "Count 0, 1, ... 9 in range(10)", "bottom_out": True}]',
+     PRICE.replace("A £60 coat is £9 off. What do you pay, in £?", "How many numbers does `range(10)` give?")
+          .replace("answer=51", "answer=10")),
+    ('["Write 51 pence as pounds.", {"text": "100 pence make £1", "bottom_out": True}]',
+     PRICE.replace("A £60 coat is £9 off. What do you pay, in £?", "What is 51p in £?")
+          .replace("answer=51", "answer=0.51")),
+])
+def test_ordinary_numbers_in_hints_are_not_flagged(tmp_path, hints, check):
+    assert hint_problems(tmp_path, hints, check) == []

@@ -11,16 +11,17 @@ from __future__ import annotations
 import difflib
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
-from lessonkit.engine.kinds import get_kind, kind_names
-from lessonkit.engine.seal import check_items
+from lessonkit.engine.kinds import CheckKind, get_kind, kind_names
+from lessonkit.engine.path import LessonPath, loops
+from lessonkit.engine.seal import check_items, seal_lesson
 from lessonkit.format.assets import lesson_files
-from lessonkit.format.reader import parse_lesson
-from lessonkit.model import Check, Lesson, Problem, Where
+from lessonkit.format.reader import CHECK_COMMON, parse_lesson
+from lessonkit.model import Check, Lesson, Problem, Where, did_you_mean
 
 CONDITION_TARGETS = {
     "mastery": "skill", "mastered": "skill", "needs_remediation": "skill", "evidence": "skill",
@@ -64,11 +65,6 @@ def _unique(problems: Iterable[Problem]) -> list[Problem]:
     return result
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"did you mean '{close[0]}'?" if close else ""
-
-
 class _Checker:
     def __init__(self, lesson: Lesson, run_code: bool):
         self.lesson = lesson
@@ -106,8 +102,9 @@ class _Checker:
             for required in skill.requires:
                 if required not in skills:
                     self.add(header.at(f"skills.{skill.id}.requires"),
-                             f"skill '{skill.id}' requires an unknown skill '{required}'", _suggest(required, skills))
-        for cycle in _cycles({s.id: [r for r in s.requires if r in skills] for s in skills.values()}):
+                             f"skill '{skill.id}' requires an unknown skill '{required}'",
+                             did_you_mean(required, skills))
+        for cycle in loops({s.id: [r for r in s.requires if r in skills] for s in skills.values()}):
             self.add(header.at(f"skills.{cycle[0]}.requires"),
                      "prerequisites go round in a circle: " + " → ".join(cycle + [cycle[0]]),
                      "a skill cannot (indirectly) require itself")
@@ -118,16 +115,19 @@ class _Checker:
         if check.kind not in kind_names():
             if check.kind:
                 self.add(check.where.at("kind"), f"unknown check kind '{check.kind}'",
-                         _suggest(check.kind, kind_names()) or f"kinds: {', '.join(kind_names())}")
+                         did_you_mean(check.kind, kind_names()) or f"kinds: {', '.join(kind_names())}")
             return
         kind = get_kind(check.kind)
         for skill in check.skills:
             if skill not in self.lesson.skills:
                 self.add(check.where.at("skills"), f"unknown skill '{skill}'",
-                         _suggest(skill, self.lesson.skills) or "declare it in lk.lesson(skills=...)")
+                         did_you_mean(skill, self.lesson.skills) or "declare it in lk.lesson(skills=...)")
+        meant = self.unknown_fields(check, kind)
+        if meant is not None:
+            check = replace(check, spec=meant)
         kind_problems = kind.problems(check)
         self.found.extend(kind_problems)
-        if kind_problems:
+        if kind_problems or meant is not None:
             return
         try:
             items = check_items(self.lesson, check)
@@ -137,6 +137,27 @@ class _Checker:
             return
         self.found.extend(kind.key_problems(check, items, self.lesson, run_code=self.run_code,
                                             files=lambda: self.files))
+
+    def unknown_fields(self, check: Check, kind: CheckKind) -> dict[str, Any] | None:
+        """Report fields the kind does not take, naming every field it does.
+
+        Returns the fields read as meant (a misspelt one under the name it is close to), so
+        the kind judges the rest without a follow-on "needs 'answer'" for an ``answr=``;
+        None if every field is known.
+        """
+        unknown = [name for name in check.spec if name not in kind.fields]
+        if not unknown:
+            return None
+        accepted = sorted({*CHECK_COMMON, *kind.fields})
+        meant = {k: v for k, v in check.spec.items() if k in kind.fields}
+        for name in unknown:
+            suggestion = difflib.get_close_matches(name, accepted, n=1)
+            self.add(check.where.at(name), f"'{check.kind}' checks have no field '{name}'",
+                     " ".join(filter(None, [did_you_mean(name, accepted),
+                                            f"a '{check.kind}' check takes {', '.join(accepted)}"])))
+            if suggestion and suggestion[0] in kind.fields and suggestion[0] not in check.spec:
+                meant[suggestion[0]] = check.spec[name]
+        return meant
 
     @cached_property
     def files(self) -> dict[str, bytes]:
@@ -150,7 +171,8 @@ class _Checker:
         for step in self.lesson.steps:
             for skill in step.review:
                 if skill not in self.lesson.skills:
-                    self.add(step.where.at("review"), f"unknown skill '{skill}'", _suggest(skill, self.lesson.skills))
+                    self.add(step.where.at("review"), f"unknown skill '{skill}'",
+                             did_you_mean(skill, self.lesson.skills))
             if step.kind == "review" and not step.review:
                 self.add(step.where.at("review"), "a review step names the skills it reviews",
                          'e.g. lk.step("review-1", kind="review", review=["add-like"])')
@@ -183,22 +205,23 @@ class _Checker:
                 space = CONDITION_TARGETS.get(function)
                 if space and ref not in self.ids[space]:
                     self.add(rule.where.at("if"), f"{function}('{ref}') names an unknown {space}",
-                             _suggest(ref, self.ids[space]))
+                             did_you_mean(ref, self.ids[space]))
         if rules and rules[-1].condition is not None:
             self.add(step.branch.where.at("rules"), "the last rule must have no \"if\": it is the default",
                      'add {"goto": "<step>"} at the end, so every student has a way on')
 
     def target(self, where: Where, goto: str) -> None:
         if goto not in self.ids["step"]:
-            self.add(where, f"goes to an unknown step '{goto}'", _suggest(goto, self.ids["step"]))
+            self.add(where, f"goes to an unknown step '{goto}'", did_you_mean(goto, self.ids["step"]))
 
     def graph(self) -> None:
         steps = self.lesson.steps
-        if not steps:
-            return
-        edges = {s.id: _successors(self.lesson, s) for s in steps}
-        edges = {k: [t for t in v if t in edges] for k, v in edges.items()}
-        reached, todo = {steps[0].id}, [steps[0].id]
+        if not steps or len(self.ids["step"]) < len(steps):
+            return  # a step id used twice (reported when read) makes every path through it ambiguous
+        path = LessonPath({**seal_lesson(replace(self.lesson, checks={})),
+                           "checks": {c.id: {"skills": list(c.skills)} for c in self.lesson.checks.values()}})
+        edges = {step_id: path.targets(step_id) for step_id in path.order}
+        reached, todo = {path.first}, [path.first]
         while todo:
             for target in edges[todo.pop()]:
                 if target not in reached:
@@ -208,77 +231,20 @@ class _Checker:
             if step.id not in reached:
                 self.add(step.where, f"no path leads to step '{step.id}'",
                          "add a rule, a choice or a step order that leads here, or remove the step")
-        certain = {s.id: [t for t in _successors(self.lesson, s, certain_only=True) if t in edges] for s in steps}
-        for component in _components(edges):
-            if not (len(component) > 1 or component[0] in edges[component[0]]):
-                continue
-            where = self.lesson.step(component[0]).where
-            exits = {t for s in component for t in edges[s]} - set(component)
-            if not exits and not any(not edges[s] for s in component):
-                self.add(where, "these steps form a loop with no way out: " + " → ".join(component),
+        closed: set[str] = set()
+        for loop in loops(edges):
+            if not {t for s in loop for t in edges[s]} - set(loop):
+                closed.update(loop)
+                self.add(self.lesson.step(loop[0]).where,
+                         "these steps form a loop with no way out: " + " → ".join(loop),
                          "give one of their branches a rule (usually the default) that leads on")
-            elif not {t for s in component for t in certain[s]} - set(component):
-                self.add(where, "a student who never meets a condition loops forever here: " + " → ".join(component),
-                         "let a default rule lead on, or bound the loop, e.g. \"if\": \"visits('step') < 3 and ...\"",
-                         severity="warning")
-
-
-def _successors(lesson: Lesson, step, *, certain_only: bool = False) -> list[str]:  # noqa: ANN001
-    """Where a step can lead; ``certain_only``: only the ways that need no condition to hold."""
-    if step.branch is not None:
-        return [r.goto for r in step.branch.rules if not (certain_only and r.condition is not None)]
-    if step.choice is not None:
-        return [o.goto for o in step.choice.options]
-    if step.kind == "end":
-        return []
-    following = lesson.next_in_order(step.id)
-    return [following] if following else []
-
-
-def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
-    """One representative cycle per strongly connected component that has one."""
-    return [c for c in _components(graph) if len(c) > 1 or c[0] in graph[c[0]]]
-
-
-def _components(graph: dict[str, list[str]]) -> list[list[str]]:
-    """Strongly connected components (Tarjan), iteratively so deep lessons cannot overflow."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    result: list[list[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, iter(graph[root]))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(graph[child])))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                result.append(component[::-1])
-    return result
+        for trap in path.traps():
+            if closed.isdisjoint(trap):
+                self.add(self.lesson.step(trap[0]).where, "a student who never meets a condition goes round "
+                         "forever here: " + " → ".join(trap),
+                         f"bound the loop with a rule that leads on, e.g. {{\"if\": \"visits('{trap[-1]}') >= 3\", "
+                         "\"goto\": ...}, or let the default rule lead on (the escape hatch counts only for a "
+                         "step practising a skill whose remediation step is outside the loop and leads on)")
 
 
 def discover(path: str | Path) -> list[Path]:

@@ -14,16 +14,18 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice, product
 from typing import Any
 
 from lessonkit.engine.conditions import (
     ConditionContext,
     ConditionError,
+    compile_condition,
     first_matching_rule,
 )
 from lessonkit.model import Rule
 
-__all__ = ["LessonPath", "Route"]
+__all__ = ["LessonPath", "Route", "loops"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,111 @@ class LessonPath:
                 return step_id
         return None
 
+    def traps(self) -> list[tuple[str, ...]]:
+        """Loops a student can go round forever, each as its steps in source order.
+
+        Following a student who meets no condition, once the loop has gone round often
+        enough for every ``visits(...)`` of its own steps to be as large as it gets: the
+        rules that then always hold lead on, those that never do are skipped.  A loop
+        that still closes is a trap unless a choice point in it offers a way out, or the
+        engine's escape hatch leads out of it for good: a step in it practises a skill,
+        its way on is not already a remediation step, and each remediation step the
+        hatch may pick lies outside the loop and does not lead back into it.
+        """
+        found: list[tuple[str, ...]] = []
+        moves = {s: self._settled(s, frozenset()) for s in self.order}
+        regions = [frozenset(c) for c in loops(moves)]
+        while regions:
+            region = regions.pop()
+            moves = {s: [t for t in self._settled(s, region) if t in region] for s in region}
+            for loop in map(frozenset, loops(moves)):
+                if loop != region:
+                    regions.append(loop)
+                elif not (self._chosen_out(loop) or self._hatch_leads_out(loop)):
+                    found.append(tuple(s for s in self.order if s in loop))
+        return sorted(found, key=lambda loop: self.order.index(loop[0]))
+
+    def _settled(self, step_id: str, looping: frozenset[str]) -> list[str]:
+        """Where a step leads a student who meets no condition, while the steps in
+        ``looping`` are visited without end (their visits count as large as it gets)."""
+        step = self.steps[step_id]
+        if step.get("choice"):
+            return [o["goto"] for o in step["choice"]["options"] if o["goto"] in self.steps]
+        for rule in self._rules.get(step_id, ()):
+            if self._always(rule.condition, looping):
+                return [rule.goto] if rule.goto in self.steps else []
+        return [] if step["kind"] == "end" or not step.get("next") else [step["next"]]
+
+    def _always(self, condition: str | None, looping: frozenset[str]) -> bool:
+        """Whether a condition holds for every student once ``looping`` has gone round often
+        enough: tried against the extremes of everything else it reads."""
+        if condition is None:
+            return True
+        try:
+            compiled = compile_condition(condition)
+        except ConditionError:
+            return False  # validate reports it; at run time the rule is skipped
+        unknown = sorted(r for r in compiled.references if not (r[0] == "visits" and r[1] in looping))
+        samples = [self._extremes(function, ref) for function, ref in unknown]
+        cases = product(*samples)
+        for values in islice(cases, _MAX_CASES):
+            try:
+                if not compiled.evaluate(_Extremes(dict(zip(unknown, values)))):
+                    return False
+            except ConditionError:
+                return False
+        return next(cases, None) is None  # too many cases to try: not known to hold
+
+    def _extremes(self, function: str, ref: str) -> tuple[Any, ...]:
+        if function == "chose":
+            step = next((s for s in self.steps.values() if (s.get("choice") or {}).get("id") == ref), None)
+            return ("", *(o["label"] for o in (step or {}).get("choice", {}).get("options", ())))
+        return _EXTREMES[function]
+
+    def _chosen_out(self, loop: frozenset[str]) -> bool:
+        """Whether a choice point in ``loop`` offers a way out of it: staying is then the
+        student's own choice."""
+        options = [o for s in loop for o in (self.steps[s].get("choice") or {}).get("options", ())]
+        return any(o["goto"] not in loop for o in options)
+
+    def _hatch_leads_out(self, loop: frozenset[str]) -> bool:
+        """Whether the escape hatch takes a student stuck in ``loop`` out of it for good."""
+        for step_id in loop:
+            way_on = self._settled(step_id, loop)
+            if any(self.steps[t]["kind"] == "remediation" for t in way_on):
+                continue  # the teacher's own rule remediates, and the hatch stands aside
+            for skill_id in self.skills_of(step_id):
+                if skill_id not in self.lesson.get("skills", {}):
+                    continue  # an undeclared skill has no mastery, so it never needs remediation
+                targets = {self.remediation_for(s) or self.remediation_for(skill_id)
+                           for s in self._prerequisites(skill_id)}
+                if targets and all(t is not None and t not in loop and not self._reaches(t, loop, loop)
+                                   for t in targets):
+                    return True
+        return False
+
+    def _prerequisites(self, skill_id: str) -> set[str]:
+        """The skill and everything it requires: the hatch remediates the weakest of them."""
+        skills = self.lesson.get("skills", {})
+        found, todo = set(), [skill_id]
+        while todo:
+            current = todo.pop()
+            if current not in found:
+                found.add(current)
+                todo.extend(skills.get(current, {}).get("requires", ()))
+        return found
+
+    def _reaches(self, start: str, targets: frozenset[str], looping: frozenset[str]) -> bool:
+        seen, todo = {start}, [start]
+        while todo:
+            for following in self._settled(todo.pop(), looping):
+                if following in targets:
+                    return True
+                if following not in seen:
+                    seen.add(following)
+                    todo.append(following)
+        return False
+
     def progress(self, visited: Iterable[str], current: str) -> float:
         """How far along the student is, 0 to 1: the distinct steps seen before this one,
         over those plus the shortest way from here to an end.  It can go down when a
@@ -136,7 +243,8 @@ class LessonPath:
         remaining = self._remaining.get(current, 0)
         return 1.0 if remaining == 0 else done / (done + remaining)
 
-    def _targets(self, step_id: str) -> list[str]:
+    def targets(self, step_id: str) -> list[str]:
+        """Every step a step can lead to, by any rule, option or the source order."""
         step = self.steps[step_id]
         targets = [r["goto"] for r in step.get("branch") or ()]
         targets += [o["goto"] for o in (step.get("choice") or {}).get("options", ())]
@@ -149,9 +257,9 @@ class LessonPath:
         breadth-first search backwards from the steps that end the lesson."""
         incoming: dict[str, list[str]] = {s: [] for s in self.order}
         for source in self.order:
-            for target in self._targets(source):
+            for target in self.targets(source):
                 incoming[target].append(source)
-        ends = [s for s in self.order if self.steps[s]["kind"] == "end" or not self._targets(s)]
+        ends = [s for s in self.order if self.steps[s]["kind"] == "end" or not self.targets(s)]
         distance = {s: 0 if self.steps[s]["kind"] == "end" else 1 for s in ends}
         queue = deque(ends)
         while queue:
@@ -161,3 +269,79 @@ class LessonPath:
                     distance[source] = distance[here] + 1
                     queue.append(source)
         return distance
+
+
+#: how many combinations of extremes a condition is tried on before it counts as unknown
+_MAX_CASES = 4096
+_BIG = 10**9
+#: the values each state function can take, at their extremes (and one just above nothing)
+_EXTREMES: dict[str, tuple[Any, ...]] = {
+    "mastery": (0.0, 0.5, 1.0), "mastered": (False, True), "needs_remediation": (False, True),
+    "evidence": (0, 1, _BIG), "attempts": (0, 1, _BIG), "score": (0.0, 0.5, 1.0), "correct": (False, True),
+    "hints": (0, 1, _BIG), "visits": (0, 1, _BIG),
+}
+
+
+class _Extremes:
+    """A student whose state is one combination of extremes; the visits of a looping
+    step (not in ``values``) are as large as they get."""
+
+    def __init__(self, values: Mapping[tuple[str, str], Any]) -> None:
+        self.values = values
+
+    def _get(self, function: str, ref: str) -> Any:
+        return self.values.get((function, ref), _BIG)
+
+    def mastery(self, skill: str) -> float: return self._get("mastery", skill)
+    def mastered(self, skill: str) -> bool: return self._get("mastered", skill)
+    def needs_remediation(self, skill: str) -> bool: return self._get("needs_remediation", skill)
+    def evidence(self, skill: str) -> int: return self._get("evidence", skill)
+    def attempts(self, check: str) -> int: return self._get("attempts", check)
+    def score(self, check: str) -> float: return self._get("score", check)
+    def correct(self, check: str) -> bool: return self._get("correct", check)
+    def hints(self, check: str) -> int: return self._get("hints", check)
+    def chose(self, choice: str) -> str: return self._get("chose", choice)
+    def visits(self, step: str) -> int: return self._get("visits", step)
+
+
+def loops(graph: Mapping[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components of ``graph`` that hold a cycle, each in the order
+    Tarjan's algorithm meets it (iteratively, so deep lessons cannot overflow)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph[node]:
+                    result.append(component[::-1])
+    return result

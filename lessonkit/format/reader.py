@@ -15,6 +15,7 @@ import nbformat
 
 from lessonkit.format.calls import Call, read_cell
 from lessonkit.model import (
+    ONE_OPTION_FEEDBACK,
     STEP_KINDS,
     Block,
     Branch,
@@ -32,6 +33,7 @@ from lessonkit.model import (
     Step,
     Variants,
     Where,
+    did_you_mean,
 )
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -125,7 +127,18 @@ class _Reader:
             return
         self._expecting_none(where)
         for call in cell.calls:
+            subject = self._subject(call)
+            if subject:
+                call.where = call.where.of(subject)
             getattr(self, f"_on_{call.name}")(call)
+
+    def _subject(self, call: Call) -> str:
+        """What a call defines, as its problems name it: "check 'sum-decimal'", "step 'intro'"."""
+        if call.name == "branch":
+            return f"the branch of step '{self.steps[-1]['id'] if self.steps else 'intro'}'"
+        given = call.args.get("id")
+        noun = {"choose": "choice"}.get(call.name, call.name)
+        return f"{noun} '{given}'" if isinstance(given, str) and ID.match(given) else ""
 
     def _take(self, source: str) -> None:
         """The next cell a check is waiting for: its solution (answer) cell, or a test cell."""
@@ -289,7 +302,7 @@ class _Reader:
         if not isinstance(value, str) or not ID.match(value):
             self.problem(call.where.at(key), f"lk.{call.name}() needs an id made of letters, digits, - and _",
                          f"got {value!r}")
-            return f"<cell {call.where.cell_index}>"
+            return f"<cell {(call.where.cell_index or 0) + 1}>"
         return value
 
     def _str_list(self, call: Call, key: str) -> list[str]:
@@ -305,7 +318,8 @@ class _Reader:
         for key in call.args:
             if key not in known:
                 self.problem(call.where.at(key), f"lk.{call.name}() has no argument '{key}'",
-                             f"its arguments are {', '.join(known)}")
+                             " ".join(filter(None, [did_you_mean(key, known),
+                                                    f"its arguments are {', '.join(known)}"])))
 
     def _hints(self, call: Call) -> tuple[Hint, ...]:
         raw = call.args.get("hints", [])
@@ -343,14 +357,24 @@ class _Reader:
             self.problem(call.where.at("feedback"), 'must be a list of {"answer": ..., "message": ...}')
             return ()
         entries = []
+        multiple = call.args.get("kind") == "multiple"
         for n, entry in enumerate(raw):
             where = call.where.at(f"feedback[{n}]")
-            if (not isinstance(entry, dict) or not isinstance(entry.get("message"), str)
-                    or ("answer" in entry) == ("test" in entry) or set(entry) - {"answer", "test", "message"}):
-                self.problem(where, 'feedback is {"answer": a wrong answer, "message": text} '
-                                    'or, for code checks, {"test": test number, "message": text}')
+            keys = set(entry) - {"message"} if isinstance(entry, dict) else set()
+            if not isinstance(entry, dict) or not isinstance(entry.get("message"), str) or len(keys) != 1 \
+                    or not keys <= {"answer", "test", *ONE_OPTION_FEEDBACK}:
+                self.problem(where, 'feedback is {"answer": a wrong answer, "message": text}, '
+                                    'for multiple choice also {"picked": a wrong option, ...} or '
+                                    '{"missed": a right option, ...}, and for code checks {"test": number, ...}')
                 continue
-            entries.append(Feedback(entry["message"], entry.get("answer"), entry.get("test")))
+            (key,) = keys
+            if key in ONE_OPTION_FEEDBACK and not multiple:
+                self.problem(where.at(key), f'"{key}" feedback names one option of a multiple-choice check',
+                             'give the wrong answer itself: {"answer": ..., "message": ...}')
+                continue
+            # one option's feedback travels as the answer it matches, so every kind's items keep one shape
+            answer = {key: entry[key]} if key in ONE_OPTION_FEEDBACK else entry.get("answer")
+            entries.append(Feedback(entry["message"], answer, entry.get("test")))
         return tuple(entries)
 
     def _variants(self, call: Call) -> Variants | None:

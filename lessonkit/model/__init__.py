@@ -8,6 +8,7 @@ gives them meaning.
 """
 
 from lessonkit.model.lesson import (
+    ONE_OPTION_FEEDBACK,
     STEP_KINDS,
     Block,
     Branch,
@@ -23,9 +24,10 @@ from lessonkit.model.lesson import (
     Step,
     Variants,
 )
-from lessonkit.model.problems import LessonError, Problem, Where
+from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean
 
 __all__ = [
+    "ONE_OPTION_FEEDBACK",
     "STEP_KINDS",
     "Block",
     "Branch",
@@ -43,4 +45,5 @@ __all__ = [
     "Step",
     "Variants",
     "Where",
+    "did_you_mean",
 ]

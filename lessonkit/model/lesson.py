@@ -13,6 +13,8 @@ from typing import Any, Mapping
 from lessonkit.model.problems import Where
 
 STEP_KINDS = ("content", "check", "remediation", "enrichment", "review", "end")
+#: multiple-choice feedback about one option: a wrong one picked, a right one left out
+ONE_OPTION_FEEDBACK = ("picked", "missed")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,11 @@ class Hint:
 
 @dataclass(frozen=True)
 class Feedback:
-    """A message for one wrong answer (``answer``) or one failing test (``test``)."""
+    """A message for one wrong answer (``answer``) or one failing test (``test``).
+
+    For multiple choice ``answer`` may also be ``{"picked": option}`` (a wrong option among
+    the picks) or ``{"missed": option}`` (a right option left out), not only the exact set.
+    """
 
     message: str
     answer: Any = None

@@ -1,24 +1,30 @@
 """Problems found in a lesson, each saying what, where and how to fix it.
 
 A teacher fixes a lesson from these messages alone, so every problem carries the file,
-the cell (index and id) and the field it is about.
+the cell (number and id), the check or step defined there, and the field it is about.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Iterable
 
 from lessonkit.errors import LessonkitError
 
 
 @dataclass(frozen=True)
 class Where:
-    """A place in a lesson source: file, cell and field, as precise as is known."""
+    """A place in a lesson source: file, cell, the check or step there, and field.
+
+    ``cell_index`` counts from 0, as nbformat does; it is shown counting from 1, as
+    JupyterLab numbers cells, so "cell 9" is the ninth cell the teacher sees.
+    """
 
     path: str = ""
     cell_index: int | None = None
     cell_id: str | None = None
     field: str | None = None
+    subject: str | None = None  # what the cell defines, e.g. "check 'sum-decimal'"
 
     def at(self, field: str) -> Where:
         """The same cell, one field deeper (``hints[2].after``)."""
@@ -27,13 +33,19 @@ class Where:
         )
         return replace(self, field=deeper)
 
+    def of(self, subject: str) -> Where:
+        """The same place, naming what is defined there (``check 'sum-decimal'``)."""
+        return replace(self, subject=subject)
+
     def __str__(self) -> str:
         parts = [self.path or "<lesson>"]
         if self.cell_index is not None:
-            cell = f"cell {self.cell_index}"
+            cell = f"cell {self.cell_index + 1}"
             if self.cell_id:
                 cell += f" (id {self.cell_id})"
             parts.append(cell)
+        if self.subject:
+            parts.append(self.subject)
         if self.field:
             parts.append(f"field '{self.field}'")
         return ", ".join(parts)
@@ -53,6 +65,14 @@ class Problem:
         if self.hint:
             text += f" ({self.hint})"
         return text
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A suggestion for a misspelt name ("did you mean 'hints'?"), or "" if none is close."""
+    import difflib  # only a teacher's lesson with a problem needs it, not every student kernel
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
 
 
 class LessonError(LessonkitError):

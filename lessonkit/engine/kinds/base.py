@@ -123,6 +123,7 @@ class CheckKind(ABC):
         ``files`` (the lesson's files, read once for the lesson) are for a kind whose key
         is a program to run.
         """
+        from lessonkit.engine.kinds.hints import answer_in_hint
         from lessonkit.engine.seal import item_salt
 
         if self.graded_by_person:
@@ -145,12 +146,11 @@ class CheckKind(ABC):
                 if entry.get("answer") is not None and self.judge(sealed, entry["answer"]).correct:
                     found.append(Problem(check.where.at(f"feedback[{n}]"), f"{entry['answer']!r} has wrong-answer "
                                          "feedback but is accepted as right", "remove it, or narrow the tolerance"))
-            for secret in self.secrets(item):
-                for n, hint in enumerate(check.hints):
-                    if secret.casefold() in hint.text.casefold():
-                        found.append(Problem(check.where.at(f"hints[{n}]"),
-                                             f"the hint gives the answer away ({secret!r})",
-                                             "a bottom-out hint shows the answer's shape, not the answer"))
+            for n, hint in enumerate(check.hints):
+                if given := answer_in_hint(self, item, hint):
+                    found.append(Problem(check.where.at(f"hints[{n}]"), f"the hint gives the answer away ({given!r})",
+                                         "earlier hints lead towards the answer; the bottom-out hint may show its shape "
+                                         "(\"60 - 9 = ?\"), never the answer itself"))
         return found
 
     # -- student side -------------------------------------------------------------

@@ -1,7 +1,11 @@
 """Single- and multiple-choice checks.
 
 The student picks options by position; an answer is sealed as the sorted option indices,
-so the options' text can be shown while which ones are right stays hidden.
+so the options' text can be shown while which ones are right stays hidden.  Multiple-choice
+feedback may name the exact set picked, or one option: a wrong one picked
+(``{"picked": option}``) or a right one left out (``{"missed": option}``); those are
+sealed as ``picked:<index>`` and ``missed:<index>``, so which options they are about stays
+as hidden as the answer.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from typing import Any
 
 from lessonkit.engine import sealing
 from lessonkit.engine.kinds.base import CheckKind, Field, Item, Verdict, judge_sealed, seal_feedback
-from lessonkit.model import Check, Problem
+from lessonkit.model import ONE_OPTION_FEEDBACK, Check, Problem, Where
 
 
 def option_index(options: list[str], answer: Any) -> int | None:
@@ -47,10 +51,20 @@ class _Choice(CheckKind):
         if None in self._indices(item):
             found.append(Problem(check.where.at(self.answer_field), "names an option that is not in 'options'",
                                  "give the option's exact text, or its position counting from 0"))
+        right = set(self.key(item))
         for n, entry in enumerate(check.feedback):
-            if entry.answer is not None and option_index(item["options"], entry.answer) is None:
-                found.append(Problem(check.where.at(f"feedback[{n}].answer"), "is not one of the options"))
+            if entry.answer is not None:
+                found.extend(self._feedback_problems(check.where.at(f"feedback[{n}]"), item["options"], right,
+                                                     entry.answer))
         return found
+
+    def _feedback_problems(self, where: Where, options: list[Any], right: set[int], answer: Any) -> list[Problem]:
+        if isinstance(answer, (list, dict)):
+            return [Problem(where, "names a set of options, but a single-choice answer is one option",
+                            '{"answer": option, "message": ...}')]
+        if option_index(options, answer) is None:
+            return [Problem(where.at("answer"), "is not one of the options")]
+        return []
 
     def key(self, item: Item) -> list[int]:
         return sorted(i for i in self._indices(item) if i is not None)
@@ -66,15 +80,23 @@ class _Choice(CheckKind):
         }
 
     def _feedback_form(self, options: list[str], answer: Any) -> str | None:
+        if isinstance(answer, dict):
+            form, option = next(iter(answer.items()), (None, None))
+            index = option_index(options, option)
+            return None if index is None or form not in ONE_OPTION_FEEDBACK else f"{form}:{index}"
         answers = answer if isinstance(answer, list) else [answer]
         indices = [option_index(options, a) for a in answers]
         return None if None in indices else canonical_choice(indices)
 
     def judge(self, sealed: Item, answer: Any) -> Verdict:
-        chosen = answer if isinstance(answer, (list, tuple, set)) else [answer]
-        if not chosen or any(option_index(sealed["options"], a) is None for a in chosen):
+        picks = answer if isinstance(answer, (list, tuple, set)) else [answer]
+        chosen = {option_index(sealed["options"], a) for a in picks}
+        if not picks or None in chosen:
             return Verdict(False, message="Pick an option first.", readable=False)
-        return judge_sealed(sealed, canonical_choice(option_index(sealed["options"], a) for a in chosen))
+        return self._verdict(sealed, {i for i in chosen if i is not None})
+
+    def _verdict(self, sealed: Item, chosen: set[int]) -> Verdict:
+        return judge_sealed(sealed, canonical_choice(chosen))
 
 
 class SingleChoice(_Choice):
@@ -96,3 +118,40 @@ class MultipleChoice(_Choice):
         "answers": Field((list,), "every right option (texts or indices); the student must pick exactly these",
                          required=True),
     }
+
+    def _feedback_problems(self, where: Where, options: list[Any], right: set[int], answer: Any) -> list[Problem]:
+        if isinstance(answer, list):
+            if any(option_index(options, a) is None for a in answer):
+                return [Problem(where.at("answer"), "is not one of the options",
+                                "an exact-set answer lists options, e.g. [\"2/6\"]")]
+            return []
+        if not isinstance(answer, dict):
+            return super()._feedback_problems(where, options, right, answer)
+        if len(answer) != 1 or next(iter(answer)) not in ONE_OPTION_FEEDBACK:
+            return [Problem(where, 'is either {"picked": a wrong option, "message": ...} '
+                                   'or {"missed": a right option, "message": ...}')]
+        (form, option), = answer.items()
+        index = option_index(options, option)
+        if index is None:
+            return [Problem(where.at(form), "is not one of the options")]
+        if form == "picked" and index in right:
+            return [Problem(where.at(form), f"{option!r} is a right option: \"picked\" feedback is for a wrong pick",
+                            'for a right option left out, use "missed"')]
+        if form == "missed" and index not in right:
+            return [Problem(where.at(form), f"{option!r} is not a right option: \"missed\" feedback is for a "
+                                            "right option left out", 'for a wrong pick, use "picked"')]
+        return []
+
+    def _verdict(self, sealed: Item, chosen: set[int]) -> Verdict:
+        """The exact set's feedback if there is one, else every message about one option.
+
+        Per-option messages are looked up only for a wrong answer without exact-set
+        feedback, so a right answer still costs one digest.
+        """
+        verdict = super()._verdict(sealed, chosen)
+        feedback, salt = sealed["feedback"], sealed["salt"]
+        if verdict.correct or sealing.digest(salt, canonical_choice(chosen)) in feedback:
+            return verdict
+        forms = (f"{'picked' if i in chosen else 'missed'}:{i}" for i in range(len(sealed["options"])))
+        messages = [feedback[d] for d in (sealing.digest(salt, form) for form in forms) if d in feedback]
+        return Verdict(False, 0.0, messages[0], tuple(messages[1:])) if messages else verdict
