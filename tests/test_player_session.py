@@ -324,6 +324,18 @@ def test_unreadable_answers_are_explained_and_not_counted(built, store_url):
     assert len(session.events) == mark and session.standing.attempts("which-equal") == 0
 
 
+def test_a_check_of_a_kind_this_lessonkit_lacks_is_explained_not_raised(built, store_url):
+    """A lesson sealed with a plugin's kind, opened where the plugin is not installed."""
+    sealed = json.loads(json.dumps(built.sealed))
+    sealed["checks"]["which-equal"]["kind"] = "plugin-only-kind"
+    session = Session(sealed, Identity("gus", "header"), open_store(store_url), clock=Clock())
+    session.start()
+    mark = len(session.events)
+    outcome = session.answer("which-equal", 1)
+    assert not outcome.recorded and "does not know its kind" in outcome.verdict.message
+    assert len(session.events) == mark and session.standing.attempts("which-equal") == 0
+
+
 def test_the_escape_hatch_goes_to_the_weakest_prerequisites_remediation_once(built, store_url):
     """The teacher's rules here never remediate; after max_items without mastery the engine
     routes to remediation itself, flags the teacher, and does it only once per skill."""
