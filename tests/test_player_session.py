@@ -270,12 +270,12 @@ def test_the_notebook_widgets_write_the_log_beside_the_notebook_and_resume_from_
 import json, os
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import display
-import lessonkit.player as lk
+import lessonkit.player as lkp
 InteractiveShell.instance()
 os.environ["JUPYTERHUB_USER"] = "carol"
-lk.start({built.blob!r})
+lkp.start_notebook({built.blob!r})
 from lessonkit.player.widgets import CheckView, NextStepView
-s = lk.current_session()
+s = lkp.current_session()
 which, practice = CheckView(s, "which-equal"), CheckView(s, "add-like-v")
 print(json.dumps({{"which": which.answer_input.index, "hints": practice.hints.value,
     "attempts": s.standing.attempts("add-like-v"), "step": s.current_step,
