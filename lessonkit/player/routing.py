@@ -38,6 +38,7 @@ __all__ = ["Router"]
 
 log = logging.getLogger(__name__)
 
+# the conditions the engine's own branches are recorded with, and recognised by on resume
 _HATCH = re.compile(r"^needs_remediation\('([^']+)'\)$")
 _REVIEW_DUE = "review due for "
 

@@ -90,6 +90,7 @@ class Session:
 
     @property
     def lesson_id(self) -> str:
+        """The lesson's id, which names its events and its progress log."""
         return self.lesson["id"]
 
     @property
@@ -99,6 +100,8 @@ class Session:
 
     @property
     def current_step(self) -> str | None:
+        """The step the student is in (None before the first, or when a lesson update
+        removed it)."""
         return self._router.current_step
 
     @property
@@ -111,6 +114,7 @@ class Session:
         return self.lesson["checks"][check_id]
 
     def step_of(self, check_id: str) -> str:
+        """The step a check is in (a check points to remediation only while its step is current)."""
         return self._step_of[check_id]
 
     def item(self, check_id: str) -> tuple[int, Mapping[str, Any]]:
