@@ -5,7 +5,7 @@
 
 A student kernel imports lessonkit on every page load and every notebook run, so the
 player must stay light: goals are 0.1 s for ``import lessonkit.player`` alone and 0.5 s for
-everything ``lk.start`` and ``lk.page`` load.  ``lessonkit --help`` should feel instant:
+everything ``lkp.start_notebook`` and ``lkp.start_page`` load.  ``lessonkit --help`` should feel instant:
 0.2 s for the command's modules and its parser.  Each figure is the best of several runs
 (other processes on a shared machine only ever make an import slower) and excludes the
 interpreter's own start; for the kernel's imports it also excludes IPython and ipykernel,
@@ -44,7 +44,7 @@ class Case:
 KERNEL = "import IPython, ipykernel.ipkernel"
 CASES = (
     Case("`import lessonkit.player`, in a kernel", "import lessonkit, lessonkit.player", 0.1, KERNEL),
-    Case("everything `lk.start` and `lk.page` load, in a kernel",
+    Case("everything `lkp.start_notebook` and `lkp.start_page` load, in a kernel",
          "import lessonkit, lessonkit.player, lessonkit.format.blob, lessonkit.player.identity, "
          "lessonkit.player.session, lessonkit.player.widgets, lessonkit.player.pageview, lessonkit.progress", 0.5,
          KERNEL),

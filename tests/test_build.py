@@ -16,8 +16,9 @@ from lessonfactory import NUMERIC, replace_cell, valid_cells, write_lesson
 from lessonkit.compile import build_lesson
 from lessonkit.engine.seal import check_items, secrets
 from lessonkit.format import blob
+from lessonkit.format.calls import read_cell
 from lessonkit.format.markers import solution_lines
-from lessonkit.model import LessonError
+from lessonkit.model import LessonError, Where
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p for p in (ROOT / "lessons").glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
@@ -71,6 +72,20 @@ def test_builds_three_outputs(tmp_path):
     points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
               for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade")}
     assert points == {"two-plus-two": 1, "evens": 1, "sum-decimal": 1, "name": 1, "parts": 1, "add-v": 1, "double": 2}
+
+
+def test_built_notebooks_call_the_player_never_the_authoring_names(tmp_path):
+    """``lk.check`` is the teacher's; a built notebook's cells must not read as a lesson's source."""
+    built = build_lesson(write_lesson(tmp_path), out=tmp_path / "out", course=tmp_path / "course")
+    student, page, graded = (nbformat.read(p, 4) for p in (built.student, built.page, built.nbgrader))
+    generated = [c for nb in (student, graded) for c in nb.cells
+                 if c.metadata["lessonkit"]["role"] in ("header", "check", "next", "grade")] + page.cells
+    assert len(generated) > 10
+    for cell in generated:
+        assert read_cell(cell.source, Where()).calls == [], cell.source
+    checks = [c for c in student.cells if c.metadata["lessonkit"]["role"] == "check"]
+    assert [c.source for c in checks] == [f"lkp.show_check({c.metadata['lessonkit']['check']!r})" for c in checks]
+    assert "\nlkp.start_notebook('" in student.cells[0].source and "\nlkp.start_page('" in page.cells[0].source
 
 
 def test_same_source_same_bytes(tmp_path):

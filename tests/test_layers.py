@@ -67,7 +67,7 @@ def test_every_package_has_an_init_that_says_its_layer():
 
 
 def test_student_kernel_import_loads_nothing_heavy():
-    # everything lk.start and lk.page load, in a fresh interpreter
+    # everything lkp.start_notebook and lkp.start_page load, in a fresh interpreter
     code = ("import sys, lessonkit, lessonkit.player, lessonkit.format.blob, lessonkit.player.identity, "
             "lessonkit.player.session, lessonkit.player.widgets, lessonkit.player.pageview, lessonkit.progress; "
             f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")

@@ -1,12 +1,12 @@
-"""The runtime API the built notebooks call (lk.start, lk.check, lk.next_step, lk.page), its
-friendly refusals, and who the student is taken to be."""
+"""The runtime API the built notebooks call (lkp.start_notebook, lkp.show_check,
+lkp.show_next_step, lkp.start_page), its friendly refusals, and who the student is taken to be."""
 
 from __future__ import annotations
 
 import pytest
 from test_player_lesson import build
 
-import lessonkit.player as lk
+import lessonkit.player as lkp
 from lessonkit.player.identity import HEADER_ENV, notebook_identity, page_identity
 
 
@@ -14,8 +14,8 @@ from lessonkit.player.identity import HEADER_ENV, notebook_identity, page_identi
 def shown(monkeypatch):
     """What the API displays, instead of a front end."""
     out: list = []
-    monkeypatch.setattr(lk, "_display", out.append)
-    monkeypatch.setattr(lk, "_session", None)
+    monkeypatch.setattr(lkp, "_display", out.append)
+    monkeypatch.setattr(lkp, "_session", None)
     return out
 
 
@@ -24,38 +24,38 @@ def markdown(obj) -> str:
 
 
 def test_checks_before_the_header_cell_say_what_to_do(shown):
-    lk.check("which-equal")
-    lk.next_step("practice")
+    lkp.show_check("which-equal")
+    lkp.show_next_step("practice")
     assert all("run the first cell" in markdown(o) for o in shown) and len(shown) == 2
 
 
 def test_a_damaged_blob_or_an_unknown_id_is_a_message_not_a_traceback(shown, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    lk.start("not a lesson")
+    lkp.start_notebook("not a lesson")
     assert "damaged" in markdown(shown[-1])
-    lk.start(build(tmp_path).blob)
+    lkp.start_notebook(build(tmp_path).blob)
     assert type(shown[-1]).__name__ == "LessonHeader"
-    lk.check("no-such-check")
+    lkp.show_check("no-such-check")
     assert "no check 'no-such-check'" in markdown(shown[-1])
-    lk.next_step("no-such-step")
+    lkp.show_next_step("no-such-step")
     assert "no step 'no-such-step'" in markdown(shown[-1])
 
 
 def test_running_the_header_again_keeps_the_session(shown, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     blob = build(tmp_path).blob
-    lk.start(blob)
-    first = lk.current_session()
-    lk.check("which-equal")
-    lk.start(blob)
-    assert lk.current_session() is first and type(shown[-2]).__name__ == "CheckView"
+    lkp.start_notebook(blob)
+    first = lkp.current_session()
+    lkp.show_check("which-equal")
+    lkp.start_notebook(blob)
+    assert lkp.current_session() is first and type(shown[-2]).__name__ == "CheckView"
 
 
 def test_a_page_opens_the_configured_store(shown, tmp_path, monkeypatch):
     monkeypatch.setenv("LESSONKIT_DB", str(tmp_path / "class.sqlite"))
     monkeypatch.setenv(HEADER_ENV, "ana")
-    lk.page(build(tmp_path).blob)
-    session = lk.current_session()
+    lkp.start_page(build(tmp_path).blob)
+    session = lkp.current_session()
     assert type(shown[-1]).__name__ == "PageView" and session.mode == "page"
     assert session.identity.student_id == "ana" and session.current_step == "intro"
     assert (tmp_path / "class.sqlite").exists()

@@ -1,4 +1,4 @@
-"""Grade cells (lk.grade, lk.points_after_hints, lk.guard_builtins): scores from the student's
+"""Grade cells (lkp.grade, lkp.points_after_hints, lkp.guard_builtins): scores from the student's
 log with the answers in the clear, hint costs, clamping, silence, and builtins restored;
 then a real kernel running grade cells the way nbgrader's autograde does."""
 
@@ -10,7 +10,7 @@ import warnings
 import pytest
 from test_player_lesson import CODE_CELLS, Clock, build, right_sum, run_python
 
-import lessonkit.player as lk
+import lessonkit.player as lkp
 from lessonkit.engine.kinds.text import Text
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Session
@@ -28,18 +28,18 @@ def submission(built, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     session = Session(built.sealed, Identity("stu", "os-user"), JsonlLog(tmp_path / "fractions.progress.jsonl"),
                       mode="notebook", clock=Clock())
-    monkeypatch.setattr(lk, "_session", session)
+    monkeypatch.setattr(lkp, "_session", session)
     return session
 
 
 def test_the_last_answer_is_graded_with_the_answers_in_the_clear(built, submission):
     submission.answer("which-equal", 2)
-    assert lk.grade("which-equal", built.key("which-equal")) == 0.0
+    assert lkp.grade("which-equal", built.key("which-equal")) == 0.0
     submission.answer("which-equal", 1)
-    assert lk.grade("which-equal", built.key("which-equal")) == 1.0
+    assert lkp.grade("which-equal", built.key("which-equal")) == 1.0
     submission.answer("unit-fractions", [0, 2])
-    assert lk.grade("unit-fractions", built.key("unit-fractions")) == 1.0
-    assert lk.grade("name-bottom", built.key("name-bottom")) == 0.0  # never answered
+    assert lkp.grade("unit-fractions", built.key("unit-fractions")) == 1.0
+    assert lkp.grade("name-bottom", built.key("name-bottom")) == 0.0  # never answered
 
 
 def test_the_item_answered_is_the_item_graded(built, submission):
@@ -47,14 +47,14 @@ def test_the_item_answered_is_the_item_graded(built, submission):
     index, item = submission.item("add-like-v")
     submission.answer("add-like-v", right_sum(item["prompt"]))
     assert [e for e in submission.events if e.type == "answered"][-1].data["item"] == index
-    assert lk.grade("add-like-v", built.key("add-like-v")) == 2.0
+    assert lkp.grade("add-like-v", built.key("add-like-v")) == 2.0
 
 
 def test_a_pattern_the_player_could_not_judge_is_decided_here(built, submission):
     assert submission.answer("measure", "tablespoons").verdict.correct is None
-    assert lk.grade("measure", built.key("measure")) == 1.0
+    assert lkp.grade("measure", built.key("measure")) == 1.0
     submission.answer("measure", "a bucket")
-    assert lk.grade("measure", built.key("measure")) == 0.0
+    assert lkp.grade("measure", built.key("measure")) == 0.0
 
 
 def test_hint_costs_come_off_and_the_score_stays_within_its_points(built, submission):
@@ -66,22 +66,22 @@ def test_hint_costs_come_off_and_the_score_stays_within_its_points(built, submis
         clock.tick()
         submission.reveal_hint("add-like-v")
     submission.answer("add-like-v", right_sum(submission.item("add-like-v")[1]["prompt"]))
-    assert lk.grade("add-like-v", built.key("add-like-v")) == 1.5
-    assert lk.grade("add-like-v", {**built.key("add-like-v"), "points": 0.25}) == 0.0  # never negative
-    assert lk.grade("add-like-v", json.dumps(built.key("add-like-v"))) == 1.5  # the key as JSON text
+    assert lkp.grade("add-like-v", built.key("add-like-v")) == 1.5
+    assert lkp.grade("add-like-v", {**built.key("add-like-v"), "points": 0.25}) == 0.0  # never negative
+    assert lkp.grade("add-like-v", json.dumps(built.key("add-like-v"))) == 1.5  # the key as JSON text
 
 
 def test_points_after_hints_takes_the_cost_once_across_a_checks_test_cells(built, submission):
-    assert lk.points_after_hints("add-like-v", 2) == 2.0
+    assert lkp.points_after_hints("add-like-v", 2) == 2.0
     for _ in range(2):
         submission.answer("add-like-v", "0.001")
     for _ in range(3):
         submission.reveal_hint("add-like-v")
-    assert lk.points_after_hints("add-like-v", 2) == 1.5
-    assert lk.points_after_hints("add-like-v", 0.25) == 0.0
+    assert lkp.points_after_hints("add-like-v", 2) == 1.5
+    assert lkp.points_after_hints("add-like-v", 0.25) == 0.0
     # two cells of 0.25 and 1 point: the first pays what it can, the second the rest
-    assert lk.points_after_hints("add-like-v", 0.25, before=0) == 0.0
-    assert lk.points_after_hints("add-like-v", 1, before=0.25) == 0.75
+    assert lkp.points_after_hints("add-like-v", 0.25, before=0) == 0.0
+    assert lkp.points_after_hints("add-like-v", 1, before=0.25) == 0.75
 
 
 def test_grading_never_fails_and_never_prints(built, submission, tmp_path, monkeypatch, capfd):
@@ -94,20 +94,20 @@ def test_grading_never_fails_and_never_prints(built, submission, tmp_path, monke
 
     monkeypatch.setattr(Text, "grade", noisy)
     submission.answer("name-bottom", "denominator")
-    assert lk.grade("name-bottom", built.key("name-bottom")) == 0.0
-    assert lk.grade("which-equal", {"kind": "no-such-kind", "points": 1, "items": []}) == 0.0
-    assert lk.grade("which-equal", "{not json") == 0.0
+    assert lkp.grade("name-bottom", built.key("name-bottom")) == 0.0
+    assert lkp.grade("which-equal", {"kind": "no-such-kind", "points": 1, "items": []}) == 0.0
+    assert lkp.grade("which-equal", "{not json") == 0.0
     (tmp_path / "fractions.progress.jsonl").write_text("garbage\n" + "more garbage\n")
-    assert lk.grade("which-equal", built.key("which-equal")) == 0.0
-    assert lk.points_after_hints("which-equal", 1) == 1.0
+    assert lkp.grade("which-equal", built.key("which-equal")) == 0.0
+    assert lkp.points_after_hints("which-equal", 1) == 1.0
     out, err = capfd.readouterr()
     assert out == "" and err == ""
 
 
 def test_without_a_started_session_every_log_in_the_folder_is_read(built, submission, monkeypatch):
     submission.answer("which-equal", 1)
-    monkeypatch.setattr(lk, "_session", None)
-    assert lk.grade("which-equal", built.key("which-equal")) == 1.0
+    monkeypatch.setattr(lkp, "_session", None)
+    assert lkp.grade("which-equal", built.key("which-equal")) == 1.0
 
 
 def test_guard_builtins_puts_back_what_student_code_rebound_or_shadowed(tmp_path):
@@ -115,9 +115,9 @@ def test_guard_builtins_puts_back_what_student_code_rebound_or_shadowed(tmp_path
 import builtins
 from IPython.core.interactiveshell import InteractiveShell
 shell = InteractiveShell.instance()
-shell.run_cell("import lessonkit.player as lk")
+shell.run_cell("import lessonkit.player as lkp")
 shell.run_cell("import builtins\\nbuiltins.abs = lambda x: 42\\nsum = lambda *a: 99\\ndef len(x): return 0\\nkeep = 1")
-shell.run_cell("lk.guard_builtins()\\nresult = (abs(-1), sum([1, 2]), len('abc'), keep)")
+shell.run_cell("lkp.guard_builtins()\\nresult = (abs(-1), sum([1, 2]), len('abc'), keep)")
 print(shell.user_ns["result"])
 """, cwd=tmp_path)
     assert out.strip() == "(1, 3, 3, 1)"
@@ -142,11 +142,11 @@ def test_grade_cells_in_a_real_kernel_score_silently(tmp_path, monkeypatch):
     helped.reveal_hint("sum-evens")  # costs 1 of the 2 points
     tests = code.lesson.checks["sum-evens"].tests[0]
     cells = [
-        f"import lessonkit.player as lk\nlk.start({choice.blob!r})",
-        f"lk.grade('which-equal', {choice.key('which-equal')!r})",
-        f"lk.start({code.blob!r})",
+        f"import lessonkit.player as lkp\nlkp.start_notebook({choice.blob!r})",
+        f"lkp.grade('which-equal', {choice.key('which-equal')!r})",
+        f"lkp.start_notebook({code.blob!r})",
         "def sum_evens(n):\n    return sum(i for i in range(0, n, 2))\nsum = lambda *args: 0  # student shadows sum",
-        f"lk.guard_builtins()\n{tests}\nlk.points_after_hints('sum-evens', 2.0)",
+        f"lkp.guard_builtins()\n{tests}\nlkp.points_after_hints('sum-evens', 2.0)",
     ]
     nb = new_notebook(cells=[new_code_cell(c) for c in cells],
                       metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})

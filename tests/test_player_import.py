@@ -14,11 +14,11 @@ def test_a_notebook_session_opens_no_database_and_loads_nothing_heavy(tmp_path):
     built = build(tmp_path)
     out = run_python(f"""
 import json, sys
-import lessonkit.player as lk
-lk.start({built.blob!r})
-for check_id in lk.current_session().lesson["checks"]:
-    lk.check(check_id)
-lk.current_session().answer("which-equal", 1)
+import lessonkit.player as lkp
+lkp.start_notebook({built.blob!r})
+for check_id in lkp.current_session().lesson["checks"]:
+    lkp.show_check(check_id)
+lkp.current_session().answer("which-equal", 1)
 print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
 """, cwd=tmp_path)
     assert json.loads(out.splitlines()[-1]) == []

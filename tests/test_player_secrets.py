@@ -19,7 +19,7 @@ DRIVE = r"""
 import gc, json, os, sys
 from IPython.core.interactiveshell import InteractiveShell
 import ipywidgets as widgets
-import lessonkit.player as lk
+import lessonkit.player as lkp
 from lessonkit.player.pageview import PageView
 from lessonkit.player.widgets import CheckView, NextStepView
 
@@ -43,13 +43,13 @@ def play(view):
 
 
 for blob in BLOBS:  # notebook mode: every check, every hint, every "what next" panel
-    lk.start(blob)
-    session = lk.current_session()
+    lkp.start_notebook(blob)
+    session = lkp.current_session()
     for check_id in session.lesson["checks"]:
-        lk.check(check_id)
+        lkp.show_check(check_id)
     for step in session.lesson["steps"]:
         if step["branch"] or step["choice"]:
-            lk.next_step(step["id"])
+            lkp.show_next_step(step["id"])
     for view in views(CheckView):
         play(view)
     for panel in views(NextStepView):
@@ -58,8 +58,8 @@ for blob in BLOBS:  # notebook mode: every check, every hint, every "what next" 
 
 walked = []
 for blob in BLOBS:  # page mode: walk the steps
-    lk.page(blob)
-    page = [v for v in views(PageView) if v.session is lk.current_session()][0]
+    lkp.start_page(blob)
+    page = [v for v in views(PageView) if v.session is lkp.current_session()][0]
     for _ in range(25):
         for view in page.checks:
             play(view)

@@ -114,7 +114,8 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     assert "Correct" in practice.feedback.value
     events = new_events(session, mark)
     assert events[0][1]["correct"] is True and events[0][1]["evidence"] is None  # the bottom-out hint voids it
-    assert events[1] == ("mastery_changed", {"skill": "add-like", "p": pytest.approx(session.mastery("add-like")),
+    assert events[1] == ("mastery_changed", {"skill": "add-like",
+                                             "p": pytest.approx(session.standing.mastery("add-like")),
                                              "evidence": 2, "items": 3, "mastered": False, "needs_remediation": True})
     assert ("flag_raised", {"kind": "stuck", "skill": "add-like", "check": None,
                             "detail": events[2][1]["detail"]}) == events[2]
@@ -125,7 +126,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     assert new_events(session, mark)[0] == ("branch_taken", {
         "from": "practice", "to": "common-denominator", "rule": 1, "condition": "needs_remediation('add-like')"})
     assert types(session, mark) == ["branch_taken", "step_left", "step_entered", "mastery_changed"]
-    assert not session.needs_remediation("add-like")  # remediation re-opens practice with a fresh budget
+    assert not session.standing.needs_remediation("add-like")  # remediation re-opens practice with a fresh budget
 
     # -- remediation, then back to practice with new items until mastered ------------------------
     [name_bottom] = page.checks
@@ -136,12 +137,12 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     for visit in range(3):
         [practice] = page.checks
         item = session.item("add-like-v")[0]
-        assert item not in session._track("add-like-v").seen  # every visit brings an item not seen before
+        assert item not in session._items.track("add-like-v").seen  # every visit brings an item not seen before
         mark = len(session.events)
         answer(practice, right_sum(prompt(practice)))
         assert new_events(session, mark)[0][1]["evidence"] is True
         page.next_button.click()
-    assert session.mastered("add-like") and session.skill_mastery("add-like").evidence == 5
+    assert session.standing.mastered("add-like") and session.skill_mastery("add-like").evidence == 5
     assert session.current_step == "egyptian" and "Going further" in page.body.children[0].value
     assert session.events[-3].data == {"from": "practice", "to": "egyptian", "rule": 0,
                                        "condition": "mastered('add-like')"}
@@ -157,7 +158,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     mark = len(session.events)
     page.choices.children[0].click()
     assert new_events(session, mark)[0] == ("choice_made", {"choice": "theme", "label": "Cooking", "goto": "cooking"})
-    assert session.current_step == "cooking" and session.chose("theme") == "Cooking"
+    assert session.current_step == "cooking" and session.standing.chose("theme") == "Cooking"
 
     # -- an answer only the grader can decide: never "correct" ------------------------------------
     [measure] = page.checks
@@ -192,9 +193,9 @@ from lessonkit.player.session import Session
 from lessonkit.progress import open_store
 s = Session(blob.decode({built.blob!r}), Identity("alice", "header"), open_store({store_url!r}), mode="page")
 PageView(s)
-print(json.dumps({{"step": s.current_step, "mastered": s.mastered("add-like"),
-    "attempts": {{c: s.attempts(c) for c in ("which-equal", "add-like-v")}},
-    "hints": s.hints("add-like-v"), "measure": s.last_answer("measure")}}))
+print(json.dumps({{"step": s.current_step, "mastered": s.standing.mastered("add-like"),
+    "attempts": {{c: s.standing.attempts(c) for c in ("which-equal", "add-like-v")}},
+    "hints": s.standing.hints("add-like-v"), "measure": s.last_answer("measure")}}))
 """, cwd=tmp_path)
     assert json.loads(out) == expected
 
@@ -260,7 +261,7 @@ def test_the_notebook_widgets_write_the_log_beside_the_notebook_and_resume_from_
     theme = NextStepView(session, "egyptian")
     assert [b.description for b in theme.buttons.children] == ["Cooking", "Music"]
     theme.buttons.children[1].click()
-    assert session.chose("theme") == "Music" and session.current_step == "music"
+    assert session.standing.chose("theme") == "Music" and session.current_step == "music"
     assert "You picked <b>Music</b>" in theme.message.value
     lines = log.path.read_text().splitlines()
     assert len(lines) == len(session.events) and json.loads(lines[-1])["type"] == "step_entered"
@@ -269,15 +270,15 @@ def test_the_notebook_widgets_write_the_log_beside_the_notebook_and_resume_from_
 import json, os
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import display
-import lessonkit.player as lk
+import lessonkit.player as lkp
 InteractiveShell.instance()
 os.environ["JUPYTERHUB_USER"] = "carol"
-lk.start({built.blob!r})
+lkp.start_notebook({built.blob!r})
 from lessonkit.player.widgets import CheckView, NextStepView
-s = lk.current_session()
+s = lkp.current_session()
 which, practice = CheckView(s, "which-equal"), CheckView(s, "add-like-v")
 print(json.dumps({{"which": which.answer_input.index, "hints": practice.hints.value,
-    "attempts": s.attempts("add-like-v"), "step": s.current_step,
+    "attempts": s.standing.attempts("add-like-v"), "step": s.current_step,
     "typed": practice.answer_input.value, "theme": NextStepView(s, "egyptian").message.value}}))
 """, cwd=tmp_path)
     resumed = json.loads(out.splitlines()[-1])  # the header's display comes first, as text
@@ -320,7 +321,19 @@ def test_unreadable_answers_are_explained_and_not_counted(built, store_url):
     mark = len(session.events)
     page.checks[0].check_button.click()  # nothing picked
     assert "Pick an option first" in page.checks[0].feedback.value and "Not checked" in page.checks[0].feedback.value
-    assert len(session.events) == mark and session.attempts("which-equal") == 0
+    assert len(session.events) == mark and session.standing.attempts("which-equal") == 0
+
+
+def test_a_check_of_a_kind_this_lessonkit_lacks_is_explained_not_raised(built, store_url):
+    """A lesson sealed with a plugin's kind, opened where the plugin is not installed."""
+    sealed = json.loads(json.dumps(built.sealed))
+    sealed["checks"]["which-equal"]["kind"] = "plugin-only-kind"
+    session = Session(sealed, Identity("gus", "header"), open_store(store_url), clock=Clock())
+    session.start()
+    mark = len(session.events)
+    outcome = session.answer("which-equal", 1)
+    assert not outcome.recorded and "does not know its kind" in outcome.verdict.message
+    assert len(session.events) == mark and session.standing.attempts("which-equal") == 0
 
 
 def test_the_escape_hatch_goes_to_the_weakest_prerequisites_remediation_once(built, store_url):
@@ -347,7 +360,7 @@ def test_the_escape_hatch_goes_to_the_weakest_prerequisites_remediation_once(bui
     for _ in range(3):
         clock.tick(60)
         session.answer("add-like-v", "0.001")
-    assert session.needs_remediation("add-like")
+    assert session.standing.needs_remediation("add-like")
     assert session.route().to == "practice"  # not a second time: the teacher's rules again
 
 
@@ -378,8 +391,8 @@ def test_a_due_review_is_offered_and_a_failed_one_takes_mastery_away(built, stor
     for _ in range(3):  # three fresh items right, first try: mastered
         clock.tick(60)
         session.answer("add-like-v", right_sum(session.item("add-like-v")[1]["prompt"]))
-        session._fold_entry("practice", clock())  # what coming back to the step does
-    assert session.mastered("add-like") and session.due_reviews() == []
+        session._items.enter("practice", clock())  # what coming back to the step does
+    assert session.standing.mastered("add-like") and session.due_reviews() == []
     clock.tick(60 * DAY)
     page = PageView(Session(built.sealed, Identity("ivy", "header"), open_store(store_url), clock=clock))
     assert page.session.due_reviews() == ["add-like"]
@@ -391,7 +404,7 @@ def test_a_due_review_is_offered_and_a_failed_one_takes_mastery_away(built, stor
     mark = len(page.session.events)
     answer(page.checks[0], "0.5")
     assert types(page.session, mark) == ["answered", "review_done", "mastery_changed"]
-    assert not page.session.mastered("add-like") and page.session.skill_mastery("add-like").items == 0
+    assert not page.session.standing.mastered("add-like") and page.session.skill_mastery("add-like").items == 0
     page.next_button.click()
     assert page.session.current_step == "intro"  # back where the review interrupted
 

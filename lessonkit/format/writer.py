@@ -19,6 +19,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from lessonkit.format.markers import strip_solution
 from lessonkit.model import Lesson, Step
 
+# A built notebook calls the player under its own alias and names (never ``lk.check``, the
+# teacher's call), so its cells cannot be read as, or mistaken for, a lesson's source.
+PLAYER = "lkp"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 NBGRADER_SCHEMA = 3
@@ -43,7 +46,8 @@ def _nbgrader(grade_id: str, *, grade: bool = False, solution: bool = False, loc
 
 
 def _header_source(call: str, blob: str) -> str:
-    return f"# lessonkit loads the lesson here: run this cell first.\nimport lessonkit.player as lk\nlk.{call}({blob!r})"
+    return (f"# lessonkit loads the lesson here: run this cell first.\nimport lessonkit.player as {PLAYER}\n"
+            f"{PLAYER}.{call}({blob!r})")
 
 
 class _Layout:
@@ -75,7 +79,7 @@ class _Layout:
         return nb
 
     def cells(self) -> Iterator[NotebookNode]:
-        yield self.cell("code", _header_source("start", self.blob), "header", hidden=True,
+        yield self.cell("code", _header_source("start_notebook", self.blob), "header", hidden=True,
                         nbgrader=_nbgrader("lessonkit-header", locked=True) if self.grading else None)
         yield self.cell("markdown", f"# {self.lesson.title}", "title")
         for step in self.lesson.steps:
@@ -92,7 +96,7 @@ class _Layout:
             else:
                 yield from self.check(block.check or "", step)
         if step.branch is not None or step.choice is not None:
-            yield self.cell("code", f"lk.next_step({step.id!r})", "next", step=step.id,
+            yield self.cell("code", f"{PLAYER}.show_next_step({step.id!r})", "next", step=step.id,
                             nbgrader=_nbgrader(f"{step.id}-next", locked=True) if self.grading else None)
 
     def check(self, check_id: str, step: Step) -> Iterator[NotebookNode]:
@@ -107,21 +111,21 @@ class _Layout:
             answer = check.solution if self.grading else strip_solution(check.solution or "")
             yield self.cell("code", answer or "", "answer", **where,
                             nbgrader=_nbgrader(f"{check_id}-answer", solution=True) if self.grading else None)
-        yield self.cell("code", f"lk.check({check_id!r})", "check", nbgrader=locked("widget"), **where)
+        yield self.cell("code", f"{PLAYER}.show_check({check_id!r})", "check", nbgrader=locked("widget"), **where)
         if not self.grading:
             return
         if check.kind == "code":
             for n, (tests, points) in enumerate(zip(check.tests, check.test_points)):
                 earlier = sum(check.test_points[:n])
-                source = (f"lk.guard_builtins()\n{tests.rstrip()}\n"
-                          f"lk.points_after_hints({check_id!r}, {points!r}, before={earlier!r})")
+                source = (f"{PLAYER}.guard_builtins()\n{tests.rstrip()}\n"
+                          f"{PLAYER}.points_after_hints({check_id!r}, {points!r}, before={earlier!r})")
                 grade_id = check_id if n == 0 else f"{check_id}-tests-{n + 1}"
                 yield self.cell("code", source, "grade", nbgrader=_nbgrader(grade_id, grade=True, locked=True,
                                                                            points=points), **where)
         elif check.points > 0:
             key = pprint.pformat(self.grading.keys[check_id], sort_dicts=True, width=100)
             source = (f"# This cell scores your answer when your work is graded.\n{HIDDEN_BEGIN}\n"
-                      f"lk.grade({check_id!r}, {key})\n{HIDDEN_END}")
+                      f"{PLAYER}.grade({check_id!r}, {key})\n{HIDDEN_END}")
             yield self.cell("code", source, "grade", nbgrader=_nbgrader(check_id, grade=True, locked=True,
                                                                        points=check.points), **where)
 
@@ -154,7 +158,7 @@ def page_notebook(lesson: Lesson, blob: str) -> NotebookNode:
     """The notebook Voila serves: one cell that runs the whole lesson, one step at a time."""
     nb = new_notebook(metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
                                 "lessonkit": {"lesson": lesson.id, "version": lesson.version}})
-    cell = new_code_cell(_header_source("page", blob))
+    cell = new_code_cell(_header_source("start_page", blob))
     cell.id = "lk-page"
     nb.cells = [cell]
     return nb

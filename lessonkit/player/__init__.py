@@ -1,22 +1,28 @@
 """Layer 5, the student's side: what the notebooks built by ``lessonkit build`` call.
 
+These are not the teacher's calls: ``import lessonkit as lk`` describes a lesson
+(``lk.lesson``, ``lk.step``, ``lk.check``, ...), and ``lessonkit build`` reads those without
+running them.  A built notebook runs the lesson under names of its own (``lkp.start_*``,
+``lkp.show_*``), so neither a person nor ``lessonkit``'s reader of ``lk.*`` calls can take a
+built notebook's cells for the teacher's.
+
 Student notebook (JupyterLab)::
 
-    import lessonkit.player as lk
-    lk.start("<sealed lesson>")      # header cell: the lesson, whose progress, where it is saved
+    import lessonkit.player as lkp
+    lkp.start_notebook("<sealed lesson>")  # header cell: the lesson, whose progress, where it is saved
     ...
-    lk.check("which-equal")          # under each check: answer, Check, Hint, feedback, mastery
-    lk.next_step("practice")         # after a step ending in a branch or choice: what next
+    lkp.show_check("which-equal")          # under each check: answer, Check, Hint, feedback, mastery
+    lkp.show_next_step("practice")         # after a step ending in a branch or choice: what next
 
 Page (Voila)::
 
-    import lessonkit.player as lk
-    lk.page("<sealed lesson>")       # the whole lesson, one step at a time
+    import lessonkit.player as lkp
+    lkp.start_page("<sealed lesson>")      # the whole lesson, one step at a time
 
 nbgrader grade cells (autograde, in the submission folder)::
 
-    lk.grade("which-equal", {<grading key>})                   # points for the last answer
-    lk.guard_builtins(); <teacher's tests>; lk.points_after_hints("sum-evens", 2)
+    lkp.grade("which-equal", {<grading key>})                   # points for the last answer
+    lkp.guard_builtins(); <teacher's tests>; lkp.points_after_hints("sum-evens", 2)
 
 Importing this module is nearly free (widgets and the engine load on the first call) and
 snapshots the builtins for :func:`guard_builtins`, which is why the header cell imports it
@@ -35,8 +41,8 @@ from lessonkit.player.grading import grade, guard_builtins, points_after_hints
 if TYPE_CHECKING:
     from lessonkit.player.session import Session
 
-__all__ = ["check", "current_session", "grade", "guard_builtins", "next_step", "page", "points_after_hints",
-           "start"]
+__all__ = ["current_session", "grade", "guard_builtins", "points_after_hints", "show_check", "show_next_step",
+           "start_notebook", "start_page"]
 
 _session: Session | None = None
 
@@ -69,7 +75,7 @@ def _load(blob: str) -> dict[str, Any] | None:
         return None
 
 
-def start(blob: str) -> None:
+def start_notebook(blob: str) -> None:
     """Start (or resume) the lesson in a student notebook and show its header.
 
     Progress is read from and appended to ``<lesson-id>.progress.jsonl`` in the working
@@ -93,11 +99,11 @@ def start(blob: str) -> None:
 
 def _started(what: str) -> Session | None:
     if _session is None:
-        _problem(f"run the first cell of this notebook (lk.start) before {what}.")
+        _problem(f"run the first cell of this notebook (lkp.start_notebook) before {what}.")
     return _session
 
 
-def check(check_id: str) -> None:
+def show_check(check_id: str) -> None:
     """Show a check: prompt, answer input, Check, Hint, feedback and mastery.  A code check
     runs its visible tests on what the student's cells defined in this kernel."""
     session = _started("the checks")
@@ -117,7 +123,7 @@ def check(check_id: str) -> None:
     _display(CheckView(session, check_id, namespace=namespace))
 
 
-def next_step(step_id: str) -> None:
+def show_next_step(step_id: str) -> None:
     """Show the "what next" panel of a step that ends with a branch rule set or a choice."""
     session = _started("this panel")
     if session is None:
@@ -130,7 +136,7 @@ def next_step(step_id: str) -> None:
     _display(NextStepView(session, step_id))
 
 
-def page(blob: str) -> None:
+def start_page(blob: str) -> None:
     """Run the lesson as a self-paced page (what Voila serves): one step at a time,
     resumed from the progress store for the student the request identifies."""
     global _session

@@ -398,7 +398,7 @@ class NextStepView(_Readable, widgets.VBox):
         choice = self._choice
         taken = self._taken()
         if choice is not None:
-            picked = session.chose(choice["id"])
+            picked = session.standing.chose(choice["id"])
             self.message.value = (f"<b>{html.escape(choice['prompt'] or 'Where next?')}</b>"
                                   + (f"<div>You picked <b>{html.escape(picked)}</b>: go on at "
                                      f"{_step_link(session, taken)}.</div>" if picked and taken else ""))
@@ -423,7 +423,7 @@ class NextStepView(_Readable, widgets.VBox):
         session = self.session
         if session.current_step == self.step_id:
             return session.route()
-        return session.path.route(self.step_id, session)
+        return session.path.route(self.step_id, session.standing)
 
     def _taken(self) -> str | None:
         """Where the student went from this step, unless they have come back to it since."""
