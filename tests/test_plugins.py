@@ -42,7 +42,7 @@ def write_demo_lesson(folder: Path, kind: str = "yesno") -> Path:
 
 
 def sealed_lesson(notebook: Path) -> dict:
-    """The sealed lesson the notebook's header cell hands to ``lk.start``."""
+    """The sealed lesson the notebook's header cell hands to ``lkp.start_notebook``."""
     header = ast.parse(nbformat.read(notebook, 4).cells[0].source).body[-1]
     return blob.decode(header.value.args[0].value)
 
