@@ -98,10 +98,10 @@ class Guard:
         return [name for name in namespace if name in self.pristine and not name.startswith("_")]
 
     def scope(self, namespace: MutableMapping[str, Any]) -> dict[str, Any]:
-        """A copy of ``namespace`` for one test, without the globals that shadow builtins, its
-        builtins the real ones and :func:`compare` bound for :func:`rewrite`'s calls."""
-        shadows = set(self.shadowing(namespace))
-        scope = {name: value for name, value in namespace.items() if name not in shadows}
+        """A copy of ``namespace`` for one test: the globals that shadow builtins bound to the real
+        ones, the real ones its builtins, and :func:`compare` bound for :func:`rewrite`'s calls."""
+        scope = dict(namespace)
+        scope.update({name: self.pristine[name] for name in self.shadowing(namespace)})
         scope["__builtins__"] = self.pristine
         scope[COMPARE] = compare
         return scope
@@ -114,8 +114,10 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge, "is": operator.is_, "is not": operator.is_not,
     "in": lambda item, collection: item in collection, "not in": lambda item, collection: item not in collection,
 }
-_SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-            ast.In: "in", ast.NotIn: "not in"}
+SYMBOLS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+    ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+"""The symbol :func:`compare` takes for each of Python's comparison operators."""
 _ORDER = ("__lt__", "__le__", "__gt__", "__ge__")
 _EQUALITY = ("__eq__", "__ne__")
 _CONTAINER = ("__contains__", "__iter__", "__getitem__")
@@ -201,14 +203,14 @@ def rewrite(tree: ast.AST) -> ast.AST:
     Operands are evaluated in the same order, once, and the result is the comparison's own,
     so a test means what it did; the call is made by the name :data:`COMPARE`.
     """
-    return _Comparisons().visit(tree)
+    return ast.fix_missing_locations(_Comparisons().visit(tree))
 
 
 class _Comparisons(ast.NodeTransformer):
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
-        symbol = _SYMBOLS.get(type(node.ops[0])) if len(node.ops) == 1 else None
-        if symbol is None:
+        symbol = SYMBOLS[type(node.ops[0])]
+        if len(node.ops) > 1 or symbol in ("is", "is not"):  # identity cannot be faked
             return node
         call = ast.Call(ast.Name(COMPARE, ast.Load()), [ast.Constant(symbol), node.left, node.comparators[0]], [])
         return ast.copy_location(call, node)
