@@ -250,7 +250,7 @@ class Machinery:
     def restore(self, guard_rewrites: bool) -> list[str]:
         """Put everything back; what was undone.  With ``guard_rewrites``, the test's
         comparisons are rewritten (:func:`rewrite`) by an AST transformer of the guard's."""
-        undone = self.methods()
+        undone = self.reporting()
         shell = self.shell
         for attr, original in self.attributes.items():
             if getattr(shell, attr) is not original:
@@ -271,6 +271,15 @@ class Machinery:
             if getattr(sys, name) is not stream:
                 setattr(sys, name, stream)
                 undone.append(f"sys.{name}")
+        return undone
+
+    def reporting(self) -> list[str]:
+        """Put back what reports how a cell went, the methods and the custom exception handlers:
+        all that still matters once the cell is running (its source is transformed by then)."""
+        undone = self.methods()
+        if self.shell.custom_exceptions != self.attributes["custom_exceptions"]:
+            self.shell.custom_exceptions = self.attributes["custom_exceptions"]
+            undone.append("custom_exceptions")
         return undone
 
     def methods(self) -> list[str]:
