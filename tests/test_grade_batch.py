@@ -146,22 +146,26 @@ def test_nothing_is_lost(batch):
 def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
     """On ordinary submissions nbgrader and lessonkit agree cell by cell; two that crash
     nbgrader's autograde (a duplicated test cell, a test cell flagged ``grade: false``) are
-    left ungraded by nbgrader and graded by lessonkit."""
+    left ungraded by nbgrader and graded by lessonkit; those that fool nbgrader into scoring
+    wrong functions as right (``"nbgrader"`` in expected.json) get what expected.json says
+    from nbgrader, and their honest scores from lessonkit."""
     report, _, _ = batch
     ordinary = ["good_alice", "good_bob", "partial_carol", "error_dan", "old_format", "deleted_test",
                 "retyped_test", "warns_on_stderr", "sys_exit"]
     crashing = ["duplicated_test", "edited_tests"]
+    fooling = sorted(student for student, expected in EXPECTED.items() if "nbgrader" in expected)
+    assert fooling == ["always_equal", "patches_shell", "repatches_shell", "strips_asserts", "swallows_asserts"]
     root = open_dir()
     try:
         theirs = course(ADV, "adv", root / "course")
-        for extra in set(EXPECTED) - set(ordinary) - set(crashing):
+        for extra in set(EXPECTED) - set(ordinary) - set(crashing) - set(fooling):
             shutil.rmtree(theirs / "submitted" / extra)
         with pytest.raises(subprocess.CalledProcessError, match="returned non-zero exit status 1"):
             nbgrader("autograde", "adv", cwd=theirs)
         from nbgrader.api import Gradebook
 
         with Gradebook(f"sqlite:///{theirs}/gradebook.db") as gradebook:
-            nbgraders = {(student, grade.name): grade.auto_score for student in ordinary + crashing
+            nbgraders = {(student, grade.name): grade.auto_score for student in ordinary + crashing + fooling
                          for grade in gradebook.find_submission_notebook("adv", "adv", student).grades}
     finally:
         shutil.rmtree(root)
@@ -170,6 +174,11 @@ def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
         {key: value for key, value in nbgraders.items() if key[0] in ordinary}
     assert all(nbgraders[(student, "test_squares")] is None for student in crashing)
     assert all(ours[(student, "test_squares")] == 0 for student in crashing)
+    for student in fooling:
+        assert {grade_id: nbgraders[(student, grade_id)] for grade_id in EXPECTED[student]["nbgrader"]} == \
+            EXPECTED[student]["nbgrader"], student
+        assert {grade_id: ours[(student, grade_id)] for grade_id in EXPECTED[student]["scores"]} == \
+            EXPECTED[student]["scores"], student
 
 
 def test_feedback_never_shows_a_hidden_test(batch):

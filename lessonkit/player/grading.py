@@ -45,7 +45,8 @@ def _ipython() -> Any:
 
 # taken at import, from the header cell: before student code runs
 _GUARD = Guard()
-_MACHINERY = Machinery(_ipython()) if _ipython() is not None else None
+_SHELL = _ipython()
+_MACHINERY = Machinery(_SHELL) if _SHELL is not None else None
 
 
 @contextlib.contextmanager

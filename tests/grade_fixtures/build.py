@@ -4,9 +4,11 @@
 cells with visible and hidden tests (2 + 1 points), a partial-credit test (2 points) and a
 written answer (1 point, graded by hand).  Each submission in ``adv/submitted/`` starts from
 what nbgrader released to students and does one thing; ``adv/expected.json`` says what
-grading must give it.  Run ``python tests/grade_fixtures/build.py`` to rebuild them (it runs
-``nbgrader generate_assignment`` for the released notebook); the tests also craft a few
-submissions at run time with :func:`submission`, where they need the run's own paths.
+grading must give it and, for those that fool ``nbgrader autograde`` into scoring wrong code
+as right, what nbgrader gives (``"nbgrader"``).  Run ``python tests/grade_fixtures/build.py``
+to rebuild them (it runs ``nbgrader generate_assignment`` for the released notebook); the
+tests also craft a few submissions at run time with :func:`submission`, where they need the
+run's own paths.
 """
 
 from __future__ import annotations
@@ -252,8 +254,8 @@ except OSError as error:
     "strips_asserts": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\nget_ipython().input_transformers_post"
                                                                       ".append(lambda lines: [l for l in lines "
                                                                       "if 'assert' not in l])"),
-    "patches_shell": lambda r: submission(r, squares=CHEAT_SQUARES, total=WRONG_TOTAL + "\n\n" + PATCHES_SHELL),
-    "repatches_shell": lambda r: submission(r, squares=CHEAT_SQUARES, total=WRONG_TOTAL + "\n\n" + REPATCHES_SHELL),
+    "patches_shell": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\n" + PATCHES_SHELL, total=WRONG_TOTAL),
+    "repatches_shell": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\n" + REPATCHES_SHELL, total=WRONG_TOTAL),
     "always_equal": lambda r: submission(r, squares=ALWAYS_EQUAL, total="def total(values):\n    return Anything()"),
 }
 
@@ -290,6 +292,8 @@ EXPECTED = {
 
 #: what ``nbgrader autograde`` gives the submissions that fool it (lessonkit gives EXPECTED)
 NBGRADER_FOOLED = {
+    "swallows_asserts": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
+    "strips_asserts": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
     "patches_shell": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
     "repatches_shell": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
     "always_equal": {"test_squares": 2, "test_total": 1, "score_squares": 2},
