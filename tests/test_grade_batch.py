@@ -133,6 +133,14 @@ def test_each_submission_gets_its_score_and_a_reason(batch, student):
         "invalid_json", "os_exit")  # a written answer waits for a person
 
 
+def test_honest_work_meets_no_guard(batch):
+    """The guard puts nothing back and voids nothing for submissions that play fair."""
+    report, _, _ = batch
+    for student in ("good_alice", "good_bob", "partial_carol", "error_dan", "old_format"):
+        notes = by_student(report)[student].notes
+        assert not [note for note in notes if "Python's own" in note or "while the tests ran" in note], notes
+
+
 def test_nothing_is_lost(batch):
     report, folder, _ = batch
     submitted = {p.name for p in (folder / "submitted").iterdir()}

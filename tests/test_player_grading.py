@@ -124,6 +124,27 @@ print(shell.user_ns["result"])
     assert out.strip() == "(1, 3, 3, 1)"
 
 
+def test_the_guard_puts_back_ipythons_classes_checks_comparisons_and_sees_late_patches(tmp_path):
+    """The engine's guard in an IPython shell, as the grader's kernels run it around a test cell."""
+    out = run_python("""
+from IPython.core.interactiveshell import InteractiveShell
+from lessonkit.engine.guard import Machinery
+shell = InteractiveShell.instance()
+machinery = Machinery(shell)
+shell.run_cell("from IPython.core.interactiveshell import InteractiveShell\\n"
+               "InteractiveShell.showtraceback = lambda *a, **k: None\\n"
+               "class Anything:\\n    def __eq__(self, other):\\n        return True")
+undone = machinery.restore(guard_rewrites=True)
+failed = shell.run_cell("assert Anything() == 1").error_in_exec
+passed = shell.run_cell("assert Anything() is not None and 1 == 1.0").error_in_exec
+shell.run_cell("InteractiveShell.run_cell = lambda *a, **k: None")  # as a thread could, while the test ran
+late = machinery.end_of_test()
+print(undone, type(failed).__name__, passed, late, machinery.end_of_test(), shell.ast_transformers)
+""", cwd=tmp_path)
+    assert out.strip().splitlines()[-1] == "['InteractiveShell.showtraceback'] Untrusted None " \
+                                           "['InteractiveShell.run_cell'] [] []"
+
+
 @pytest.mark.slow
 def test_grade_cells_in_a_real_kernel_score_silently(tmp_path, monkeypatch):
     """The cells nbgrader's autograde runs: the header, the student's code, a grade cell for a
