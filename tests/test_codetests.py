@@ -414,6 +414,16 @@ def test_a_value_that_decides_the_comparison_for_itself_fails_the_test():
     assert messages(ANYTHING, "for n in range(3):\n    assert sum_evens(n) == [0, 0, 2][n]\n"
                               "assert sum(sum_evens(n) == 0 for n in range(3)) == 1\n") == [
         "an Anything decides __eq__ with code of its own; compared with an int, the test cannot trust `==`"] * 2
+    # inside a list, a tuple, a dict or a set the elements' own == decides: checked one by one
+    inside = ["assert [sum_evens(5)] == [6]", "assert (1, {'n': [sum_evens(5)]}) == (1, {'n': [6]})",
+              "assert 6 in [sum_evens(5)]", "assert [sum_evens(5)] < [7]"]
+    assert messages(ANYTHING, "\n".join(inside)) == [
+        "[sum_evens(5)]: an Anything decides __eq__ with code of its own; compared with an int, the test cannot trust `==`",
+        "(1, {'n': [sum_evens(5)]}): an Anything decides __eq__ with code of its own; compared with an int, "
+        "the test cannot trust `==`",
+        "[sum_evens(5)]: an Anything decides __eq__ with code of its own, so the test cannot trust `in`",
+        "[sum_evens(5)]: an Anything decides __eq__ with code of its own; compared with an int, the test cannot trust `==`",
+    ]
     hidden = run_tests(_namespace(ANYTHING), suite_of("assert sum_evens(5) == 6\n", hidden=True))
     assert hidden == [TestResult(1, False, "a hidden test failed: a result was not the expected one")]
 
@@ -449,9 +459,12 @@ def test_honest_values_compare_as_python_compares_them():
         assert 2 in Tally([1, 2])
         assert Money(5) is not None
         assert 1 < 2.5 <= 3
+        assert [(1, "a"), {"k": [2.0]}] == [(1, "a"), {"k": [2]}]
+        assert [Money(5), Point(1, 2)] == [Money(5), (1, 2)]
+        assert Money(5) in [Money(4), Money(5)] and "k" in {"k": Money(1)}
         assert Money(5) == 5
     """
-    assert messages(student, tests) == [None] * 10 + [
+    assert messages(student, tests) == [None] * 13 + [
         "Money(5): a Money decides __eq__ with code of its own; compared with an int, the test cannot trust `==`"]
 
 

@@ -19,9 +19,10 @@ ran):
 And the test's comparisons (``==``, ``!=``, ``<`` ..., ``in``) are made by :func:`compare`,
 which refuses, as a failed test, a value of one type compared with a value of another when
 either decides the comparison with code the submission wrote or that answers yes to anything
-(a class whose ``__eq__`` always returns ``True``).  Values of one type are compared as
-Python compares them, so a test of the student's own class still works, and honest work
-scores as under nbgrader.
+(a class whose ``__eq__`` always returns ``True``), also as an element of a list, tuple, dict
+or set, where Python asks the elements.  Values of one type are compared as Python compares
+them, so a test of the student's own class still works, and honest work scores as under
+nbgrader.
 
 What it does not defend is in docs/grading.md ("What the judging defends"): code in the same
 process as its tests can find the guard and disable it, reach objects below Python (ctypes),
@@ -121,6 +122,9 @@ SYMBOLS: dict[type[ast.cmpop], str] = {
 _ORDER = ("__lt__", "__le__", "__gt__", "__ge__")
 _EQUALITY = ("__eq__", "__ne__")
 _CONTAINER = ("__contains__", "__iter__", "__getitem__")
+_PLAIN = frozenset({int, float, complex, bool, str, bytes, type(None)})  # compare only by value
+_COLLECTIONS = (list, tuple, set, frozenset, dict)
+_DEPTH = 20  # nesting the element-by-element check follows (deeper values compare unchecked)
 _TRUSTED_C = (types.WrapperDescriptorType, types.MethodDescriptorType)  # slots of a type built into C
 _LIBRARIES = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
 
@@ -128,28 +132,85 @@ _LIBRARIES = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_
 def compare(symbol: str, left: Any, right: Any) -> Any:
     """``left <symbol> right`` as Python computes it, unless the comparison cannot be trusted
     (see the module docstring): then :class:`Untrusted` saying why."""
-    if symbol not in ("is", "is not") and type(left) is not type(right):
-        reason = _distrust(symbol, left, right)
+    if symbol not in ("is", "is not"):
+        reason = _distrust_in(left, right) if symbol in ("in", "not in") else _distrust(symbol, left, right, 0)
         if reason:
             raise Untrusted(reason)
     return _OPERATORS[symbol](left, right)
 
 
-def _distrust(symbol: str, left: Any, right: Any) -> str | None:
-    if symbol in ("in", "not in"):
-        elements = right if type(right) in (list, tuple, set, frozenset) else ()
-        if not all(type(element) is type(left) for element in elements) or not elements:
-            why = _decides(left, _EQUALITY, probe=True)
-            if why:
-                return f"{_a(left)} {why}, so the test cannot trust `in`"
-        why = _decides(right, _CONTAINER, probe=False)
-        return f"{_a(right)} {why}, so the test cannot trust `in`" if why else None
+def _distrust(symbol: str, left: Any, right: Any, depth: int) -> str | None:
+    if type(left) is type(right):
+        return _distrust_inside(symbol, left, right, depth) if type(left) in _COLLECTIONS else None
     names = _EQUALITY if symbol in ("==", "!=") else _ORDER
     for value, other in ((left, right), (right, left)):
         why = _decides(value, names, probe=names is _EQUALITY)
         if why:
             return f"{_a(value)} {why}; compared with {_a(other)}, the test cannot trust `{symbol}`"
     return None
+
+
+def _distrust_inside(symbol: str, left: Any, right: Any, depth: int) -> str | None:
+    """Two lists, tuples, sets or dicts: Python compares their elements with the elements' own
+    comparisons, so ``[liar] == [1]`` is judged element by element (values built into Python,
+    the usual case, at once)."""
+    if depth >= _DEPTH or _kinds(left) | _kinds(right) <= _PLAIN:
+        return None
+    if isinstance(left, dict):
+        why = _unmatched(left, right, "==")
+        pairs: Iterable[tuple[Any, Any]] = [(value, right[key]) for key, value in left.items() if key in right]
+    elif isinstance(left, (set, frozenset)):
+        return _unmatched(left, right, symbol)
+    else:
+        why, pairs = None, zip(left, right)
+    for one, other in pairs:
+        if why:
+            break
+        why = _distrust("==", one, other, depth + 1)
+        if symbol not in ("==", "!="):  # ordering asks each pair's == first, then the order
+            why = why or _distrust(symbol, one, other, depth + 1)
+    return why
+
+
+def _unmatched(left: Iterable[Any], right: Iterable[Any], symbol: str) -> str | None:
+    """Sets (or a dict's keys) are matched by hash and ``==``: an element of a type found on one
+    side only must not decide ``==`` for itself."""
+    kinds = (_kinds(left) ^ _kinds(right)) - _PLAIN
+    for value in _one_of_each([*left, *right], kinds):
+        why = _decides(value, _EQUALITY, probe=True)
+        if why:
+            return f"{_a(value)} {why}, so the test cannot trust `{symbol}`"
+    return None
+
+
+def _distrust_in(item: Any, collection: Any) -> str | None:
+    why = _decides(collection, _CONTAINER, probe=False)
+    if why:
+        return f"{_a(collection)} {why}, so the test cannot trust `in`"
+    elements = collection.keys() if isinstance(collection, dict) else \
+        collection if type(collection) in _COLLECTIONS else ()
+    kinds = _kinds(elements)
+    suspects = [] if kinds == {type(item)} else [item]  # like among like: a test of the student's class
+    for value in [*suspects, *_one_of_each(elements, kinds - _PLAIN - {type(item)})]:
+        why = _decides(value, _EQUALITY, probe=True)
+        if why:
+            return f"{_a(value)} {why}, so the test cannot trust `in`"
+    return None
+
+
+def _kinds(values: Iterable[Any]) -> set[type]:
+    """The types of a collection's elements (a dict's keys and values), at C speed."""
+    kinds = set(map(type, values))
+    return kinds | set(map(type, values.values())) if isinstance(values, dict) else kinds
+
+
+def _one_of_each(values: Iterable[Any], kinds: set[type]) -> list[Any]:
+    """An element of each of ``kinds`` (elements of one type share their comparison methods)."""
+    found: dict[type, Any] = {}
+    for value in values:
+        if type(value) in kinds:
+            found.setdefault(type(value), value)
+    return list(found.values())
 
 
 def _decides(value: Any, names: tuple[str, ...], *, probe: bool) -> str | None:
