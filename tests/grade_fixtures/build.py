@@ -257,6 +257,9 @@ except OSError as error:
     "patches_shell": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\n" + PATCHES_SHELL, total=WRONG_TOTAL),
     "repatches_shell": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\n" + REPATCHES_SHELL, total=WRONG_TOTAL),
     "always_equal": lambda r: submission(r, squares=ALWAYS_EQUAL, total="def total(values):\n    return Anything()"),
+    "always_equal_inside": lambda r: submission(r, squares=ALWAYS_EQUAL.replace("return Anything()",
+                                                                                "return [Anything()] * n"),
+                                                total="def total(values):\n    return Anything()"),
 }
 
 #: what grading must give each submission: test cell scores, and words the report must contain
@@ -288,6 +291,7 @@ EXPECTED = {
     "patches_shell": ({"test_squares": 0, "test_total": 0, "score_squares": 0.5}, "InteractiveShell.showtraceback"),
     "repatches_shell": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "while the tests ran"),
     "always_equal": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "decides __eq__ with code of its own"),
+    "always_equal_inside": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "decides __eq__ with code of its own"),
 }
 
 #: what ``nbgrader autograde`` gives the submissions that fool it (lessonkit gives EXPECTED)
@@ -297,6 +301,7 @@ NBGRADER_FOOLED = {
     "patches_shell": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
     "repatches_shell": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
     "always_equal": {"test_squares": 2, "test_total": 1, "score_squares": 2},
+    "always_equal_inside": {"test_squares": 2, "test_total": 1, "score_squares": 2},
 }
 
 
