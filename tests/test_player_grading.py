@@ -134,7 +134,7 @@ machinery = Machinery(shell)
 shell.run_cell("from IPython.core.interactiveshell import InteractiveShell\\n"
                "InteractiveShell.showtraceback = lambda *a, **k: None\\n"
                "class Anything:\\n    def __eq__(self, other):\\n        return True")
-undone = machinery.restore(guard_rewrites=True)
+undone = machinery.before_test()
 failed = shell.run_cell("assert Anything() == 1").error_in_exec
 passed = shell.run_cell("assert Anything() is not None and 1 == 1.0").error_in_exec
 shell.run_cell("InteractiveShell.run_cell = lambda *a, **k: None")  # as a thread could, while the test ran

@@ -308,9 +308,9 @@ class Machinery:
         self.classes = {klass: dict(_type_dict(klass)) for obj in objects if obj is not None
                         for klass in _type_mro(type(obj)) if klass.__flags__ & _HEAP_TYPE}
 
-    def restore(self, guard_rewrites: bool) -> list[str]:
-        """Put everything back; what was undone.  With ``guard_rewrites``, the test's
-        comparisons are rewritten (:func:`rewrite`) by an AST transformer of the guard's."""
+    def before_test(self) -> list[str]:
+        """Put everything back, and have the test's comparisons rewritten (:func:`rewrite`) by an
+        AST transformer of the guard's; what was undone."""
         undone = self.reporting()
         shell = self.shell
         for attr, original in self.attributes.items():
@@ -321,9 +321,8 @@ class Machinery:
             if getattr(shell, attr) != original:
                 undone.append(attr)
             getattr(shell, attr)[:] = original
-        if guard_rewrites:
-            shell.ast_transformers.append(_Comparisons())
-            shell.user_ns[COMPARE] = compare
+        shell.ast_transformers.append(_Comparisons())
+        shell.user_ns[COMPARE] = compare
         for event, original in self.callbacks.items():
             if shell.events.callbacks.get(event) != original:
                 shell.events.callbacks[event] = list(original)
@@ -381,7 +380,7 @@ def install(name: str) -> None:  # pragma: no cover  (runs in the kernel; tested
     machinery = Machinery(shell)
 
     def before(names: list[str]) -> list[str]:
-        return machinery.restore(guard_rewrites=True) + guard.before(shell.user_ns, names)
+        return machinery.before_test() + guard.before(shell.user_ns, names)
 
     def after() -> list[str]:
         guard.after(shell.user_ns)

@@ -204,6 +204,7 @@ ALWAYS_EQUAL = '''class Anything:
     def __radd__(self, other):
         return self
 
+    __add__ = __radd__
     __gt__ = __lt__ = __eq__
 
 def squares(n):
