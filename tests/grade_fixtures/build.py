@@ -297,7 +297,6 @@ EXPECTED = {
 
 #: what ``nbgrader autograde`` gives the submissions that fool it (lessonkit gives EXPECTED)
 NBGRADER_FOOLED = {
-    "swallows_asserts": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
     "strips_asserts": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
     "patches_shell": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
     "repatches_shell": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
