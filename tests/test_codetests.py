@@ -42,10 +42,14 @@ def suite_of(text: str, hidden: bool = False) -> list[TestCase]:
     return [TestCase(t.number, t.source, True, t.message) for t in suite.tests] if hidden else list(suite.tests)
 
 
-def messages(student: str, tests_text: str, **options) -> list[str | None]:
+def _namespace(student: str) -> dict:
     namespace: dict = {}
     exec(cell(student), namespace)
-    return [result.message for result in run_tests(namespace, suite_of(tests_text), **options)]
+    return namespace
+
+
+def messages(student: str, tests_text: str, **options) -> list[str | None]:
+    return [result.message for result in run_tests(_namespace(student), suite_of(tests_text), **options)]
 
 
 # --- split_tests ------------------------------------------------------------------------
@@ -385,16 +389,83 @@ def test_rebinding_builtins_does_not_change_what_tests_compute(monkeypatch):
     ]
 
 
-def test_not_defended_a_value_that_lies_about_equality():
-    """Documented limit, shared with nbgrader: the test's own ``==`` asks the value."""
+ANYTHING = """
+    class Anything:
+        def __eq__(self, other):
+            return True
+        def __ne__(self, other):
+            return False
+        def __contains__(self, item):
+            return True
+    def sum_evens(n):
+        return Anything()
+"""
+
+
+def test_a_value_that_decides_the_comparison_for_itself_fails_the_test():
+    """Its ``==`` is the student's code: compared with a value of another type it proves nothing."""
+    said = "sum_evens(5): an Anything decides __eq__ with code of its own; compared with an int, the test cannot trust `==`"
+    assert messages(ANYTHING, "assert sum_evens(5) == 6\n") == [said]
+    assert messages(ANYTHING, "assert 6 == sum_evens(5)\n")[0].startswith("sum_evens(5): an Anything decides __eq__")
+    assert messages(ANYTHING, "assert sum_evens(5) != 7\n")[0].endswith("the test cannot trust `!=`")
+    assert messages(ANYTHING, "assert 6 in sum_evens(5)\n")[0].endswith("decides __contains__ with code of its own, "
+                                                                        "so the test cannot trust `in`")
+    # comparisons anywhere in a test, not only an assert's own: a loop, a count of right answers
+    assert messages(ANYTHING, "for n in range(3):\n    assert sum_evens(n) == [0, 0, 2][n]\n"
+                              "assert sum(sum_evens(n) == 0 for n in range(3)) == 1\n") == [
+        "an Anything decides __eq__ with code of its own; compared with an int, the test cannot trust `==`"] * 2
+    # inside a list, a tuple, a dict or a set the elements' own == decides: checked one by one
+    inside = ["assert [sum_evens(5)] == [6]", "assert (1, {'n': [sum_evens(5)]}) == (1, {'n': [6]})",
+              "assert 6 in [sum_evens(5)]", "assert [sum_evens(5)] < [7]"]
+    assert messages(ANYTHING, "\n".join(inside)) == [
+        "[sum_evens(5)]: an Anything decides __eq__ with code of its own; compared with an int, the test cannot trust `==`",
+        "(1, {'n': [sum_evens(5)]}): an Anything decides __eq__ with code of its own; compared with an int, "
+        "the test cannot trust `==`",
+        "[sum_evens(5)]: an Anything decides __eq__ with code of its own, so the test cannot trust `in`",
+        "[sum_evens(5)]: an Anything decides __eq__ with code of its own; compared with an int, the test cannot trust `==`",
+    ]
+    hidden = run_tests(_namespace(ANYTHING), suite_of("assert sum_evens(5) == 6\n", hidden=True))
+    assert hidden == [TestResult(1, False, "a hidden test failed: a result was not the expected one")]
+
+
+def test_a_library_value_that_says_it_equals_anything_fails_too():
+    student = "from unittest import mock\ndef sum_evens(n):\n    return mock.ANY\n"
+    assert messages(student, "assert sum_evens(5) == 6\n") == [
+        "sum_evens(5): a _ANY says it equals anything; compared with an int, the test cannot trust `==`"]
+
+
+def test_honest_values_compare_as_python_compares_them():
     student = """
-        class Anything:
+        from collections import namedtuple
+        from decimal import Decimal
+        from fractions import Fraction
+        Point = namedtuple("Point", "x y")
+        class Money:
+            def __init__(self, cents):
+                self.cents = cents
             def __eq__(self, other):
-                return True
-        def sum_evens(n):
-            return Anything()
+                return isinstance(other, Money) and other.cents == self.cents
+        class Tally(list):
+            pass
     """
-    assert messages(student, "assert sum_evens(5) == 6\n") == [None]
+    tests = """
+        assert 2.0 == 2
+        assert Fraction(1, 2) == 0.5
+        assert Decimal("1.5") == 1.5
+        assert Point(1, 2) == (1, 2)
+        assert Money(5) == Money(5)
+        assert Money(5) != Money(6)
+        assert Tally([1, 2]) == [1, 2]
+        assert 2 in Tally([1, 2])
+        assert Money(5) is not None
+        assert 1 < 2.5 <= 3
+        assert [(1, "a"), {"k": [2.0]}] == [(1, "a"), {"k": [2]}]
+        assert [Money(5), Point(1, 2)] == [Money(5), (1, 2)]
+        assert Money(5) in [Money(4), Money(5)] and "k" in {"k": Money(1)}
+        assert Money(5) == 5
+    """
+    assert messages(student, tests) == [None] * 13 + [
+        "Money(5): a Money decides __eq__ with code of its own; compared with an int, the test cannot trust `==`"]
 
 
 # --- run_tests_contained ----------------------------------------------------------------
@@ -472,6 +543,13 @@ def test_contained_hidden_source_never_appears_and_builtins_are_real():
     student = "sum = lambda *args: 6\ndef sum_evens(n):\n    return sum(range(0, n, 2))\n"
     results = run_tests_contained(student, split_tests("assert sum_evens(7) == sum([0, 2, 4, 6])\n").tests, limits=QUICK)
     assert results == [TestResult(1, False, "sum_evens(7) returned 6, expected 12")]
+
+
+def test_contained_checks_judge_with_the_same_guard():
+    results = run_tests_contained(cell(ANYTHING), split_tests("assert sum_evens(5) == 6\nassert len('ab') == 2\n").tests,
+                                  limits=QUICK)
+    assert results == [TestResult(1, False, "sum_evens(5): an Anything decides __eq__ with code of its own; "
+                                            "compared with an int, the test cannot trust `==`"), TestResult(2, True)]
 
 
 def test_contained_student_code_cannot_import_lessonkit_or_see_the_environment(monkeypatch):

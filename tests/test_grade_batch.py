@@ -133,6 +133,14 @@ def test_each_submission_gets_its_score_and_a_reason(batch, student):
         "invalid_json", "os_exit")  # a written answer waits for a person
 
 
+def test_honest_work_meets_no_guard(batch):
+    """The guard puts nothing back and voids nothing for submissions that play fair."""
+    report, _, _ = batch
+    for student in ("good_alice", "good_bob", "partial_carol", "error_dan", "old_format"):
+        notes = by_student(report)[student].notes
+        assert not [note for note in notes if "Python's own" in note or "while the tests ran" in note], notes
+
+
 def test_nothing_is_lost(batch):
     report, folder, _ = batch
     submitted = {p.name for p in (folder / "submitted").iterdir()}
@@ -146,22 +154,26 @@ def test_nothing_is_lost(batch):
 def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
     """On ordinary submissions nbgrader and lessonkit agree cell by cell; two that crash
     nbgrader's autograde (a duplicated test cell, a test cell flagged ``grade: false``) are
-    left ungraded by nbgrader and graded by lessonkit."""
+    left ungraded by nbgrader and graded by lessonkit; those that fool nbgrader into scoring
+    wrong functions as right (``"nbgrader"`` in expected.json) get what expected.json says
+    from nbgrader, and their honest scores from lessonkit."""
     report, _, _ = batch
     ordinary = ["good_alice", "good_bob", "partial_carol", "error_dan", "old_format", "deleted_test",
                 "retyped_test", "warns_on_stderr", "sys_exit"]
     crashing = ["duplicated_test", "edited_tests"]
+    fooling = sorted(student for student, expected in EXPECTED.items() if "nbgrader" in expected)
+    assert fooling == ["always_equal", "always_equal_inside", "patches_shell", "repatches_shell", "strips_asserts"]
     root = open_dir()
     try:
         theirs = course(ADV, "adv", root / "course")
-        for extra in set(EXPECTED) - set(ordinary) - set(crashing):
+        for extra in set(EXPECTED) - set(ordinary) - set(crashing) - set(fooling):
             shutil.rmtree(theirs / "submitted" / extra)
         with pytest.raises(subprocess.CalledProcessError, match="returned non-zero exit status 1"):
             nbgrader("autograde", "adv", cwd=theirs)
         from nbgrader.api import Gradebook
 
         with Gradebook(f"sqlite:///{theirs}/gradebook.db") as gradebook:
-            nbgraders = {(student, grade.name): grade.auto_score for student in ordinary + crashing
+            nbgraders = {(student, grade.name): grade.auto_score for student in ordinary + crashing + fooling
                          for grade in gradebook.find_submission_notebook("adv", "adv", student).grades}
     finally:
         shutil.rmtree(root)
@@ -170,6 +182,11 @@ def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
         {key: value for key, value in nbgraders.items() if key[0] in ordinary}
     assert all(nbgraders[(student, "test_squares")] is None for student in crashing)
     assert all(ours[(student, "test_squares")] == 0 for student in crashing)
+    for student in fooling:
+        assert {grade_id: nbgraders[(student, grade_id)] for grade_id in EXPECTED[student]["nbgrader"]} == \
+            EXPECTED[student]["nbgrader"], student
+        assert {grade_id: ours[(student, grade_id)] for grade_id in EXPECTED[student]["scores"]} == \
+            EXPECTED[student]["scores"], student
 
 
 def test_feedback_never_shows_a_hidden_test(batch):

@@ -1,6 +1,7 @@
 """Grade cells (lkp.grade, lkp.points_after_hints, lkp.guard_builtins): scores from the student's
 log with the answers in the clear, hint costs, clamping, silence, and builtins restored;
-then a real kernel running grade cells the way nbgrader's autograde does."""
+then a real kernel running grade cells the way nbgrader's autograde does, and a patched
+IPython that would hide a failing test from it."""
 
 from __future__ import annotations
 
@@ -123,6 +124,27 @@ print(shell.user_ns["result"])
     assert out.strip() == "(1, 3, 3, 1)"
 
 
+def test_the_guard_puts_back_ipythons_classes_checks_comparisons_and_sees_late_patches(tmp_path):
+    """The engine's guard in an IPython shell, as the grader's kernels run it around a test cell."""
+    out = run_python("""
+from IPython.core.interactiveshell import InteractiveShell
+from lessonkit.engine.guard import Machinery
+shell = InteractiveShell.instance()
+machinery = Machinery(shell)
+shell.run_cell("from IPython.core.interactiveshell import InteractiveShell\\n"
+               "InteractiveShell.showtraceback = lambda *a, **k: None\\n"
+               "class Anything:\\n    def __eq__(self, other):\\n        return True")
+undone = machinery.before_test()
+failed = shell.run_cell("assert Anything() == 1").error_in_exec
+passed = shell.run_cell("assert Anything() is not None and 1 == 1.0").error_in_exec
+shell.run_cell("InteractiveShell.run_cell = lambda *a, **k: None")  # as a thread could, while the test ran
+late = machinery.end_of_test()
+print(undone, type(failed).__name__, passed, late, machinery.end_of_test(), shell.ast_transformers)
+""", cwd=tmp_path)
+    assert out.strip().splitlines()[-1] == "['InteractiveShell.showtraceback'] Untrusted None " \
+                                           "['InteractiveShell.run_cell'] [] []"
+
+
 @pytest.mark.slow
 def test_grade_cells_in_a_real_kernel_score_silently(tmp_path, monkeypatch):
     """The cells nbgrader's autograde runs: the header, the student's code, a grade cell for a
@@ -158,3 +180,23 @@ def test_grade_cells_in_a_real_kernel_score_silently(tmp_path, monkeypatch):
     streams = [o for c in nb.cells for o in c.outputs if o["output_type"] in ("stream", "error")]
     assert streams == []
     nbformat.validate(nb)
+
+
+@pytest.mark.slow
+def test_a_test_cell_fails_visibly_though_ipython_was_patched_to_hide_it(tmp_path, monkeypatch):
+    """A class-level patch of IPython's shell hides a failing test's error from nbgrader (the
+    cell without the guard shows nothing); the grade cell's guard puts IPython's methods back."""
+    from grade_fixtures.build import PATCHES_SHELL
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+    from test_player_lesson import subprocess_env
+
+    cells = ["import lessonkit.player as lk", PATCHES_SHELL, "assert 1 == 2, 'unguarded'",
+             "lk.guard_builtins()\nassert 1 == 2, 'guarded'", "assert 1 == 2, 'after the guard'"]
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    monkeypatch.setenv("PYTHONPATH", subprocess_env()["PYTHONPATH"])  # the kernel imports this tree
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [[o.evalue for o in c.outputs if o.output_type == "error"] for c in nb.cells]
+    assert errors == [[], [], [], ["guarded"], ["after the guard"]]

@@ -11,20 +11,21 @@ student is told.
 Tests run either in the student's own namespace (:func:`run_tests`: their kernel in
 JupyterLab) or in a contained child process (:func:`run_tests_contained`: a server running
 a page's code check).  The child gets this module's own source and runs it as a plain
-script, which is why this module imports only the standard library at the top: the child
-must not be able to import lessonkit, nor need to.
+script, after the guard's, which is why both import only the standard library at the top:
+the child must not be able to import lessonkit, nor need to.
 
-What the runner defends, and what it does not.  Each test is evaluated with the real
-builtins (as they were when this module was loaded), so a student who rebinds ``sum``,
-``len`` or ``sorted``, in their namespace or in the ``builtins`` module, does not change what
-the teacher's test computes; their own functions still see their own names.  Prints are
-swallowed and results travel on a pipe of their own, so printed text cannot forge a pass.
-Not defended, here or in nbgrader: a value that lies about itself (an ``__eq__`` that
-always says yes), and student code that, sharing the process with the tests, goes after the
-runner on purpose (patching this module, cancelling the timer, writing to the results pipe,
-reading the tests from memory).  So a contained run is a wall around the server, not a
-secrecy boundary: send hidden tests only where the student does not see the messages soon
-(grading), never to a page.
+What the runner defends, and what it does not.  Tests are judged by the guard that the
+grader's kernels use too (:mod:`lessonkit.engine.guard`): each test is evaluated with the real
+builtins (as they were when the guard was loaded), so a student who rebinds ``sum``, ``len``
+or ``sorted``, in their namespace or in the ``builtins`` module, does not change what the
+teacher's test computes, while their own functions still see their own names; and the test's
+comparisons refuse a value that decides them with its own code against a value of another
+type (an ``__eq__`` that always says yes).  Prints are swallowed and results travel on a pipe
+of their own, so printed text cannot forge a pass.  Not defended: student code that, sharing
+the process with the tests, goes after the runner on purpose (patching this module or the
+guard, cancelling the timer, writing to the results pipe, reading the tests from memory).
+So a contained run is a wall around the server, not a secrecy boundary: send hidden tests
+only where the student does not see the messages soon (grading), never to a page.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import builtins
 import contextlib
 import io
 import json
-import operator
 import reprlib
 import signal
 import sys
@@ -47,8 +47,11 @@ from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
 try:
+    from lessonkit.engine import guard
     from lessonkit.errors import LessonkitError
 except ImportError:  # in the contained child, which runs this source with the standard library alone
+    import lessonkit_guard as guard  # type: ignore[import-not-found, no-redef]  # the bootstrap ran its source
+
     class LessonkitError(Exception):  # type: ignore[no-redef]
         pass
 
@@ -61,7 +64,7 @@ _SOURCES = {"setup": ("<lesson code>", "the lesson's code before this check"), "
 _REFIRE_S = 0.1  # a timeout swallowed by a bare ``except:`` is raised again this often
 _SHOWN_CHARS = 80
 _MESSAGE_CHARS = 300
-_REAL_BUILTINS = dict(vars(builtins))  # the builtins tests are judged with, taken before student code runs
+_GUARD = guard.Guard()  # the builtins tests are judged with, taken before student code runs
 _OWN_GLOBALS = globals()  # tells this module's frames from the student's and the tests'
 
 
@@ -214,7 +217,8 @@ def run_tests_contained(
 
     limits = limits or Limits()
     job = {
-        "checker": _checker_source(),
+        "lessonkit_guard": _source(guard.__file__),
+        "lessonkit_checker": _source(__file__),
         "setup": setup,
         "student": student_source,
         "tests": [asdict(test) for test in tests],
@@ -289,39 +293,39 @@ class _Plan:
     statement: CodeType
     subject: _Side | None = None
     expected: _Side | None = None
-    compare: Callable[[Any, Any], Any] | None = None
+    symbol: str | None = None  # the comparison, for :func:`lessonkit.engine.guard.compare`
     expectation: str = ""  # "expected {}", "expected more than {}", ...
     expect_true: bool = True
     subject_first: bool = True  # Python evaluates the left side first; so do we
     message: CodeType | None = None  # an assert message that is an expression (an f-string)
 
 
-_COMPARISONS: dict[type[ast.cmpop], tuple[Callable[[Any, Any], Any], str, str]] = {
-    # the operator, then the expectation when the student's side is on the left, on the right
-    ast.Eq: (operator.eq, "expected {}", "expected {}"),
-    ast.NotEq: (operator.ne, "expected anything but {}", "expected anything but {}"),
-    ast.Lt: (operator.lt, "expected less than {}", "expected more than {}"),
-    ast.LtE: (operator.le, "expected at most {}", "expected at least {}"),
-    ast.Gt: (operator.gt, "expected more than {}", "expected less than {}"),
-    ast.GtE: (operator.ge, "expected at least {}", "expected at most {}"),
-    ast.Is: (operator.is_, "expected {}", "expected {}"),
-    ast.IsNot: (operator.is_not, "expected anything but {}", "expected anything but {}"),
-    ast.In: (lambda item, collection: item in collection, "expected one of {}", "expected it to contain {}"),
-    ast.NotIn: (lambda item, collection: item not in collection, "expected none of {}", "expected it not to contain {}"),
+_EXPECTATIONS: dict[str, tuple[str, str]] = {
+    # the expectation when the student's side is on the left, on the right
+    "==": ("expected {}", "expected {}"),
+    "!=": ("expected anything but {}", "expected anything but {}"),
+    "<": ("expected less than {}", "expected more than {}"),
+    "<=": ("expected at most {}", "expected at least {}"),
+    ">": ("expected more than {}", "expected less than {}"),
+    ">=": ("expected at least {}", "expected at most {}"),
+    "is": ("expected {}", "expected {}"),
+    "is not": ("expected anything but {}", "expected anything but {}"),
+    "in": ("expected one of {}", "expected it to contain {}"),
+    "not in": ("expected none of {}", "expected it not to contain {}"),
 }
 
 
 def _plan(test: TestCase) -> _Plan:
     filename = f"<test {test.number}>"
     tree = ast.parse(test.source)
-    statement = compile(tree, filename, "exec")
+    statement = compile(guard.rewrite(ast.parse(test.source)), filename, "exec")
     node = tree.body[0] if len(tree.body) == 1 else None
     if not isinstance(node, ast.Assert):
         return _Plan(statement)
 
     def side(expression: ast.expr) -> _Side:
         text = ast.get_source_segment(test.source, expression) or ast.unparse(expression)
-        code = compile(ast.Expression(expression), filename, "eval")
+        code = compile(guard.rewrite(ast.Expression(expression)), filename, "eval")
         return _Side(code, text, isinstance(expression, ast.Call))
 
     message = None
@@ -332,23 +336,22 @@ def _plan(test: TestCase) -> _Plan:
         condition, expect_true = condition.operand, False
     if not (isinstance(condition, ast.Compare) and len(condition.ops) == 1 and expect_true):
         return _Plan(statement, side(condition), expect_true=expect_true, message=message)
-    compare, on_left, on_right = _COMPARISONS[type(condition.ops[0])]
+    symbol = guard.SYMBOLS[type(condition.ops[0])]
+    on_left, on_right = _EXPECTATIONS[symbol]
     left, right = condition.left, condition.comparators[0]
     if isinstance(left, ast.Constant) and not isinstance(right, ast.Constant):
-        return _Plan(statement, side(right), side(left), compare, on_right, subject_first=False, message=message)
-    return _Plan(statement, side(left), side(right), compare, on_left, message=message)
+        return _Plan(statement, side(right), side(left), symbol, on_right, subject_first=False, message=message)
+    return _Plan(statement, side(left), side(right), symbol, on_left, message=message)
 
 
 def _run_one(namespace: dict[str, Any], test: TestCase, timeout: float) -> _Outcome:
-    """Run one test in a copy of ``namespace`` with real builtins, then write its names back."""
+    """Run one test in the guard's copy of ``namespace``, then write its names back (not the
+    builtins the guard put there)."""
     try:
         plan = _plan(test)
     except SyntaxError as error:
         return _Outcome(test.number, "error", f"the test could not be read: {error.msg}", "SyntaxError")
-    scope = dict(namespace)
-    restored = {name: value for name, value in _REAL_BUILTINS.items() if not name.startswith("_") and name in scope}
-    scope.update(restored)
-    scope["__builtins__"] = restored["__builtins__"] = _REAL_BUILTINS
+    scope = _GUARD.scope(namespace)
     subject = plan.subject.name if plan.subject else "your code"
     doing = [subject]  # what is running, to name it if the time runs out
     outcome, fired = _with_time_limit(lambda: _evaluate(plan, scope, test, doing), timeout)
@@ -357,7 +360,9 @@ def _run_one(namespace: dict[str, Any], test: TestCase, timeout: float) -> _Outc
     elif fired:  # out of time, though the student's code swallowed the timeout and went on
         outcome = _Outcome(test.number, "timeout", _took_too_long(subject, timeout))
     for name, value in scope.items():
-        if restored.get(name, _MISSING) is not value and namespace.get(name, _MISSING) is not value:
+        if name in _GUARDS_OWN or value is _GUARD.pristine.get(name, _MISSING):
+            continue
+        if namespace.get(name, _MISSING) is not value:
             namespace[name] = value
     for name in [name for name in namespace if name not in scope]:
         del namespace[name]
@@ -365,6 +370,8 @@ def _run_one(namespace: dict[str, Any], test: TestCase, timeout: float) -> _Outc
 
 
 _MISSING = object()
+_COMPARING = "comparing the results"
+_GUARDS_OWN = frozenset({"__builtins__", guard.COMPARE})
 
 
 def _with_time_limit(run: Callable[[], _Outcome], seconds: float) -> tuple[_Outcome | None, bool]:
@@ -447,17 +454,20 @@ def _evaluate(plan: _Plan, scope: dict[str, Any], test: TestCase, doing: list[st
         left = eval(first.code, scope)
         doing[0] = second.name
         right = eval(second.code, scope)
-        doing[0] = "comparing the results"
-        assert plan.compare is not None
-        if plan.compare(left, right):
+        doing[0] = _COMPARING
+        assert plan.symbol is not None
+        if guard.compare(plan.symbol, left, right):
             return _Outcome(number, "passed")
         actual, expected = (left, right) if plan.subject_first else (right, left)
         shown_actual, shown_expected = _show(actual), _show(expected)
-        if plan.compare is operator.eq and _types_matter(actual, expected, shown_actual, shown_expected):
+        if plan.symbol == "==" and _types_matter(actual, expected, shown_actual, shown_expected):
             shown_actual += f" ({_a(type(actual).__name__)})"
             shown_expected += f" ({_a(type(expected).__name__)})"
         summary = f"{plan.subject.said(shown_actual)}, {plan.expectation.format(shown_expected)}"
         return _failed(plan, scope, test, summary)
+    except guard.Untrusted as error:  # a value that decides a comparison for itself
+        said = f"{plan.subject.name}: {error}" if plan.subject and doing[0] == _COMPARING else str(error)
+        return _failed(plan, scope, test, said)
     except _Timeout:
         raise  # for _with_time_limit, which also sees one that fires after this returns
     except KeyboardInterrupt:
@@ -585,18 +595,18 @@ class _Discard(io.TextIOBase):
 _BOOTSTRAP = (
     "import json, sys, types\n"
     "job = json.loads(sys.stdin.read())\n"
-    "checker = types.ModuleType('lessonkit_checker')\n"
-    "sys.modules[checker.__name__] = checker\n"
-    "exec(compile(job.pop('checker'), 'lessonkit_checker', 'exec'), checker.__dict__)\n"
-    "checker._serve(job, int(sys.argv[1]))\n"
+    "for name in ('lessonkit_guard', 'lessonkit_checker'):\n"
+    "    module = sys.modules[name] = types.ModuleType(name)\n"
+    "    exec(compile(job.pop(name), name, 'exec'), module.__dict__)\n"
+    "module._serve(job, int(sys.argv[1]))\n"
 )
-"""The child's whole program: run this module's source (sent on stdin), then serve the job."""
+"""The child's whole program: run the guard's source and this module's (sent on stdin), then serve the job."""
 
 _UNREADABLE = "the check could not read the results of your code"
 
 
-def _checker_source() -> str:
-    with open(__file__, encoding="utf-8") as handle:
+def _source(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
         return handle.read()
 
 

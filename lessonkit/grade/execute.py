@@ -11,7 +11,9 @@ this module adds is what a batch of untrusted notebooks needs and nbgrader lacks
 * an output budget per notebook (``Limits.output_bytes``): past it, output is dropped, but
   every fact a score depends on (an error, something on stderr, a test's result) is kept
   in a shortened form, so cutting output never changes a score;
-* before each test cell, the guard of :mod:`lessonkit.grade.inkernel`.
+* before each test cell, the guard of :mod:`lessonkit.engine.guard` puts back the builtins and
+  IPython's machinery and has the test's comparisons checked; after it, a test whose machinery
+  changed while it ran gets an error output, so it scores 0.
 """
 
 from __future__ import annotations
@@ -151,9 +153,15 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
                 stopped = _unresponsive(label, limits.timeout)
         if stopped:
             notes.append(stopped)
-        elif guarded and await _guard(kernel, "after()") is None:
-            stopped = f"the submission disabled the grader's test guard in {label}"
-            notes.append(stopped)
+        elif guarded:
+            changed = await _guard(kernel, "after()")
+            if changed is None:
+                stopped = f"the submission disabled the grader's test guard in {label}"
+                notes.append(stopped)
+            elif changed:  # what ran the test was not what the guard had put back: its outputs prove nothing
+                void = f"{label}: the submission changed {', '.join(changed)} while the tests ran; they score 0"
+                notes.append(void)
+                _add_error(cell, "TestsTamperedWith", void, first=True)
     client.set_widgets_metadata()
     if client.cut_cells:
         notes.append(f"output over {limits.output_bytes} bytes was cut in "
@@ -218,9 +226,11 @@ def _label(cell: NotebookNode, index: int) -> str:
     return f"cell {grade_id}" if grade_id else f"cell {index + 1}"
 
 
-def _add_error(cell: NotebookNode, name: str, reason: str) -> None:
-    """Record, as the cell's error output, why the grader could not finish it: it scores 0."""
-    cell.outputs.append(nbformat.v4.new_output("error", ename=name, evalue=reason, traceback=[f"{name}: {reason}"]))
+def _add_error(cell: NotebookNode, name: str, reason: str, *, first: bool = False) -> None:
+    """Record, as the cell's error output, why the grader could not finish it or trust it: it
+    scores 0, ``first`` when the cell's own outputs may hold a result (nbgrader reads the first)."""
+    error = nbformat.v4.new_output("error", ename=name, evalue=reason, traceback=[f"{name}: {reason}"])
+    cell.outputs.insert(0 if first else len(cell.outputs), error)
 
 
 def _not_run(cell: NotebookNode, reason: str) -> None:
@@ -261,8 +271,6 @@ async def _guard(kernel: PooledKernel, call: str) -> list[str] | None:
         value = ast.literal_eval(result["data"]["text/plain"])
     except (KeyError, ValueError, SyntaxError):
         return None
-    if value is True:
-        return []
     return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
 
 

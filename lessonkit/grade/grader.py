@@ -57,8 +57,8 @@ class LessonkitGrader(LoggingConfigurable):
     processes = Integer(64, help="Processes and threads a kernel may have (a kernel uses ~15).").tag(config=True)
     file_mb = Integer(64, help="Largest file a kernel may write, in MiB.").tag(config=True)
     isolate_network = Bool(True, help="Give kernels no network (as root).").tag(config=True)
-    guard_tests = Bool(True, help="Give test cells Python's own builtins and IPython machinery "
-                                  "(see lessonkit.grade.inkernel).").tag(config=True)
+    guard_tests = Bool(True, help="Give test cells Python's own builtins and IPython machinery, and "
+                                  "check their comparisons (see lessonkit.engine.guard).").tag(config=True)
     feedback = Bool(True, help="Write feedback HTML for every graded student.").tag(config=True)
     progress_store = Unicode(None, allow_none=True,
                              help="Where to load the students' event logs (a lessonkit.progress URL); "

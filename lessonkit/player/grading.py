@@ -9,18 +9,21 @@ damaged log gives 0 rather than an error.
 The answer keys are in the grade cells themselves (hidden by nbgrader's markers, restored
 from the gradebook at autograde) and never in the student's log or lesson blob.
 
-``guard_builtins`` limits what student code can do to the teacher's tests: it puts back
-every builtin that student code rebound (``builtins.sum = ...``) or shadowed at the top
-level of the notebook (``sum = ...``, ``def len(...)``), from a snapshot taken when the
-header cell imported ``lessonkit.player``, before any student code ran.  It cannot help
-against code that patches the objects the tests call (a function returning an object
-whose ``__eq__`` is always true), modules the tests import, or a student function named
-like a builtin that a test means to call (ask for ``my_max``, not ``max``).
+``guard_builtins`` is the test guard (:mod:`lessonkit.engine.guard`) as a grade cell can
+use it, from a snapshot taken when the header cell imported ``lessonkit.player``, before any
+student code ran: it puts back every builtin that student code rebound (``builtins.sum =
+...``) and hides those it shadowed at the top level of the notebook (``sum = ...``, ``def
+len(...)``; they stay hidden: nothing runs after the tests to give them back), and puts back
+the methods of IPython's shell and kernel and the custom exception handlers, which report
+the cell's error.  It runs inside the test cell, so it comes too late for what acts on the
+cell's source (input and AST transformers) and cannot check the cell's comparisons: an object
+whose ``__eq__`` is always true still passes under nbgrader's own autograde (``lessonkit
+grade`` refuses it).  Nor can it help against modules the tests import, or a student function
+named like a builtin that a test means to call (ask for ``my_max``, not ``max``).
 """
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import io
 import json
@@ -30,9 +33,20 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from lessonkit.engine.guard import Guard, Machinery
+
 __all__ = ["grade", "guard_builtins", "points_after_hints"]
 
-_SNAPSHOT: dict[str, Any] = dict(vars(builtins))  # taken at import: before student code runs
+
+def _ipython() -> Any:
+    module = sys.modules.get("IPython")
+    return module.get_ipython() if module is not None else None
+
+
+# taken at import, from the header cell: before student code runs
+_GUARD = Guard()
+_SHELL = _ipython()
+_MACHINERY = Machinery(_SHELL) if _SHELL is not None else None
 
 
 @contextlib.contextmanager
@@ -120,21 +134,12 @@ def points_after_hints(check_id: str, points: float, before: float = 0.0) -> flo
 
 
 def guard_builtins() -> None:
-    """Undo student code's changes to builtins before the teacher's tests run (see the
-    module doc for what this can and cannot protect)."""
-    for name, value in _SNAPSHOT.items():
-        if getattr(builtins, name, _SNAPSHOT) is not value:
-            setattr(builtins, name, value)
+    """Undo student code's changes to builtins and to IPython's reporting before the teacher's
+    tests run (see the module doc for what this can and cannot protect)."""
     shell = _ipython()
     namespace = getattr(shell, "user_ns", None)
-    if isinstance(namespace, dict):
-        for name in list(namespace):
-            if name in _SNAPSHOT and not name.startswith("_") and namespace[name] is not _SNAPSHOT[name]:
-                del namespace[name]
-        namespace["__builtins__"] = builtins
-
-
-def _ipython() -> Any:
-    module = sys.modules.get("IPython")
-    return module.get_ipython() if module is not None else None
-
+    if not isinstance(namespace, dict):
+        namespace = {}
+    _GUARD.before(namespace, _GUARD.shadowing(namespace))
+    if _MACHINERY is not None:
+        _MACHINERY.reporting()

@@ -4,9 +4,11 @@
 cells with visible and hidden tests (2 + 1 points), a partial-credit test (2 points) and a
 written answer (1 point, graded by hand).  Each submission in ``adv/submitted/`` starts from
 what nbgrader released to students and does one thing; ``adv/expected.json`` says what
-grading must give it.  Run ``python tests/grade_fixtures/build.py`` to rebuild them (it runs
-``nbgrader generate_assignment`` for the released notebook); the tests also craft a few
-submissions at run time with :func:`submission`, where they need the run's own paths.
+grading must give it and, for those that fool ``nbgrader autograde`` into scoring wrong code
+as right, what nbgrader gives (``"nbgrader"``).  Run ``python tests/grade_fixtures/build.py``
+to rebuild them (it runs ``nbgrader generate_assignment`` for the released notebook); the
+tests also craft a few submissions at run time with :func:`submission`, where they need the
+run's own paths.
 """
 
 from __future__ import annotations
@@ -149,6 +151,65 @@ def _edit_tests(nb: nbformat.NotebookNode) -> None:
 WRONG_SQUARES = "def squares(n):\n    return [i * i for i in range(1, min(n, 2) + 1)]"  # right up to n = 2
 CHEAT_SQUARES = "def squares(n):\n    return [1]"
 
+WRONG_TOTAL = "def total(values):\n    return 0"
+# IPython's machinery patched at class level: a failing test's error is neither shown nor reported
+SILENCE_ERRORS = '''import functools
+from IPython.core.interactiveshell import InteractiveShell
+from ipykernel.zmqshell import ZMQInteractiveShell
+
+_run_cell, _run_cell_async = ZMQInteractiveShell.run_cell, ZMQInteractiveShell.run_cell_async
+
+@functools.wraps(_run_cell)
+def run_cell(self, *args, **kwargs):
+    result = _run_cell(self, *args, **kwargs)
+    result.error_in_exec = None
+    return result
+
+@functools.wraps(_run_cell_async)  # the kernel reads the signature for what it may pass
+async def run_cell_async(self, *args, **kwargs):
+    result = await _run_cell_async(self, *args, **kwargs)
+    result.error_in_exec = None
+    return result
+
+def silence():
+    ZMQInteractiveShell.run_cell, ZMQInteractiveShell.run_cell_async = run_cell, run_cell_async
+    InteractiveShell.showtraceback = lambda self, *args, **kwargs: None
+'''
+PATCHES_SHELL = SILENCE_ERRORS + "\nsilence()"
+# the same patch, put back by a thread as fast as the grader's guard can take it away
+REPATCHES_SHELL = SILENCE_ERRORS + '''
+import threading, time
+
+def keep_silencing():
+    while True:
+        silence()
+        time.sleep(0.0005)
+
+silence()
+threading.Thread(target=keep_silencing, daemon=True).start()'''
+# a value that says it equals anything, with what the tests' len, sum and max need of it
+ALWAYS_EQUAL = '''class Anything:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __len__(self):
+        return 3
+
+    def __iter__(self):
+        return iter([self])
+
+    def __radd__(self, other):
+        return self
+
+    __add__ = __radd__
+    __gt__ = __lt__ = __eq__
+
+def squares(n):
+    return Anything()'''
+
 SUBMISSIONS: dict[str, Callable[[nbformat.NotebookNode], nbformat.NotebookNode]] = {
     "good_alice": lambda r: submission(r),
     "good_bob": lambda r: submission(r, squares="def squares(n):\n    if n < 1:\n        raise ValueError(n)\n"
@@ -194,6 +255,12 @@ except OSError as error:
     "strips_asserts": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\nget_ipython().input_transformers_post"
                                                                       ".append(lambda lines: [l for l in lines "
                                                                       "if 'assert' not in l])"),
+    "patches_shell": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\n" + PATCHES_SHELL, total=WRONG_TOTAL),
+    "repatches_shell": lambda r: submission(r, squares=CHEAT_SQUARES + "\n\n" + REPATCHES_SHELL, total=WRONG_TOTAL),
+    "always_equal": lambda r: submission(r, squares=ALWAYS_EQUAL, total="def total(values):\n    return Anything()"),
+    "always_equal_inside": lambda r: submission(r, squares=ALWAYS_EQUAL.replace("return Anything()",
+                                                                                "return [Anything()] * n"),
+                                                total="def total(values):\n    return Anything()"),
 }
 
 #: what grading must give each submission: test cell scores, and words the report must contain
@@ -221,6 +288,20 @@ EXPECTED = {
     "rebinds_builtins": ({"test_squares": 0, "test_total": 0, "score_squares": 0.5}, "Python's own"),
     "swallows_asserts": ({"test_squares": 0, "test_total": 1, "score_squares": 0.5}, "Python's own"),
     "strips_asserts": ({"test_squares": 0, "test_total": 1, "score_squares": 0.5}, "Python's own"),
+    # wrong functions that nbgrader's own autograde scores as right (NBGRADER_FOOLED)
+    "patches_shell": ({"test_squares": 0, "test_total": 0, "score_squares": 0.5}, "InteractiveShell.showtraceback"),
+    "repatches_shell": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "while the tests ran"),
+    "always_equal": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "decides __eq__ with code of its own"),
+    "always_equal_inside": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "decides __eq__ with code of its own"),
+}
+
+#: what ``nbgrader autograde`` gives the submissions that fool it (lessonkit gives EXPECTED)
+NBGRADER_FOOLED = {
+    "strips_asserts": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
+    "patches_shell": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
+    "repatches_shell": {"test_squares": 2, "test_total": 1, "score_squares": 0.5},
+    "always_equal": {"test_squares": 2, "test_total": 1, "score_squares": 2},
+    "always_equal_inside": {"test_squares": 2, "test_total": 1, "score_squares": 2},
 }
 
 
@@ -245,7 +326,9 @@ def build() -> None:
     text = nbformat.writes(submission(released))
     (folder / f"{ASSIGNMENT}.ipynb").write_text(text[: len(text) // 2])  # cut off mid-upload
     (COURSE / "expected.json").write_text(json.dumps(
-        {student: {"scores": scores, "note": note} for student, (scores, note) in EXPECTED.items()}, indent=1) + "\n")
+        {student: {"scores": scores, "note": note, **({"nbgrader": NBGRADER_FOOLED[student]}
+                                                       if student in NBGRADER_FOOLED else {})}
+         for student, (scores, note) in EXPECTED.items()}, indent=1) + "\n")
 
 
 if __name__ == "__main__":
