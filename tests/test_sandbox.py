@@ -137,7 +137,7 @@ def test_environment_is_minimal_and_holds_no_secrets(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", "/work/main")
     result = run_python("import os, sys; print(sorted(os.environ)); print(sys.flags.no_user_site, 'site' in sys.modules)", env={"LESSON": "fractions"}, limits=FAST)
     names, flags = result.stdout.splitlines()
-    assert set(eval(names)) <= {"PATH", "HOME", "TMPDIR", "LC_ALL", "LANG", "PYTHONHOME", "LD_LIBRARY_PATH", "LESSON"}
+    assert set(eval(names)) <= {"PATH", "HOME", "TMPDIR", "LC_ALL", "LANG", "PYTHONHOME", "LD_LIBRARY_PATH", "LESSON", "PWD"}
     assert "s3cret" not in result.stdout
     assert flags == "1 False"  # no user site, no site-packages at all
 

@@ -38,6 +38,8 @@ machine's CPU while the child runs (two cores are shared, the wall timeout bound
 from __future__ import annotations
 
 import errno
+import functools
+import logging
 import os
 import resource
 import secrets
@@ -45,14 +47,17 @@ import selectors
 import shutil
 import signal
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from subprocess import PIPE, Popen, SubprocessError
 
+from lessonkit.engine import bwrap
+from lessonkit.engine.interpreter import interpreter
 from lessonkit.errors import LessonkitError
+
+log = logging.getLogger("lessonkit.sandbox")
 
 MB = 1 << 20
 SANDBOX_UIDS = range(1 << 30, (1 << 30) + (1 << 24))
@@ -178,33 +183,39 @@ def private_dir(path: str | os.PathLike[str]) -> str:
 
 
 @dataclass(frozen=True)
-class Interpreter:
-    """How a contained child starts this Python: the command's start, environment, descriptors.
+class Containment:
+    """Which layers contain a child on this machine, as :func:`containment` finds them.
 
-    As another uid, the interpreter and its standard library travel as open file
-    descriptors (``/proc/self/fd/N``): the child can use them without any permission on
-    the directories above (a ``/root/.pyenv`` it may not enter).  ``LD_LIBRARY_PATH`` then
-    points at the interpreter's own ``libpython``, else the loader would quietly take the
-    system's.  Pass ``fds`` to the child (``Popen(pass_fds=...)``) and close them here
-    once it has started.  Flags: no user site; the caller adds ``-S`` to leave
-    site-packages out too.
+    ``namespaces``: bubblewrap runs it (:mod:`lessonkit.engine.bwrap`); ``own_uid``: it gets a
+    fresh uid (only root can give one); resource limits always apply.  ``str()`` says it in
+    the words a grading summary or a server's log uses.
     """
 
-    argv: tuple[str, ...]
-    env: Mapping[str, str]
-    fds: tuple[int, ...] = ()
+    namespaces: bool
+    own_uid: bool
+
+    def __str__(self) -> str:
+        if self.namespaces:
+            return "contained by bubblewrap, a uid of its own and rlimits" if self.own_uid else \
+                "contained by bubblewrap and rlimits (not root: no uid of its own)"
+        if self.own_uid:
+            return ("contained by a uid of its own and rlimits (no usable bubblewrap: "
+                    "world-readable files and the network are reachable)")
+        return ("contained by rlimits only (not root and no usable bubblewrap: "
+                "student code runs as this user, can read its files and reach the network)")
 
 
-def interpreter(*, as_other_user: bool) -> Interpreter:
-    """This Python (``sys.executable``), ready to hand to a child that runs as another user or not."""
-    if not as_other_user:
-        return Interpreter((sys.executable, "-I"), {})
-    fds = (
-        os.open(os.path.realpath(sys.executable), os.O_RDONLY),
-        os.open(sys.base_prefix, os.O_RDONLY | os.O_DIRECTORY),
-    )
-    home = f"/proc/self/fd/{fds[1]}"
-    return Interpreter((f"/proc/self/fd/{fds[0]}", "-s"), {"PYTHONHOME": home, "LD_LIBRARY_PATH": f"{home}/lib"}, fds)
+def containment() -> Containment:
+    """The containment in force for children started now; a weaker one than the best is logged once."""
+    layer = Containment(namespaces=bwrap.usable(), own_uid=os.geteuid() == 0)
+    if not (layer.namespaces and layer.own_uid):
+        _say_once(str(layer))
+    return layer
+
+
+@functools.cache
+def _say_once(text: str) -> None:
+    log.warning("untrusted code is %s; see docs/containment.md", text)
 
 
 def run_python(
@@ -235,9 +246,10 @@ def run_python(
     """
     if len(source.encode()) >= _ARG_MAX:
         raise ValueError(f"the program is longer than {_ARG_MAX // 1024} KiB")
+    layer = containment()
     ids = sandbox_ids()
     workdir = tempfile.mkdtemp(prefix="lessonkit-run-")
-    python = interpreter(as_other_user=ids is not None)
+    python = interpreter(packages=False, by_descriptor=ids is not None and not layer.namespaces)
     inherited = list(python.fds)  # descriptors the child gets; closed here once it has them
     results: int | None = None  # the read end of the results channel
     try:
@@ -256,6 +268,13 @@ def run_python(
             results, results_write = os.pipe()
             inherited.append(results_write)
             argv.append(str(results_write))
+        if layer.namespaces:  # the uid is switched inside, once bubblewrap has made the view
+            view = bwrap.View(read_only=python.binds, hidden=python.hidden, writable=(workdir,), cwd=workdir,
+                              tmp_mb=limits.file_mb)
+            argv = bwrap.command(view, argv, uid=ids)
+            contain = limit_process(limits)
+        else:
+            contain = limit_process(limits, **({"uid": ids[0], "gid": ids[1]} if ids else {}))
         try:
             process = Popen(
                 argv,
@@ -266,14 +285,14 @@ def run_python(
                 cwd=workdir,
                 env=child_env,
                 pass_fds=inherited,
-                preexec_fn=limit_process(limits, **({"uid": ids[0], "gid": ids[1]} if ids else {})),
+                preexec_fn=contain,
                 umask=0o077,
             )
         except (OSError, SubprocessError) as error:
             raise SandboxError(f"could not start the contained Python: {error}") from error
         finally:
             _close(inherited)  # the child has its own copies
-        return _supervise(process, stdin, limits, ids, results)
+        return _supervise(process, stdin, limits, ids, results, layer.namespaces)
     finally:
         _close(inherited)
         if results is not None:
@@ -305,7 +324,8 @@ def _populate(workdir: str, files: Mapping[str, bytes], ids: tuple[int, int] | N
 
 
 def _supervise(
-    process: Popen[bytes], stdin: str, limits: Limits, ids: tuple[int, int] | None, results: int | None
+    process: Popen[bytes], stdin: str, limits: Limits, ids: tuple[int, int] | None, results: int | None,
+    sandboxed: bool,
 ) -> RunResult:
     """Feed stdin, collect capped output, enforce the wall timeout, and always clean up.
 
@@ -327,6 +347,8 @@ def _supervise(
             _kill_group(process.pid)
             status = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status[1])
+        if sandboxed:
+            process.returncode = bwrap.exit_code(process.returncode)
         kill_all(process.pid, ids)
         process.stdout.close()
         process.stderr.close()
