@@ -268,7 +268,7 @@ def private_view(home: str, *, tmp_mb: int, new_network: bool) -> None:
     keep = os.open(home, os.O_PATH | os.O_DIRECTORY)
     try:
         folder = os.path.dirname(home)
-        for place, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), (folder, "0755")):
+        for place, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), (folder, "0711")):
             os.makedirs(place, exist_ok=True)
             _mount("tmpfs", place, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={tmp_mb}m,mode={mode}")
         os.mkdir(home)
