@@ -251,30 +251,44 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, options: st
                        options.encode() if options else None), f"mount {target}")
 
 
-def private_view(home: str, *, tmp_mb: int, new_network: bool) -> None:
+def private_view(home: str, *, shown: Sequence[str], tmp_mb: int, new_network: bool) -> None:
     """Give this forked kernel a view of its own inside the zygote's sandbox.
 
     The zygote's sandbox holds the homes of all its kernels (one folder, bound writable), so
     each kernel, before it runs anything, moves into a mount namespace of its own and mounts
-    fresh tmpfs over ``/tmp``, ``/dev/shm`` and that folder, then binds back its own ``home``:
-    the other kernels' homes, and whatever they leave in ``/tmp``, do not exist for it.  The
-    mounts are locked into the namespace: a kernel cannot unmount them to look underneath,
-    even from a user namespace of its own.  New IPC (and with ``new_network``, network)
-    namespaces keep kernels from talking through System V memory or the loopback.
+    fresh tmpfs over ``/tmp``, ``/dev/shm`` and that folder, then binds back its own ``home``
+    and what of the installation lived below them (``shown``: a virtual environment in
+    ``/tmp``, :func:`below_private_mounts`): the other kernels' homes, and whatever they leave
+    in ``/tmp``, do not exist for it.  The mounts are locked into the namespace: a kernel
+    cannot unmount them to look underneath, even from a user namespace of its own.  New IPC
+    (and with ``new_network``, network) namespaces keep kernels from talking through
+    System V memory or the loopback.
     """
     flags = _CLONE_NEWNS | _CLONE_NEWIPC | (_CLONE_NEWNET if new_network else 0)
     _check(_libc.unshare(flags), "unshare")
     _mount("none", "/", None, _MS_REC | _MS_PRIVATE)  # nothing mounted here reaches the zygote
-    keep = os.open(home, os.O_PATH | os.O_DIRECTORY)
+    os.umask(0o022)  # the folders made below must be passable by the kernel's uid
+    kept = {path: os.open(path, os.O_PATH) for path in [home, *shown]}
     try:
-        folder = os.path.dirname(home)
-        for place, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), (folder, "0711")):
+        for place, mode in (("/tmp", "1777"), ("/dev/shm", "1777"), (os.path.dirname(home), "0711")):
             os.makedirs(place, exist_ok=True)
             _mount("tmpfs", place, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={tmp_mb}m,mode={mode}")
-        os.mkdir(home)
-        _mount(f"/proc/self/fd/{keep}", home, None, _MS_BIND | _MS_REC)
+        for path, fd in kept.items():  # bound from the descriptor: the path itself is covered now
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if os.path.isdir(f"/proc/self/fd/{fd}"):
+                os.mkdir(path)
+            else:
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
+            _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC)
     finally:
-        os.close(keep)
+        for fd in kept.values():
+            os.close(fd)
+
+
+def below_private_mounts(view: View, folder: str) -> tuple[str, ...]:
+    """What :func:`private_view` must bind back: the read-only paths of ``view`` under its fresh mounts."""
+    places = ("/tmp", "/dev/shm", folder)
+    return tuple(p for p in _outermost(view.read_only) if any(p.startswith(place + "/") for place in places))
 
 
 def clear_capabilities() -> None:

@@ -204,6 +204,7 @@ class KernelPool:
         self._env: dict[str, str] = {}
         self._limits = settings.limits
         self._zygote: Zygote | None = None
+        self._shown: tuple[str, ...] = ()  # of the installation, what each kernel binds back into its own view
         self.network_isolated = False
         self.containment: Containment = containment()
 
@@ -234,8 +235,11 @@ class KernelPool:
             self._limits = dataclasses.replace(self._limits, processes=resource.getrlimit(resource.RLIMIT_NPROC)[0])
         view = bwrap.View(read_only=python.binds, writable=(str(root),), cwd=str(root), tmp_mb=self._limits.file_mb,
                           network=not isolate, keep_capabilities=True) if sandboxed else None
+        if view is not None:
+            self._shown = bwrap.below_private_mounts(view, str(root))
         try:
-            self._zygote = await Zygote.start(python, self._env, view)
+            # a home, for what ipykernel's imports look up there (the kernels get their own)
+            self._zygote = await Zygote.start(python, {**self._env, "HOME": str(root)}, view)
         finally:
             for fd in python.fds:  # the zygote holds them now, and hands them down to every kernel
                 os.close(fd)
@@ -305,7 +309,8 @@ class KernelPool:
         log_path = Path(f"{home}.log")
         log_path.touch(mode=0o600)
         env = {**self._env, "HOME": str(home), "TMPDIR": str(home / "tmp")}
-        private = {"home": str(home), "tmp_mb": self._limits.file_mb} if self.containment.namespaces else None
+        private = {"home": str(home), "shown": self._shown, "tmp_mb": self._limits.file_mb} \
+            if self.containment.namespaces else None
         request = {"cwd": str(home / "work"), "env": env, "log": str(log_path), "ids": ids,
                    "limits": dataclasses.asdict(self._limits), "isolate_network": self.network_isolated,
                    "private": private, "arguments": _KERNEL_ARGUMENTS}

@@ -98,7 +98,8 @@ def _become_kernel(request: dict[str, Any], wake_fds: tuple[int, ...]) -> None: 
         os.environ.update(request["env"], JPY_PARENT_PID=str(os.getppid()))  # ends with the zygote
         private = request["private"]
         if private is not None:
-            bwrap.private_view(private["home"], tmp_mb=private["tmp_mb"], new_network=request["isolate_network"])
+            bwrap.private_view(private["home"], shown=private["shown"], tmp_mb=private["tmp_mb"],
+                               new_network=request["isolate_network"])
         elif request["isolate_network"]:
             unshare_network()
         os.chdir(request["cwd"])
