@@ -127,7 +127,8 @@ def command(view: View, argv: Sequence[str], *, uid: tuple[int, int] | None = No
             args += ["--ro-bind", path, path]
     for path in ETC:
         args += ["--ro-bind-try", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/tmp", *size, "--tmpfs", "/dev/shm"]
+    shared = ["--perms", "1777", *size]  # like the machine's: anyone may write, only the owner remove
+    args += ["--proc", "/proc", "--dev", "/dev", *shared, "--tmpfs", "/tmp", *shared, "--tmpfs", "/dev/shm"]
     read_only = _outermost(view.read_only)
     for path in _parents([*read_only, *view.writable]):
         args += ["--perms", "0755", "--dir", path]
