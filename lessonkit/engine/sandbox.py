@@ -1,38 +1,44 @@
-"""Run untrusted code contained: time, memory, output, process and file limits.
+"""Run untrusted code contained: time, memory, output, process and file limits, and a view of its own.
 
 Student code run by a server (a Voila page's code check, the grader) must not hang it, eat
 its memory, fill its disk, fork it to death, or read what the teacher keeps private
-(architecture §6, "Untrusted code is contained").  This module gives two tools:
+(architecture §6, "Untrusted code is contained").  This module gives three tools:
 
 * :func:`limit_process`, a ``preexec_fn`` for :class:`subprocess.Popen` that applies
   :class:`Limits` as resource limits, starts a new session and drops privileges.  The
-  grader uses it to launch kernels.
+  grader's kernels contain themselves with it.
 * :func:`run_python`, which runs a piece of Python in a fresh, private directory under
   those limits and returns what it printed, capped, and why it stopped.
+* :func:`containment`, which says which of the layers below are in force here, for a
+  grading summary or a server's log (docs/containment.md says what each defends).
 
-Who the child runs as matters as much as the limits:
+The layers, strongest first; each applies where the machine allows it:
 
-* **As root**, ``RLIMIT_NPROC`` does not apply (a fork bomb would take the machine) and
-  every file is readable.  So :func:`run_python` runs the child under a **fresh uid of its
-  own** (:func:`sandbox_ids`, picked at random from a range no account uses, with no
-  supplementary groups).  A uid per run, rather than a shared ``nobody``, keeps
-  concurrent runs from signalling or reading each other, makes the process limit count
-  this run's processes alone, and lets the cleanup kill *every* process of the run
-  (even one that left the session with ``setsid``) by killing everything that uid owns.
-  The child can read only what is world-readable: keep the gradebook, the teacher's
-  sources and students' folders private (:func:`private_dir`).  The interpreter is
-  handed over as open file descriptors, so it works even where it is installed under a
-  private directory (``/root/.pyenv``): the child uses it without being able to look
-  around the directories above it.
-* **As another user**, privileges cannot be dropped: the child runs as that user, can read
-  what that user can, and ``RLIMIT_NPROC`` counts all of that user's processes (a
-  desktop session with many processes leaves the child none to start).  A grandchild
-  that starts its own session escapes the final clean-up.  Run a class server as root
-  or as a dedicated user with nothing else to lose.
+* **bubblewrap** (:mod:`lessonkit.engine.bwrap`), when it is installed and may make its
+  namespaces: the child sees the standard library, the system's ``/usr`` and its own
+  folder, nothing else of the file system (no course, no repository, no other run), a
+  private ``/tmp``, no network, no other process; its PID namespace dies with it, so
+  nothing it started outlives the run, whoever runs the server.
+* **a uid of its own**, as root: ``RLIMIT_NPROC`` does not apply to root (a fork bomb would
+  take the machine) and root reads every file, so the child runs under a **fresh uid**
+  (:func:`sandbox_ids`, picked at random from a range no account uses, no supplementary
+  groups): concurrent runs cannot signal or read each other, the process limit counts this
+  run's processes alone, and the clean-up kills *every* process of the run by killing
+  everything that uid owns.  Inside bubblewrap the uid is switched too, by ``setpriv``.
+  Without bubblewrap the child can read what is world-readable: keep the gradebook, the
+  teacher's sources and students' folders private (:func:`private_dir`), and the
+  interpreter is handed over as open file descriptors
+  (:mod:`lessonkit.engine.interpreter`), so it works even where it is installed under a
+  private directory (``/root/.pyenv``).
+* **resource limits**, always, inside bubblewrap too.  As another user than root they are
+  all there is besides bubblewrap: the child runs as that user, and ``RLIMIT_NPROC``
+  counts all of that user's processes.  Without bubblewrap it can also read what that user
+  can and reach the network, and a grandchild that starts its own session escapes the
+  final clean-up: run a class server with bubblewrap, as root or a dedicated user.
 
-Not defended here: network access, writing into world-writable directories such as
-``/tmp`` or ``/dev/shm`` (each file up to ``Limits.file_mb``, left behind), and the
-machine's CPU while the child runs (two cores are shared, the wall timeout bounds it).
+Not defended by any layer: the machine's CPU while the child runs (the wall timeout bounds
+it), and without bubblewrap, the network and writes into world-writable directories such as
+``/tmp`` (each file up to ``Limits.file_mb``, left behind).
 """
 
 from __future__ import annotations

@@ -9,15 +9,25 @@ leaves behind reaches the next.
 Each kernel is contained by :func:`lessonkit.engine.sandbox.limit_process` (rlimits; as
 root, a fresh uid of its own with no groups), plus what only a long-lived kernel needs:
 
+* where bubblewrap works, the zygote runs inside it (:mod:`lessonkit.engine.bwrap`): the
+  kernels see the environment's interpreter and packages, this pool's folder and nothing
+  else of the machine (no course, no repository, no network, no other process), and the
+  zygote keeps the capabilities each fork needs to give itself a view of its own
+  (:func:`lessonkit.engine.bwrap.private_view`: its own home, ``/tmp`` and ``/dev/shm``,
+  a network and IPC namespace of its own; about 5 ms a kernel) before it drops them all;
 * a private home (mode 0700, owned by its uid) holding its working directory, its
-  temporary files and its connection file, so kernels cannot read one another;
-* ZeroMQ over Unix sockets in that home rather than TCP on loopback, and (as root) a
-  network namespace of its own with no interfaces up: student code reaches no network,
-  not even a Dask scheduler or another kernel on this machine;
-* the interpreter handed over as open file descriptors when it lives under a directory
-  the kernel's uid may not enter (``/root/.pyenv``; :func:`lessonkit.engine.sandbox.interpreter`);
+  temporary files and its connection file, so kernels cannot read one another even
+  without bubblewrap;
+* ZeroMQ over Unix sockets in that home rather than TCP on loopback, and a network
+  namespace of its own with no interfaces up (inside bubblewrap, or as root): student code
+  reaches no network, not even a Dask scheduler or another kernel on this machine;
+* the environment's own interpreter and import path, wherever lessonkit is installed (a
+  virtual environment, a conda prefix; :func:`lessonkit.engine.interpreter.interpreter`),
+  as open file descriptors when the kernel's uid may not enter the folders above it
+  (``/root/.pyenv`` as root without bubblewrap);
 * the kernel's own stdout and stderr (not the notebook's: those travel over ZeroMQ) go to
-  a log file beside its home, read back to explain a crash.
+  a log file beside its home, read back to explain a crash; the zygote's own stderr is
+  read back to say why it could not start, and what to do (:func:`why_not_started`).
 
 Kernels are this interpreter's ipykernel whatever the notebook's kernelspec names: the
 zygote can only fork what it runs.
@@ -49,7 +59,14 @@ from jupyter_client.provisioning import LocalProvisioner
 
 from lessonkit.engine import bwrap
 from lessonkit.engine.interpreter import Interpreter, interpreter
-from lessonkit.engine.sandbox import Containment, Limits, containment, kill_all, remove_workdir, sandbox_ids
+from lessonkit.engine.sandbox import (
+    Containment,
+    Limits,
+    containment,
+    kill_all,
+    remove_workdir,
+    sandbox_ids,
+)
 from lessonkit.grade import inkernel, zygote
 from lessonkit.grade.course import GradingError
 
