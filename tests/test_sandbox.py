@@ -585,3 +585,34 @@ def test_without_root_the_same_interpreter_runs_isolated(monkeypatch, layer):
     result = run_python("import os, sys; print(os.getuid() == os.geteuid(), sys.flags.isolated)", limits=FAST)
     assert result.stdout == "True 1\n"
     assert run_python("while True: pass", limits=Limits(timeout=0.5)).killed_reason == "timeout"
+
+
+@as_root
+def test_kernels_without_bubblewrap_run_as_a_uid_of_their_own_and_find_this_checkout(monkeypatch):
+    """The fallback: the interpreter and import path by descriptor, a uid per kernel, no network."""
+    monkeypatch.setattr(bwrap, "usable", lambda: False)
+
+    async def scenario():
+        async with KernelPool(KernelSettings(limits=Limits(timeout=30, memory_mb=2048, processes=64)), 1) as pool:
+            kernel = await pool.acquire()
+            try:
+                return await output_of(kernel, program(
+                    """
+                    import os, socket, lessonkit
+                    print(os.getuid(), os.path.realpath(lessonkit.__file__))
+                    try:
+                        socket.create_connection(("1.1.1.1", 53), timeout=2)
+                        print("online")
+                    except OSError:
+                        print("offline")
+                    """)), pool.containment
+            finally:
+                pool.release(kernel)
+
+    seen, layer = asyncio.run(scenario())
+    assert not layer.namespaces and layer.own_uid
+    who, network = seen.splitlines()
+    uid, package = who.split()
+    assert int(uid) in SANDBOX_UIDS
+    assert package == str(REPO / "lessonkit" / "__init__.py")
+    assert network == "offline"
