@@ -190,7 +190,7 @@ def test_a_start_that_cannot_work_names_the_cause_and_the_fix(scratch):
     environment = prefix_environment(scratch / "broken", packages)
     result = run_driver(environment, graded_course(scratch, "broken"), scratch)
     assert "cannot import ipykernel" in result["error"] and "-m pip install lessonkit" in result["error"]
-    assert str(environment.python.parent) in result["error"] or "python" in result["error"]
+    assert f"this Python ({environment.python})" in result["error"]
     assert "exit code" not in result["error"]
     assert result["mode_kept"] and result["leftovers"] == []  # no lessonkit-kernels-* left behind
 

@@ -39,6 +39,7 @@ from lessonkit.engine.sandbox import (
     run_python,
     sandbox_ids,
 )
+from lessonkit.grade.course import Course
 from lessonkit.grade.kernels import KernelPool, KernelSettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -616,3 +617,21 @@ def test_kernels_without_bubblewrap_run_as_a_uid_of_their_own_and_find_this_chec
     assert int(uid) in SANDBOX_UIDS
     assert package == str(REPO / "lessonkit" / "__init__.py")
     assert network == "offline"
+
+
+@as_root
+def test_the_course_is_closed_for_grading_only_where_a_uid_is_the_only_wall_and_reopened(monkeypatch):
+    bubblewrap()
+    folder = Path(tempfile_dir())
+    try:
+        os.chmod(folder, 0o751)
+        course = Course(folder)
+        with course.private():  # bubblewrap: the kernels do not see the course at all
+            assert folder.stat().st_mode & 0o777 == 0o751
+        monkeypatch.setattr(bwrap, "usable", lambda: False)
+        with pytest.raises(RuntimeError), course.private():
+            assert folder.stat().st_mode & 0o777 == 0o700
+            raise RuntimeError("a run that failed half-way")
+        assert folder.stat().st_mode & 0o777 == 0o751
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=True)

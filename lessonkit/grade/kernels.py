@@ -226,7 +226,6 @@ class KernelPool:
         self.containment: Containment = containment()
 
     async def __aenter__(self) -> KernelPool:
-        self.containment = containment()
         self._root = Path(tempfile.mkdtemp(prefix="lessonkit-kernels-"))
         try:
             await self._start_zygote(self._root)
@@ -388,7 +387,7 @@ class Zygote:
             argv = bwrap.command(view, argv)
         pipe = asyncio.subprocess.PIPE
         process = await asyncio.create_subprocess_exec(*argv, stdin=pipe, stdout=pipe, stderr=pipe, env=env,
-                                                       pass_fds=python.fds, cwd=view.cwd if view else None)
+                                                       pass_fds=python.fds)
         assert process.stdout is not None and process.stderr is not None
         line = await process.stdout.readline()
         if not line:
