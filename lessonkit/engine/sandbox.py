@@ -240,7 +240,9 @@ def run_python(
     ``stdin`` as its standard input.  The interpreter is this one, isolated: no
     site-packages (the standard library only: nothing installed for the teacher, lessonkit
     included, is importable), no user site, no ``PYTHON*`` variables from this process,
-    and an environment of ``PATH``, ``HOME``, ``TMPDIR`` and a UTF-8 locale, plus ``env``.
+    and an environment of ``PATH``, ``HOME``, ``TMPDIR`` and a UTF-8 locale, plus ``env``;
+    inside bubblewrap where it works (:func:`containment`), where the directory and the
+    standard library are all it sees of the file system.
 
     stdout and stderr are read as they come and capped at ``limits.output_bytes`` each;
     past the cap, at the wall timeout, or when the program's own process exits, every
