@@ -44,3 +44,14 @@ def debian_package(package: str, present: Callable[[], bool]) -> None:
                 pytest.fail(f"`{' '.join(command)}` failed; install '{package}' by hand:\n{done.stderr[-2000:]}")
     if not present():
         pytest.fail(f"'{package}' was installed but is still not usable")
+
+
+def bubblewrap() -> None:
+    """Make sure bubblewrap works here (the sandbox's namespace layer), or fail saying what to do."""
+    debian_package("bubblewrap", lambda: shutil.which("bwrap") is not None)
+    from lessonkit.engine import bwrap
+
+    if not bwrap.usable():
+        pytest.fail("bubblewrap is installed but cannot make its namespaces here: allow unprivileged user "
+                    "namespaces (`sysctl kernel.unprivileged_userns_clone=1`, or the container's seccomp/AppArmor "
+                    "profile), and as root install util-linux's setpriv")

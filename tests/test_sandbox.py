@@ -1,14 +1,23 @@
 """Containment of untrusted code: limits, clean-up, and what the child can reach.
 
+What the child can reach is tested in each layer this machine can run: bubblewrap (the
+namespace layer, :mod:`lessonkit.engine.bwrap`) and the uid-switch fallback used where
+bubblewrap is missing (forced here by making it unusable).  Tests of what only root can do
+fail, saying so, when the suite runs as another user: never a green skip.
+
 Fork-bomb and grandchild tests are bounded (at most 200 forks, children that sleep and
 are killed by the sandbox's clean-up), because this suite runs on a shared 2-core machine.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import random
 import resource
+import secrets
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,18 +26,63 @@ import time
 from pathlib import Path
 
 import pytest
+from system import bubblewrap
 
+from lessonkit.engine import bwrap
 from lessonkit.engine.sandbox import (
     SANDBOX_UIDS,
+    Containment,
     Limits,
+    containment,
     limit_process,
     private_dir,
     run_python,
     sandbox_ids,
 )
+from lessonkit.grade.course import Course
+from lessonkit.grade.kernels import KernelPool, KernelSettings
 
-as_root = pytest.mark.skipif(os.geteuid() != 0, reason="privilege drop and per-run uids need root")
+REPO = Path(__file__).resolve().parents[1]
 FAST = Limits(timeout=5)
+
+
+@pytest.fixture
+def root():
+    """For tests of what only root can do: where the suite does not run as root they fail, saying so."""
+    if os.geteuid() != 0:
+        pytest.fail("this test checks the uid switch, which only root can make: run the suite as root "
+                    "(as CI does, .ci/run), e.g. `sudo python -m pytest tests/test_sandbox.py`")
+
+
+as_root = pytest.mark.usefixtures("root")
+
+
+@pytest.fixture(params=["bubblewrap", "uid switch"])
+def layer(request, monkeypatch):
+    """Each containment layer in turn: bubblewrap, then the fallback without it."""
+    if request.param == "bubblewrap":
+        bubblewrap()
+    else:
+        monkeypatch.setattr(bwrap, "usable", lambda: False)
+    return request.param
+
+
+def marked(text: str) -> tuple[str, str]:
+    """``text`` with a token of its own, so its processes can be found by their command line."""
+    token = f"lk{secrets.token_hex(6)}"
+    return f"# {token}\n{text}", token
+
+
+def processes_with(token: str) -> list[int]:
+    """Live processes whose command line holds ``token`` (a run's program, whatever pid namespace it has)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and token.encode() in (entry / "cmdline").read_bytes() and alive(int(entry.name)):
+                found.append(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
 
 
 def program(text: str) -> str:
@@ -137,7 +191,8 @@ def test_environment_is_minimal_and_holds_no_secrets(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", "/work/main")
     result = run_python("import os, sys; print(sorted(os.environ)); print(sys.flags.no_user_site, 'site' in sys.modules)", env={"LESSON": "fractions"}, limits=FAST)
     names, flags = result.stdout.splitlines()
-    assert set(eval(names)) <= {"PATH", "HOME", "TMPDIR", "LC_ALL", "LANG", "PYTHONHOME", "LD_LIBRARY_PATH", "LESSON"}
+    # PWD: bubblewrap sets it to the working directory it enters
+    assert set(eval(names)) <= {"PATH", "HOME", "TMPDIR", "LC_ALL", "LANG", "PYTHONHOME", "LD_LIBRARY_PATH", "LESSON", "PWD"}
     assert "s3cret" not in result.stdout
     assert flags == "1 False"  # no user site, no site-packages at all
 
@@ -177,9 +232,9 @@ def test_sleeping_child_is_killed_at_the_wall_timeout():
 
 
 def test_cpu_limit():
-    result = run_python("while True: pass", limits=Limits(timeout=5, cpu_seconds=1))
-    assert result.killed_reason == "cpu" and not result.timed_out
-    assert result.duration_s < 3
+    result = run_python("while True: pass", limits=Limits(timeout=8, cpu_seconds=1))
+    assert result.killed_reason == "cpu" and not result.timed_out  # one CPU second, on a shared machine
+    assert result.duration_s < 8
 
 
 def test_memory_bomb_is_stopped_and_reported():
@@ -237,11 +292,11 @@ def test_limit_process_applies_limits_and_a_new_session():
         assert out.strip() == f"True {[(7, 8), (300 * mb, 300 * mb), (20, 20), (3 * mb, 3 * mb), (0, 0)]}"
 
 
-# --- what the child can reach (root: a uid of its own) ----------------------------------
+# --- what the child can reach (root: a uid of its own; bubblewrap: a view of its own) ----
 
 
 @as_root
-def test_child_runs_as_a_fresh_unprivileged_uid():
+def test_child_runs_as_a_fresh_unprivileged_uid(layer):
     first = run_python("import os; print(os.getuid(), os.getgid(), os.getgroups())", limits=FAST)
     second = run_python("import os; print(os.getuid())", limits=FAST)
     uid, gid, groups = first.stdout.split(" ", 2)
@@ -255,28 +310,35 @@ def test_child_runs_as_a_fresh_unprivileged_uid():
 
 
 @as_root
-def test_cannot_read_shadow_or_a_private_teacher_dir():
+def test_cannot_read_shadow_or_a_private_teacher_dir(layer):
     teacher = Path(tempfile_dir())
     try:
         (teacher / "gradebook.db").write_text("secret grades")
         os.chmod(teacher / "gradebook.db", 0o644)
         os.chmod(teacher, 0o755)
         reader = f"print(open({str(teacher / 'gradebook.db')!r}).read())"
-        assert run_python(reader, limits=FAST).stdout == "secret grades\n"  # reachable before...
+        before = run_python(reader, limits=FAST)
+        if layer == "bubblewrap":  # not there at all, readable or not
+            assert "FileNotFoundError" in before.stderr and before.stdout == ""
+        else:
+            assert before.stdout == "secret grades\n"  # reachable before...
         private_dir(teacher)
         assert oct(teacher.stat().st_mode & 0o777) == "0o700"
         result = run_python(reader, limits=FAST)
-        assert "PermissionError" in result.stderr and "secret" not in result.stdout  # ...not after
+        assert "Error" in result.stderr and "secret" not in result.stdout  # ...not after
     finally:
         subprocess.run(["rm", "-rf", str(teacher)], check=True)
     shadow = run_python("print(open('/etc/shadow').read())", limits=FAST)
-    assert "PermissionError" in shadow.stderr and shadow.stdout == ""
+    assert "Error" in shadow.stderr and shadow.stdout == ""
     root_home = run_python("import os; print(os.listdir(os.path.expanduser('~root')))", limits=FAST)
-    assert "PermissionError" in root_home.stderr
+    if layer == "bubblewrap":  # only the folders bubblewrap made to reach the interpreter, if it lives there
+        assert set(eval(root_home.stdout or "[]")) <= {".pyenv"}, root_home
+    else:
+        assert "PermissionError" in root_home.stderr
 
 
 @as_root
-def test_cannot_write_outside_its_directory(monkeypatch):
+def test_cannot_write_outside_its_directory(layer, monkeypatch):
     shared = Path(tempfile_dir())
     try:
         os.chmod(shared, 0o755)  # like a course folder: readable by all, writable by its owner
@@ -285,7 +347,7 @@ def test_cannot_write_outside_its_directory(monkeypatch):
             program(
                 f"""
                 import os
-                for path in ({str(shared / 'pwned')!r}, "/etc/pwned", "/work/pwned"):
+                for path in ({str(shared / 'pwned')!r}, "/etc/pwned", "/usr/pwned"):
                     try:
                         open(path, "w").write("x")
                         print("wrote", path)
@@ -297,14 +359,16 @@ def test_cannot_write_outside_its_directory(monkeypatch):
             ),
             limits=FAST,
         )
-        assert result.stdout.split() == ["PermissionError"] * 3 + ["fine"]
+        expected = ["FileNotFoundError", "PermissionError", "OSError"] if layer == "bubblewrap" else \
+            ["PermissionError"] * 3  # bubblewrap: the course is not there, its /etc is root's, /usr read-only
+        assert result.stdout.split() == expected + ["fine"]
         assert not (shared / "pwned").exists()
     finally:
         subprocess.run(["rm", "-rf", str(shared)], check=True)
 
 
 @as_root
-def test_bounded_fork_bomb_is_contained_and_cleaned_up():
+def test_bounded_fork_bomb_is_contained_and_cleaned_up(layer):
     result = run_python(
         program(
             """
@@ -332,8 +396,8 @@ def test_bounded_fork_bomb_is_contained_and_cleaned_up():
 
 
 @as_root
-def test_grandchildren_do_not_outlive_the_run_even_in_their_own_session():
-    result = run_python(
+def test_grandchildren_do_not_outlive_the_run_even_in_their_own_session(layer):
+    source, token = marked(
         program(
             """
             import os, time
@@ -347,18 +411,18 @@ def test_grandchildren_do_not_outlive_the_run_even_in_their_own_session():
                 print(pid, flush=True)
             print(os.getuid(), flush=True)
             """
-        ),
-        limits=Limits(timeout=20),
+        )
     )
-    *pids, uid = map(int, result.stdout.split())
+    result = run_python(source, limits=Limits(timeout=20))
+    *_, uid = map(int, result.stdout.split())
     assert result.duration_s < 2  # the run ends when its own process does, not at the timeout
     assert result.killed_reason is None
-    assert not any(alive(pid) for pid in pids)
+    assert processes_with(token) == []
     assert processes_of(uid) == []
 
 
 def test_detached_grandchild_that_closed_its_pipes_is_killed_too():
-    result = run_python(
+    source, token = marked(
         program(
             """
             import os, sys, time
@@ -372,14 +436,133 @@ def test_detached_grandchild_that_closed_its_pipes_is_killed_too():
                 os._exit(0)
             print(pid)
             """
-        ),
-        limits=FAST,
+        )
     )
-    pid = int(result.stdout)
-    if os.geteuid() == 0:
-        assert not alive(pid)
-    else:  # documented: without root, a grandchild in its own session escapes
-        os.kill(pid, 9)
+    run_python(source, limits=FAST)
+    left = processes_with(token)
+    if containment().namespaces or os.geteuid() == 0:  # its PID namespace died with it, or its uid was swept
+        assert left == []
+    else:  # documented: without either, a grandchild in its own session escapes
+        for pid in left:
+            os.kill(pid, 9)
+
+
+# --- bubblewrap: the repository, other students, the network, /tmp ------------------------
+
+
+def test_inside_bubblewrap_nothing_of_the_machine_is_reachable():
+    """A check's child sees no lessons, no other student's folder, no network, no other process."""
+    bubblewrap()
+    other_student = Path(tempfile_dir())
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        os.chmod(other_student, 0o755)
+        (other_student / "answers.py").write_text("secret = 42")
+        os.chmod(other_student / "answers.py", 0o644)
+        assert list(REPO.glob("lessons/*/*.ipynb"))  # there to be found, outside
+        probe = program(
+            f"""
+            import glob, os, socket
+            print(glob.glob({str(REPO / 'lessons')!r} + "/*/*.ipynb"), os.path.exists({str(REPO)!r} + "/lessons"))
+            try:
+                print(open({str(other_student / 'answers.py')!r}).read())
+            except OSError as error:
+                print(type(error).__name__)
+            try:
+                socket.create_connection(("127.0.0.1", {listener.getsockname()[1]}), timeout=2)
+                print("connected")
+            except OSError as error:
+                print(type(error).__name__)
+            print(len([p for p in os.listdir("/proc") if p.isdigit()]))
+            open("/tmp/left-behind", "w").write("x")
+            print(os.listdir("/tmp"))
+            """
+        )
+        result = run_python(probe, limits=FAST)
+        lessons, student, network, processes, tmp = result.stdout.splitlines()
+        assert lessons == "[] False"
+        assert student == "FileNotFoundError"
+        assert network in {"ConnectionRefusedError", "OSError"}  # a loopback of its own, nothing listens
+        assert int(processes) <= 3  # bubblewrap's init, the child, and no one else
+        assert "left-behind" in tmp
+        assert not os.path.exists("/tmp/left-behind")
+        again = run_python("import os; print(os.listdir('/tmp'))", limits=FAST)
+        assert "left-behind" not in again.stdout  # each run's /tmp is its own and gone after it
+    finally:
+        listener.close()
+        subprocess.run(["rm", "-rf", str(other_student)], check=True)
+
+
+def test_containment_names_the_layer_in_force_and_warns_once(monkeypatch, caplog):
+    bubblewrap()
+    assert containment() == Containment(namespaces=True, own_uid=os.geteuid() == 0)
+    monkeypatch.setattr(bwrap, "usable", lambda: False)
+    weaker = containment()
+    assert not weaker.namespaces and "no usable bubblewrap" in str(weaker)
+    with caplog.at_level(logging.WARNING, logger="lessonkit.sandbox"):
+        containment.__globals__["_say_once"].cache_clear()
+        for _ in range(3):
+            containment()
+    assert len([r for r in caplog.records if "no usable bubblewrap" in r.getMessage()]) == 1
+    assert "not root" in str(Containment(namespaces=True, own_uid=False))
+    assert "rlimits only" in str(Containment(namespaces=False, own_uid=False))
+
+
+# --- the grader's kernels: each sees its own home only -------------------------------------
+
+
+async def output_of(kernel, code: str) -> str:
+    printed: list[str] = []
+
+    def collect(message):
+        if message["msg_type"] == "stream":
+            printed.append(message["content"]["text"])
+        elif message["msg_type"] == "error":
+            printed.append(f"ERROR {message['content']['ename']}")
+
+    await kernel.kc.execute_interactive(code, output_hook=collect, timeout=60)
+    return "".join(printed)
+
+
+def test_kernels_in_bubblewrap_see_neither_each_other_nor_the_machine():
+    """Two kernels of one pool: neither sees the other's home or /tmp, the repository, the network."""
+    bubblewrap()
+
+    async def scenario():
+        async with KernelPool(KernelSettings(limits=Limits(timeout=30, memory_mb=2048, processes=64)), 2) as pool:
+            first, second = await pool.acquire(), await pool.acquire()
+            try:
+                where = await output_of(first, "import os; open('/tmp/mine', 'w').write('x'); "
+                                               "open('note', 'w').write('x'); print(os.getcwd())")
+                seen = await output_of(second, program(
+                    f"""
+                    import glob, os, socket
+                    print(os.path.exists({where.strip()!r} + "/note"), os.path.exists("/tmp/mine"))
+                    print(glob.glob({str(REPO / 'lessons')!r} + "/*/*.ipynb"))
+                    try:
+                        socket.create_connection(("1.1.1.1", 53), timeout=2)
+                        print("online")
+                    except OSError as error:
+                        print("offline")
+                    status = open("/proc/self/status").read()
+                    print([line.split()[1] for line in status.splitlines() if line.startswith(("CapEff", "CapPrm"))])
+                    import lessonkit
+                    print(lessonkit.__file__)
+                    """))
+            finally:
+                pool.release(first)
+                pool.release(second)
+            return where, seen, pool.containment
+
+    where, seen, layer = asyncio.run(scenario())
+    assert layer.namespaces
+    homes, lessons, network, capabilities, package = seen.splitlines()
+    assert homes == "False False"
+    assert lessons == "[]"
+    assert network == "offline"
+    assert capabilities == "['0000000000000000', '0000000000000000']"
+    assert package == str(REPO / "lessonkit" / "__init__.py")  # this checkout, whatever PYTHONPATH said
+    assert not Path(where.strip()).exists()
 
 
 def test_rlimits_of_this_process_are_untouched():
@@ -397,9 +580,58 @@ def test_many_runs_leave_no_descriptors_behind():
     assert time.monotonic() - started < 5
 
 
-def test_without_root_the_same_interpreter_runs_isolated(monkeypatch):
+def test_without_root_the_same_interpreter_runs_isolated(monkeypatch, layer):
     """The non-root path (no uid to drop to), exercised here by pretending."""
     monkeypatch.setattr("lessonkit.engine.sandbox.sandbox_ids", lambda: None)
     result = run_python("import os, sys; print(os.getuid() == os.geteuid(), sys.flags.isolated)", limits=FAST)
     assert result.stdout == "True 1\n"
     assert run_python("while True: pass", limits=Limits(timeout=0.5)).killed_reason == "timeout"
+
+
+@as_root
+def test_kernels_without_bubblewrap_run_as_a_uid_of_their_own_and_find_this_checkout(monkeypatch):
+    """The fallback: the interpreter and import path by descriptor, a uid per kernel, no network."""
+    monkeypatch.setattr(bwrap, "usable", lambda: False)
+
+    async def scenario():
+        async with KernelPool(KernelSettings(limits=Limits(timeout=30, memory_mb=2048, processes=64)), 1) as pool:
+            kernel = await pool.acquire()
+            try:
+                return await output_of(kernel, program(
+                    """
+                    import os, socket, lessonkit
+                    print(os.getuid(), os.path.realpath(lessonkit.__file__))
+                    try:
+                        socket.create_connection(("1.1.1.1", 53), timeout=2)
+                        print("online")
+                    except OSError:
+                        print("offline")
+                    """)), pool.containment
+            finally:
+                pool.release(kernel)
+
+    seen, layer = asyncio.run(scenario())
+    assert not layer.namespaces and layer.own_uid
+    who, network = seen.splitlines()
+    uid, package = who.split()
+    assert int(uid) in SANDBOX_UIDS
+    assert package == str(REPO / "lessonkit" / "__init__.py")
+    assert network == "offline"
+
+
+@as_root
+def test_the_course_is_closed_for_grading_only_where_a_uid_is_the_only_wall_and_reopened(monkeypatch):
+    bubblewrap()
+    folder = Path(tempfile_dir())
+    try:
+        os.chmod(folder, 0o751)
+        course = Course(folder)
+        with course.private():  # bubblewrap: the kernels do not see the course at all
+            assert folder.stat().st_mode & 0o777 == 0o751
+        monkeypatch.setattr(bwrap, "usable", lambda: False)
+        with pytest.raises(RuntimeError), course.private():
+            assert folder.stat().st_mode & 0o777 == 0o700
+            raise RuntimeError("a run that failed half-way")
+        assert folder.stat().st_mode & 0o777 == 0o751
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=True)

@@ -1,43 +1,51 @@
-"""Run untrusted code contained: time, memory, output, process and file limits.
+"""Run untrusted code contained: time, memory, output, process and file limits, and a view of its own.
 
 Student code run by a server (a Voila page's code check, the grader) must not hang it, eat
 its memory, fill its disk, fork it to death, or read what the teacher keeps private
-(architecture §6, "Untrusted code is contained").  This module gives two tools:
+(architecture §6, "Untrusted code is contained").  This module gives three tools:
 
 * :func:`limit_process`, a ``preexec_fn`` for :class:`subprocess.Popen` that applies
   :class:`Limits` as resource limits, starts a new session and drops privileges.  The
-  grader uses it to launch kernels.
+  grader's kernels contain themselves with it.
 * :func:`run_python`, which runs a piece of Python in a fresh, private directory under
   those limits and returns what it printed, capped, and why it stopped.
+* :func:`containment`, which says which of the layers below are in force here, for a
+  grading summary or a server's log (docs/containment.md says what each defends).
 
-Who the child runs as matters as much as the limits:
+The layers, strongest first; each applies where the machine allows it:
 
-* **As root**, ``RLIMIT_NPROC`` does not apply (a fork bomb would take the machine) and
-  every file is readable.  So :func:`run_python` runs the child under a **fresh uid of its
-  own** (:func:`sandbox_ids`, picked at random from a range no account uses, with no
-  supplementary groups).  A uid per run, rather than a shared ``nobody``, keeps
-  concurrent runs from signalling or reading each other, makes the process limit count
-  this run's processes alone, and lets the cleanup kill *every* process of the run
-  (even one that left the session with ``setsid``) by killing everything that uid owns.
-  The child can read only what is world-readable: keep the gradebook, the teacher's
-  sources and students' folders private (:func:`private_dir`).  The interpreter is
-  handed over as open file descriptors, so it works even where it is installed under a
-  private directory (``/root/.pyenv``): the child uses it without being able to look
-  around the directories above it.
-* **As another user**, privileges cannot be dropped: the child runs as that user, can read
-  what that user can, and ``RLIMIT_NPROC`` counts all of that user's processes (a
-  desktop session with many processes leaves the child none to start).  A grandchild
-  that starts its own session escapes the final clean-up.  Run a class server as root
-  or as a dedicated user with nothing else to lose.
+* **bubblewrap** (:mod:`lessonkit.engine.bwrap`), when it is installed and may make its
+  namespaces: the child sees the standard library, the system's ``/usr`` and its own
+  folder, nothing else of the file system (no course, no repository, no other run), a
+  private ``/tmp``, no network, no other process; its PID namespace dies with it, so
+  nothing it started outlives the run, whoever runs the server.
+* **a uid of its own**, as root: ``RLIMIT_NPROC`` does not apply to root (a fork bomb would
+  take the machine) and root reads every file, so the child runs under a **fresh uid**
+  (:func:`sandbox_ids`, picked at random from a range no account uses, no supplementary
+  groups): concurrent runs cannot signal or read each other, the process limit counts this
+  run's processes alone, and the clean-up kills *every* process of the run by killing
+  everything that uid owns.  Inside bubblewrap the uid is switched too, by ``setpriv``.
+  Without bubblewrap the child can read what is world-readable: keep the gradebook, the
+  teacher's sources and students' folders private (:func:`private_dir`), and the
+  interpreter is handed over as open file descriptors
+  (:mod:`lessonkit.engine.interpreter`), so it works even where it is installed under a
+  private directory (``/root/.pyenv``).
+* **resource limits**, always, inside bubblewrap too.  As another user than root they are
+  all there is besides bubblewrap: the child runs as that user, and ``RLIMIT_NPROC``
+  counts all of that user's processes.  Without bubblewrap it can also read what that user
+  can and reach the network, and a grandchild that starts its own session escapes the
+  final clean-up: run a class server with bubblewrap, as root or a dedicated user.
 
-Not defended here: network access, writing into world-writable directories such as
-``/tmp`` or ``/dev/shm`` (each file up to ``Limits.file_mb``, left behind), and the
-machine's CPU while the child runs (two cores are shared, the wall timeout bounds it).
+Not defended by any layer: the machine's CPU while the child runs (the wall timeout bounds
+it), and without bubblewrap, the network and writes into world-writable directories such as
+``/tmp`` (each file up to ``Limits.file_mb``, left behind).
 """
 
 from __future__ import annotations
 
 import errno
+import functools
+import logging
 import os
 import resource
 import secrets
@@ -45,14 +53,17 @@ import selectors
 import shutil
 import signal
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from subprocess import PIPE, Popen, SubprocessError
 
+from lessonkit.engine import bwrap
+from lessonkit.engine.interpreter import interpreter
 from lessonkit.errors import LessonkitError
+
+log = logging.getLogger("lessonkit.sandbox")
 
 MB = 1 << 20
 SANDBOX_UIDS = range(1 << 30, (1 << 30) + (1 << 24))
@@ -178,33 +189,39 @@ def private_dir(path: str | os.PathLike[str]) -> str:
 
 
 @dataclass(frozen=True)
-class Interpreter:
-    """How a contained child starts this Python: the command's start, environment, descriptors.
+class Containment:
+    """Which layers contain a child on this machine, as :func:`containment` finds them.
 
-    As another uid, the interpreter and its standard library travel as open file
-    descriptors (``/proc/self/fd/N``): the child can use them without any permission on
-    the directories above (a ``/root/.pyenv`` it may not enter).  ``LD_LIBRARY_PATH`` then
-    points at the interpreter's own ``libpython``, else the loader would quietly take the
-    system's.  Pass ``fds`` to the child (``Popen(pass_fds=...)``) and close them here
-    once it has started.  Flags: no user site; the caller adds ``-S`` to leave
-    site-packages out too.
+    ``namespaces``: bubblewrap runs it (:mod:`lessonkit.engine.bwrap`); ``own_uid``: it gets a
+    fresh uid (only root can give one); resource limits always apply.  ``str()`` says it in
+    the words a grading summary or a server's log uses.
     """
 
-    argv: tuple[str, ...]
-    env: Mapping[str, str]
-    fds: tuple[int, ...] = ()
+    namespaces: bool
+    own_uid: bool
+
+    def __str__(self) -> str:
+        if self.namespaces:
+            return "contained by bubblewrap, a uid of its own and rlimits" if self.own_uid else \
+                "contained by bubblewrap and rlimits (not root: no uid of its own)"
+        if self.own_uid:
+            return ("contained by a uid of its own and rlimits (no usable bubblewrap: "
+                    "world-readable files and the network are reachable)")
+        return ("contained by rlimits only (not root and no usable bubblewrap: "
+                "student code runs as this user, can read its files and reach the network)")
 
 
-def interpreter(*, as_other_user: bool) -> Interpreter:
-    """This Python (``sys.executable``), ready to hand to a child that runs as another user or not."""
-    if not as_other_user:
-        return Interpreter((sys.executable, "-I"), {})
-    fds = (
-        os.open(os.path.realpath(sys.executable), os.O_RDONLY),
-        os.open(sys.base_prefix, os.O_RDONLY | os.O_DIRECTORY),
-    )
-    home = f"/proc/self/fd/{fds[1]}"
-    return Interpreter((f"/proc/self/fd/{fds[0]}", "-s"), {"PYTHONHOME": home, "LD_LIBRARY_PATH": f"{home}/lib"}, fds)
+def containment() -> Containment:
+    """The containment in force for children started now; a weaker one than the best is logged once."""
+    layer = Containment(namespaces=bwrap.usable(), own_uid=os.geteuid() == 0)
+    if not (layer.namespaces and layer.own_uid):
+        _say_once(str(layer))
+    return layer
+
+
+@functools.cache
+def _say_once(text: str) -> None:
+    log.warning("untrusted code is %s; see docs/containment.md", text)
 
 
 def run_python(
@@ -223,7 +240,9 @@ def run_python(
     ``stdin`` as its standard input.  The interpreter is this one, isolated: no
     site-packages (the standard library only: nothing installed for the teacher, lessonkit
     included, is importable), no user site, no ``PYTHON*`` variables from this process,
-    and an environment of ``PATH``, ``HOME``, ``TMPDIR`` and a UTF-8 locale, plus ``env``.
+    and an environment of ``PATH``, ``HOME``, ``TMPDIR`` and a UTF-8 locale, plus ``env``;
+    inside bubblewrap where it works (:func:`containment`), where the directory and the
+    standard library are all it sees of the file system.
 
     stdout and stderr are read as they come and capped at ``limits.output_bytes`` each;
     past the cap, at the wall timeout, or when the program's own process exits, every
@@ -235,9 +254,10 @@ def run_python(
     """
     if len(source.encode()) >= _ARG_MAX:
         raise ValueError(f"the program is longer than {_ARG_MAX // 1024} KiB")
+    layer = containment()
     ids = sandbox_ids()
     workdir = tempfile.mkdtemp(prefix="lessonkit-run-")
-    python = interpreter(as_other_user=ids is not None)
+    python = interpreter(packages=False, by_descriptor=ids is not None and not layer.namespaces)
     inherited = list(python.fds)  # descriptors the child gets; closed here once it has them
     results: int | None = None  # the read end of the results channel
     try:
@@ -256,6 +276,13 @@ def run_python(
             results, results_write = os.pipe()
             inherited.append(results_write)
             argv.append(str(results_write))
+        if layer.namespaces:  # the uid is switched inside, once bubblewrap has made the view
+            view = bwrap.View(read_only=python.binds, hidden=python.hidden, writable=(workdir,), cwd=workdir,
+                              tmp_mb=limits.file_mb)
+            argv = bwrap.command(view, argv, uid=ids)
+            contain = limit_process(limits)
+        else:
+            contain = limit_process(limits, **({"uid": ids[0], "gid": ids[1]} if ids else {}))
         try:
             process = Popen(
                 argv,
@@ -266,14 +293,14 @@ def run_python(
                 cwd=workdir,
                 env=child_env,
                 pass_fds=inherited,
-                preexec_fn=limit_process(limits, **({"uid": ids[0], "gid": ids[1]} if ids else {})),
+                preexec_fn=contain,
                 umask=0o077,
             )
         except (OSError, SubprocessError) as error:
             raise SandboxError(f"could not start the contained Python: {error}") from error
         finally:
             _close(inherited)  # the child has its own copies
-        return _supervise(process, stdin, limits, ids, results)
+        return _supervise(process, stdin, limits, ids, results, layer.namespaces)
     finally:
         _close(inherited)
         if results is not None:
@@ -305,7 +332,8 @@ def _populate(workdir: str, files: Mapping[str, bytes], ids: tuple[int, int] | N
 
 
 def _supervise(
-    process: Popen[bytes], stdin: str, limits: Limits, ids: tuple[int, int] | None, results: int | None
+    process: Popen[bytes], stdin: str, limits: Limits, ids: tuple[int, int] | None, results: int | None,
+    sandboxed: bool,
 ) -> RunResult:
     """Feed stdin, collect capped output, enforce the wall timeout, and always clean up.
 
@@ -327,6 +355,8 @@ def _supervise(
             _kill_group(process.pid)
             status = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status[1])
+        if sandboxed:
+            process.returncode = bwrap.exit_code(process.returncode)
         kill_all(process.pid, ids)
         process.stdout.close()
         process.stderr.close()

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from traitlets.config.loader import (
     PyFileConfigLoader,
 )
 
-from lessonkit.engine.sandbox import private_dir
+from lessonkit.engine.sandbox import containment, private_dir
 from lessonkit.errors import LessonkitError
 
 log = logging.getLogger("lessonkit.grade")
@@ -198,15 +199,27 @@ class Course:
         files = find_all_files(str(source), self.coursedir.ignore + ["*.ipynb"])
         return sorted((os.path.relpath(f, source), Path(f)) for f in files if f not in excluded)
 
-    def make_private(self) -> None:
-        """Keep the gradebook, the teacher's sources and every submission from student code.
+    @contextlib.contextmanager
+    def private(self) -> Iterator[None]:
+        """Keep the gradebook, the teacher's sources and every submission from student code while grading.
 
-        Student code runs under a uid of its own (see :mod:`lessonkit.engine.sandbox`) and can
-        read what is world-readable; closing the course folder closes everything below it.
-        Only possible, and only needed, when grading as root.
+        Inside bubblewrap student code does not see the course at all.  With a uid of its own
+        only (root without bubblewrap, :func:`lessonkit.engine.sandbox.containment`) it can read
+        what is world-readable, so the course folder is closed for the run, which closes
+        everything below it, and its mode is given back afterwards: nbgrader's formgrader and
+        the teachers' own accounts keep the access they had.  Not root, nothing can be closed
+        to student code running as this very user.
         """
-        if os.geteuid() == 0:
-            private_dir(self.root)
+        layer = containment()
+        if layer.namespaces or not layer.own_uid:
+            yield
+            return
+        mode = stat.S_IMODE(self.root.stat().st_mode)
+        private_dir(self.root)
+        try:
+            yield
+        finally:
+            os.chmod(self.root, mode)
 
 
 @contextlib.contextmanager

@@ -91,7 +91,6 @@ class LessonkitGrader(LoggingConfigurable):
             course.import_submissions(assignment, submissions_dir)
         if course.ensure_assignment(assignment):
             notes.append(f"{assignment} was not in the gradebook: nbgrader generate_assignment was run")
-        course.make_private()
         spec = load_assignment(course, assignment)
         submissions = course.submissions(assignment, students)
         if not submissions:
@@ -115,7 +114,7 @@ class LessonkitGrader(LoggingConfigurable):
         bar = tqdm(total=len(submissions), desc=f"grading {assignment}", unit="submission", disable=not progress)
         try:
             async with runner:
-                with course.gradebook() as gradebook:
+                with course.gradebook() as gradebook, course.private():
                     run.gradebook = gradebook
                     ahead = asyncio.Semaphore(2 * runner.capacity)  # read and sanitize just ahead of the kernels
 
@@ -136,9 +135,7 @@ class LessonkitGrader(LoggingConfigurable):
         finally:
             bar.close()
             run.close()
-        where = runner.where if os.geteuid() == 0 else \
-            f"{runner.where}; not root: student code runs as this user and can read its files"
-        return GradeReport(assignment, tuple(reports), spec.max_score, time.monotonic() - started, where,
+        return GradeReport(assignment, tuple(reports), spec.max_score, time.monotonic() - started, runner.where,
                            feedback=self.feedback, events_imported=run.events_imported, notes=tuple(notes))
 
 

@@ -9,15 +9,25 @@ leaves behind reaches the next.
 Each kernel is contained by :func:`lessonkit.engine.sandbox.limit_process` (rlimits; as
 root, a fresh uid of its own with no groups), plus what only a long-lived kernel needs:
 
+* where bubblewrap works, the zygote runs inside it (:mod:`lessonkit.engine.bwrap`): the
+  kernels see the environment's interpreter and packages, this pool's folder and nothing
+  else of the machine (no course, no repository, no network, no other process), and the
+  zygote keeps the capabilities each fork needs to give itself a view of its own
+  (:func:`lessonkit.engine.bwrap.private_view`: its own home, ``/tmp`` and ``/dev/shm``,
+  a network and IPC namespace of its own; about 5 ms a kernel) before it drops them all;
 * a private home (mode 0700, owned by its uid) holding its working directory, its
-  temporary files and its connection file, so kernels cannot read one another;
-* ZeroMQ over Unix sockets in that home rather than TCP on loopback, and (as root) a
-  network namespace of its own with no interfaces up: student code reaches no network,
-  not even a Dask scheduler or another kernel on this machine;
-* the interpreter handed over as open file descriptors when it lives under a directory
-  the kernel's uid may not enter (``/root/.pyenv``; :func:`lessonkit.engine.sandbox.interpreter`);
+  temporary files and its connection file, so kernels cannot read one another even
+  without bubblewrap;
+* ZeroMQ over Unix sockets in that home rather than TCP on loopback, and a network
+  namespace of its own with no interfaces up (inside bubblewrap, or as root): student code
+  reaches no network, not even a Dask scheduler or another kernel on this machine;
+* the environment's own interpreter and import path, wherever lessonkit is installed (a
+  virtual environment, a conda prefix; :func:`lessonkit.engine.interpreter.interpreter`),
+  as open file descriptors when the kernel's uid may not enter the folders above it
+  (``/root/.pyenv`` as root without bubblewrap);
 * the kernel's own stdout and stderr (not the notebook's: those travel over ZeroMQ) go to
-  a log file beside its home, read back to explain a crash.
+  a log file beside its home, read back to explain a crash; the zygote's own stderr is
+  read back to say why it could not start, and what to do (:func:`why_not_started`).
 
 Kernels are this interpreter's ipykernel whatever the notebook's kernelspec names: the
 zygote can only fork what it runs.
@@ -32,10 +42,12 @@ import itertools
 import json
 import logging
 import os
+import re
 import resource
 import secrets
 import shutil
 import signal
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -45,13 +57,23 @@ from typing import Any, Mapping, Sequence
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from lessonkit.engine.sandbox import Interpreter, Limits, interpreter, kill_all, remove_workdir, sandbox_ids
+from lessonkit.engine import bwrap
+from lessonkit.engine.interpreter import Interpreter, interpreter
+from lessonkit.engine.sandbox import (
+    Containment,
+    Limits,
+    containment,
+    kill_all,
+    remove_workdir,
+    sandbox_ids,
+)
 from lessonkit.grade import inkernel, zygote
 from lessonkit.grade.course import GradingError
 
 log = logging.getLogger("lessonkit.grade")
 
 _LOG_TAIL = 2000
+_STDERR_TAIL = 4000  # of the zygote's own stderr, kept to explain why it ended
 _KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts kernels for nbgrader
 
 
@@ -149,14 +171,20 @@ class PooledKernel:
                       "SIGXFSZ": "it wrote a file over the size limit"}.get(name, f"it was killed by {name}")
         else:
             reason = f"it exited with code {code}"
+        last = self.last_words()
+        if "MemoryError" in last or "Cannot allocate memory" in last:
+            reason += " (out of memory)"
+        elif code:
+            reason += f" ({last})" if last else ""
+        return reason
+
+    def last_words(self) -> str:
+        """The last line the kernel process wrote to its log (a traceback's error)."""
         with open(self._log, "rb") as handle:
             handle.seek(0, os.SEEK_END)
             handle.seek(max(0, handle.tell() - _LOG_TAIL))
             tail = handle.read().decode("utf-8", "replace").strip().splitlines()
-        last = next((line for line in reversed(tail) if line.strip()), "")
-        if "MemoryError" in last or "Cannot allocate memory" in last:
-            reason += " (out of memory)"
-        return reason
+        return next((line.strip() for line in reversed(tail) if line.strip()), "")
 
     async def discard(self) -> None:
         """Stop the kernel and everything it started, and delete its home."""
@@ -193,27 +221,44 @@ class KernelPool:
         self._env: dict[str, str] = {}
         self._limits = settings.limits
         self._zygote: Zygote | None = None
+        self._shown: tuple[str, ...] = ()  # of the installation, what each kernel binds back into its own view
         self.network_isolated = False
+        self.containment: Containment = containment()
 
     async def __aenter__(self) -> KernelPool:
         self._root = Path(tempfile.mkdtemp(prefix="lessonkit-kernels-"))
-        os.chmod(self._root, 0o711)  # kernels may pass through to their own home, not list the others
+        try:
+            await self._start_zygote(self._root)
+        except BaseException:  # nothing is left behind by a run that could not start
+            remove_workdir(str(self._root))
+            self._root = None
+            raise
+        self._fill()
+        return self
+
+    async def _start_zygote(self, root: Path) -> None:
+        os.chmod(root, 0o711)  # kernels may pass through to their own home, not list the others
         as_root = os.geteuid() == 0
-        self.network_isolated = as_root and self.settings.isolate_network and _can_isolate_network()
-        if as_root and self.settings.isolate_network and not self.network_isolated:
+        sandboxed = self.containment.namespaces
+        isolate = self.settings.isolate_network
+        self.network_isolated = isolate and (sandboxed or (as_root and _can_isolate_network()))
+        if isolate and not self.network_isolated:
             log.warning("cannot give kernels a network namespace here: student code can reach the network")
-        python = interpreter(as_other_user=as_root)
+        python = interpreter(packages=True, by_descriptor=as_root and not sandboxed)
         self._env = _base_env(python)
         self._limits = self.settings.limits
         if not as_root:  # the process limit would count all of this user's processes: a desktop session
             self._limits = dataclasses.replace(self._limits, processes=resource.getrlimit(resource.RLIMIT_NPROC)[0])
+        view = bwrap.View(read_only=python.binds, writable=(str(root),), cwd=str(root), tmp_mb=self._limits.file_mb,
+                          network=not isolate, keep_capabilities=True) if sandboxed else None
+        if view is not None:
+            self._shown = bwrap.below_private_mounts(view, str(root))
         try:
-            self._zygote = await Zygote.start(python, self._env)
+            # a home, for what ipykernel's imports look up there (the kernels get their own)
+            self._zygote = await Zygote.start(python, {**self._env, "HOME": str(root)}, view)
         finally:
             for fd in python.fds:  # the zygote holds them now, and hands them down to every kernel
                 os.close(fd)
-        self._fill()
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
         for task in self._starting:
@@ -280,9 +325,11 @@ class KernelPool:
         log_path = Path(f"{home}.log")
         log_path.touch(mode=0o600)
         env = {**self._env, "HOME": str(home), "TMPDIR": str(home / "tmp")}
+        private = {"home": str(home), "shown": self._shown, "tmp_mb": self._limits.file_mb} \
+            if self.containment.namespaces else None
         request = {"cwd": str(home / "work"), "env": env, "log": str(log_path), "ids": ids,
                    "limits": dataclasses.asdict(self._limits), "isolate_network": self.network_isolated,
-                   "arguments": _KERNEL_ARGUMENTS}
+                   "private": private, "arguments": _KERNEL_ARGUMENTS}
         km = SandboxedKernelManager(home=home, ids=ids, forker=self._zygote, request=request,
                                     kernel_name=self.settings.kernel_name)
         guard_name = f"_lessonkit_guard_{secrets.token_hex(8)}" if self.settings.guard else None
@@ -295,7 +342,7 @@ class KernelPool:
             if guard_name is not None:
                 await install_guard(kernel.kc, guard_name)
         except BaseException as error:
-            reason = kernel.death() if km.has_kernel else str(error)
+            reason = kernel.death() if km.has_kernel else (kernel.last_words() or "its log is empty")
             await kernel.discard()
             if isinstance(error, asyncio.CancelledError):
                 raise
@@ -314,26 +361,40 @@ async def install_guard(kc: Any, name: str) -> None:
 
 
 class Zygote:
-    """The grader's end of :mod:`lessonkit.grade.zygote`: forks kernels, hears when they end."""
+    """The grader's end of :mod:`lessonkit.grade.zygote`: forks kernels, hears when they end.
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    In a sandbox the zygote has a PID namespace of its own, so the pids it reports are
+    translated (:func:`lessonkit.engine.bwrap.host_pid`) before anyone signals them.
+    """
+
+    def __init__(self, process: asyncio.subprocess.Process, pid: int, sandboxed: bool) -> None:
         self._process = process
+        self._pid = pid  # the zygote's own, here
+        self._sandboxed = sandboxed
         self._ids = itertools.count()
         self._forks: dict[int, asyncio.Future[int]] = {}
         self._exits: dict[int, int] = {}
+        self._here: dict[int, int] = {}  # kernel pids: the zygote's number to this process's
+        self._stderr = bytearray()
         self._reader = asyncio.ensure_future(self._read())
+        self._drain = asyncio.ensure_future(self._keep_stderr())
 
     @classmethod
-    async def start(cls, python: Interpreter, env: Mapping[str, str]) -> Zygote:
-        """Start the zygote: this interpreter (as descriptors, when root), running the zygote's source."""
-        argv = [*python.argv, "-c", Path(zygote.__file__).read_text(encoding="utf-8")]
-        process = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, pass_fds=python.fds)
-        assert process.stdout is not None
+    async def start(cls, python: Interpreter, env: Mapping[str, str], view: bwrap.View | None) -> Zygote:
+        """Start the zygote: this interpreter running the zygote's source, in ``view`` when sandboxed."""
+        argv = [*python.argv, "-c", Path(zygote.__file__).read_text(encoding="utf-8"), json.dumps(python.path)]
+        if view is not None:
+            argv = bwrap.command(view, argv)
+        pipe = asyncio.subprocess.PIPE
+        process = await asyncio.create_subprocess_exec(*argv, stdin=pipe, stdout=pipe, stderr=pipe, env=env,
+                                                       pass_fds=python.fds)
+        assert process.stdout is not None and process.stderr is not None
         line = await process.stdout.readline()
         if not line:
-            raise KernelStartError(f"the kernel zygote did not start (exit code {await process.wait()})")
-        return cls(process)
+            stderr = (await process.stderr.read()).decode("utf-8", "replace")
+            raise KernelStartError(why_not_started(await process.wait(), stderr))
+        pid = json.loads(line)["ready"]
+        return cls(process, bwrap.host_pid(process.pid, pid) if view else pid, view is not None)
 
     async def fork(self, request: dict[str, Any]) -> _Forked:
         """A new contained kernel process, as :mod:`lessonkit.grade.zygote` makes it."""
@@ -351,23 +412,54 @@ class Zygote:
         assert self._process.stdin is not None
         self._process.stdin.close()
         await self._process.wait()
-        await self._reader
+        await asyncio.gather(self._reader, self._drain)
 
     async def _read(self) -> None:
         assert self._process.stdout is not None
         async for line in self._process.stdout:
             message = json.loads(line)
             if "exited" in message:
-                self._exits[message["exited"]] = message["code"]
+                self._exits[self._here.pop(message["exited"], message["exited"])] = message["code"]
                 continue
             future = self._forks.pop(message["id"])
+            try:
+                pid = bwrap.host_pid(self._pid, message["pid"]) if self._sandboxed else message["pid"]
+            except LookupError:  # it died before it could be found: its log says why
+                future.set_exception(KernelStartError("the kernel process ended as it started"))
+                continue
+            self._here[message["pid"]] = pid
             if future.done():  # whoever asked was cancelled (the pool is closing): nobody will use it
-                os.kill(message["pid"], signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             else:
-                future.set_result(message["pid"])
+                future.set_result(pid)
+        ended = f"the kernel zygote exited: {why_not_started(self._process.returncode, self._stderr.decode('utf-8', 'replace'))}"
         for future in self._forks.values():  # the zygote is gone: no fork will come
             if not future.done():
-                future.set_exception(KernelStartError("the kernel zygote exited"))
+                future.set_exception(KernelStartError(ended))
+
+    async def _keep_stderr(self) -> None:
+        """Read the zygote's stderr as it comes (a full pipe would stop it), keeping the end."""
+        assert self._process.stderr is not None
+        while chunk := await self._process.stderr.read(1 << 16):
+            self._stderr += chunk
+            del self._stderr[:-_STDERR_TAIL]
+
+
+def why_not_started(code: int | None, stderr: str) -> str:
+    """The zygote's failure in words that name the cause and the fix, from its exit code and stderr."""
+    python = sys.executable
+    missing = re.search(r"No module named '([^'.]+)", stderr)
+    if missing:
+        return (f"this Python ({python}) cannot import {missing[1]} where the kernels run: install lessonkit into "
+                f"the environment of the Python that runs the grader, with its dependencies "
+                f"(`{python} -m pip install lessonkit`), and run `lessonkit grade` with that Python")
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    sandbox = next((line for line in lines if line.startswith("bwrap:")), None)
+    if sandbox:
+        return (f"bubblewrap could not make the kernels' sandbox ({sandbox}): fix that, or uninstall bubblewrap "
+                "to grade with the weaker containment of docs/containment.md")
+    said = f": {lines[-1]}" if lines else " and said nothing"
+    return f"the kernel zygote ({python}) did not start (exit code {code}){said}"
 
 
 class _Forked:

@@ -38,6 +38,7 @@ class LocalRunner:
 
     async def __aenter__(self) -> LocalRunner:
         await self._pool.__aenter__()
+        self.where += f", {self._pool.containment}"
         if self._pool.network_isolated:
             self.where += ", no network"
         return self

@@ -6,12 +6,16 @@ is then a ``fork`` of it that contains itself (the limits, uid and network names
 :mod:`lessonkit.grade.kernels`) and starts the kernel application, a fresh process and a
 fresh kernel for every notebook, at about half the cost.
 
-The grader runs this file's source in a fresh interpreter (``python -c``; it imports no
-more than the standard library and :mod:`lessonkit.engine.sandbox` before it forks, so the
-kernels carry nothing of the grader) and talks to it in JSON lines: on its stdin, a request
-per kernel; on its stdout, ``{"ready": pid}`` once, ``{"id": ..., "pid": ...}`` for each kernel
+The grader runs this file's source in a fresh, isolated interpreter (``python -I -c SOURCE
+PATH``, inside bubblewrap where it works: :mod:`lessonkit.engine.bwrap`), whose import path is
+``PATH`` (JSON), the environment's as :func:`lessonkit.engine.interpreter.interpreter` gives
+it: the zygote finds lessonkit and ipykernel where the grader does, whatever was on the
+grader's ``PYTHONPATH``.  It imports no more than that before it forks, so the kernels carry
+nothing of the grader.  It talks to the grader in JSON lines: on its stdin, a request per
+kernel; on its stdout, ``{"ready": pid}`` once, ``{"id": ..., "pid": ...}`` for each kernel
 forked and ``{"exited": pid, "code": ...}`` (``subprocess``'s convention: negative for a signal)
-when one ends.  It exits when its stdin closes.
+when one ends; pids as the zygote sees them, in its sandbox's PID namespace.  It exits when
+its stdin closes.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def serve(requests: int, replies: int) -> None:  # pragma: no cover  (runs in th
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
 
-    from lessonkit.engine.sandbox import Limits, limit_process
+    import lessonkit.engine.sandbox  # noqa: F401  (what every kernel contains itself with)
 
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
@@ -63,17 +67,22 @@ def serve(requests: int, replies: int) -> None:  # pragma: no cover  (runs in th
                 request = json.loads(line)
                 pid = os.fork()
                 if pid == 0:
-                    _become_kernel(request, (wake_read, wake_write), Limits, limit_process)
+                    _become_kernel(request, (wake_read, wake_write))
                 _reply(replies, {"id": request["id"], "pid": pid})
 
 
-def _become_kernel(request: dict[str, Any], wake_fds: tuple[int, ...], limits_class: Any,
-                   limit_process: Any) -> None:  # pragma: no cover  (runs in a forked kernel)
+def _become_kernel(request: dict[str, Any], wake_fds: tuple[int, ...]) -> None:  # pragma: no cover  (in a kernel)
     """In the forked child: contain this process, then run the kernel in it; never returns.
 
     Its stdin becomes ``/dev/null`` and its stdout and stderr the kernel's log, in place of
-    the zygote's request and reply pipes.
+    the zygote's request and reply pipes.  In a sandbox, ``request["private"]`` names the
+    kernel's home, the only one of the pool's homes it keeps in view
+    (:func:`lessonkit.engine.bwrap.private_view`); it drops the capabilities the zygote kept
+    for this once its view and uid are set.
     """
+    from lessonkit.engine import bwrap
+    from lessonkit.engine.sandbox import Limits, limit_process
+
     code = 1
     try:
         signal.set_wakeup_fd(-1)
@@ -87,12 +96,18 @@ def _become_kernel(request: dict[str, Any], wake_fds: tuple[int, ...], limits_cl
             os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"], JPY_PARENT_PID=str(os.getppid()))  # ends with the zygote
+        private = request["private"]
+        if private is not None:
+            bwrap.private_view(private["home"], shown=private["shown"], tmp_mb=private["tmp_mb"],
+                               new_network=request["isolate_network"])
+        elif request["isolate_network"]:
+            unshare_network()
         os.chdir(request["cwd"])
         os.umask(0o077)
-        if request["isolate_network"]:
-            unshare_network()
         ids = request["ids"]
-        limit_process(limits_class(**request["limits"]), **({"uid": ids[0], "gid": ids[1]} if ids else {}))()
+        limit_process(Limits(**request["limits"]), **({"uid": ids[0], "gid": ids[1]} if ids else {}))()
+        if private is not None:
+            bwrap.clear_capabilities()
         from ipykernel.kernelapp import IPKernelApp
 
         IPKernelApp.launch_instance(argv=["-f", request["connection_file"], *request["arguments"]])
@@ -122,5 +137,6 @@ def _reply(replies: int, message: dict[str, Any]) -> None:  # pragma: no cover  
         data = data[os.write(replies, data):]
 
 
-if __name__ == "__main__":  # the zygote's entry point (python -c <this file>)
+if __name__ == "__main__":  # the zygote's entry point (python -I -c <this file> <import path>)
+    sys.path[:] = json.loads(sys.argv[1])
     serve(sys.stdin.fileno(), sys.stdout.fileno())
