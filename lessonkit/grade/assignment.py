@@ -37,7 +37,7 @@ class TeacherCell:
     ``source`` is the teacher's text, hidden tests included; ``released`` is what students
     were given (hidden tests and mark schemes removed), to tell an untouched locked cell
     from an edited one.  ``builtins_used`` are the builtin names a test cell reads: the
-    grader gives the tests Python's own versions of them (see :mod:`lessonkit.grade.inkernel`).
+    grader gives the tests Python's own versions of them (see :mod:`lessonkit.engine.guard`).
     """
 
     grade_id: str

@@ -57,7 +57,7 @@ from typing import Any, Mapping, Sequence
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from lessonkit.engine import bwrap
+from lessonkit.engine import bwrap, guard
 from lessonkit.engine.interpreter import Interpreter, interpreter
 from lessonkit.engine.sandbox import (
     Containment,
@@ -67,7 +67,7 @@ from lessonkit.engine.sandbox import (
     remove_workdir,
     sandbox_ids,
 )
-from lessonkit.grade import inkernel, zygote
+from lessonkit.grade import zygote
 from lessonkit.grade.course import GradingError
 
 log = logging.getLogger("lessonkit.grade")
@@ -351,8 +351,11 @@ class KernelPool:
 
 
 async def install_guard(kc: Any, name: str) -> None:
-    """Run :func:`lessonkit.grade.inkernel.install` in the kernel, binding nothing in its namespace."""
-    source = Path(inkernel.__file__).read_text(encoding="utf-8")
+    """Run :func:`lessonkit.engine.guard.install` in the kernel, binding nothing in its namespace.
+
+    The guard's source is sent rather than imported, so the kernel needs nothing of lessonkit
+    to be guarded and a student cannot have replaced the module it would import."""
+    source = Path(guard.__file__).read_text(encoding="utf-8")
     code = f"(lambda ns: (exec({source!r}, ns), ns['install']({name!r})))({{}})"
     reply = await kc.execute_interactive(code, silent=True, store_history=False, timeout=30,
                                          output_hook=lambda msg: None)
