@@ -40,6 +40,8 @@ def render_html(report: ClassReport) -> str:
     as_of = datetime.fromtimestamp(report.as_of, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return env.get_template("report.html.j2").render(
         r=report, figures=figures(report), anchors=_anchors(report.students), symbols=SYMBOLS,
+        flagged={p.student: sorted({f.kind.replace("_", " ") for f in p.flags if f.kind != "stuck"})
+                 for p in report.per_student},
         minutes=_minutes, as_of=as_of)
 
 

@@ -92,7 +92,7 @@ class CheckStats:
     discrimination: float | None  # point-biserial; None with too few students or no spread
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per answer of the class: kept small
 class AnswerRecord:
     ts: float
     check: str
@@ -147,7 +147,8 @@ class _Student:
     """What the report keeps of one student while the events stream past."""
 
     state: StudentState
-    route: list[str] = field(default_factory=list)
+    route: list[list[Any]] = field(default_factory=list)  # [step entered, why, visits in a row]
+    why: str = ""  # the branch or choice that decided the next step entered
     answers: list[AnswerRecord] = field(default_factory=list)
     first_try: dict[str, bool] = field(default_factory=dict)  # check -> first attempt correct
     seconds: float = 0.0
@@ -189,14 +190,19 @@ class Tally:
             student.last_check = event.check_id
         d = event.data
         if event.type == STEP_ENTERED:
-            student.route.append(f"{event.step_id} ({d.get('kind', 'content')})")
+            entered = f"{event.step_id} ({d.get('kind', 'content')})"
+            if student.route and student.route[-1][0] == entered and not student.why:
+                student.route[-1][2] += 1  # a practice loop is one line, not one per item
+            else:
+                student.route.append([entered, student.why, 1])
+            student.why = ""
             waiting = self._waiting.pop(event.student_id, None)
             if waiting and d.get("kind") == "remediation":
                 self._remediation[waiting][str(event.step_id)] += 1
         elif event.type == BRANCH_TAKEN:
-            student.route.append(f"\u2192 {d.get('to')}" + (f" because {d['condition']}" if d.get("condition") else ""))
+            student.why = f", as {d['condition']}" if d.get("condition") else ""
         elif event.type == CHOICE_MADE:
-            student.route.append(f"chose {d.get('label')!s} at {d.get('choice')}")
+            student.why = f", having chosen {d.get('label')!s} at {d.get('choice')}"
         elif event.type == ANSWERED:
             self._answered(student, event)
         elif event.type == MASTERY_CHANGED:
@@ -225,7 +231,8 @@ class Tally:
         skills = tuple(self._skills)
         names = tuple(sorted(self._students))
         grid = {s: {k: self._cell(self._students[s].state, k) for k in skills} for s in names}
-        help = tuple(h for s in names if (h := self._help(s, grid)) is not None)
+        paired: Counter[str] = Counter()  # spread the help-list over the peers who can give it
+        help = tuple(h for s in names if (h := self._help(s, grid, paired)) is not None)
         return ClassReport(
             lesson_id=self.lesson_id, as_of=self.as_of, events=self.events, skills=skills, students=names,
             needs_help=help, groups=self._groups(names, grid, help), grid=grid, checks=self._check_stats(),
@@ -240,18 +247,17 @@ class Tally:
             return Cell("review due", known.p, known.evidence)
         return Cell("mastered" if known.mastered else "practising", known.p, known.evidence)
 
-    def _help(self, name: str, grid: dict[str, dict[str, Cell]]) -> HelpNeeded | None:
+    def _help(self, name: str, grid: dict[str, dict[str, Cell]], paired: Counter[str]) -> HelpNeeded | None:
         student = self._students[name]
         state, evidence = student.state, []
         skills: list[str] = []
         checks: list[str] = []
         for flag in state.flags:
-            if flag.kind == "stuck":
-                evidence.append(f"stuck flag: {flag.detail}" + (f" on {flag.check}" if flag.check else ""))
-                skills += [flag.skill] if flag.skill else []
-                checks += [flag.check] if flag.check else []
+            if flag.kind == "stuck" and flag.skill:
+                evidence.append(f"escape hatch on {flag.skill}: {flag.detail}")
+                skills.append(flag.skill)
         for skill in sorted(student.stuck_skill - set(skills)):
-            evidence.append(f"reached the escape hatch on {skill} (practice budget used up without mastery)")
+            evidence.append(f"escape hatch on {skill}: practice used up without mastery")
             skills.append(skill)
         for check_id, check in state.checks.items():
             if check.attempts >= MANY_ATTEMPTS and not check.correct:
@@ -266,9 +272,10 @@ class Tally:
             return None
         skill = next(iter(skills), None) or next((self._skill_of[c] for c in checks if c in self._skill_of), None)
         return HelpNeeded(name, skill, next(iter(checks), None), tuple(evidence),
-                          self._suggestions(name, skill, grid))
+                          self._suggestions(name, skill, grid, paired))
 
-    def _suggestions(self, name: str, skill: str | None, grid: dict[str, dict[str, Cell]]) -> tuple[str, ...]:
+    def _suggestions(self, name: str, skill: str | None, grid: dict[str, dict[str, Cell]],
+                     paired: Counter[str]) -> tuple[str, ...]:
         moves = []
         if skill and self._remediation.get(skill):
             step = self._remediation[skill].most_common(1)[0][0]
@@ -280,8 +287,9 @@ class Tally:
             moves.append(f"check {weakest} first: their weakest other skill (P = {mine[weakest].p:.2f})")
         if skill:
             peers = sorted((s for s, row in grid.items() if s != name and row[skill].status in ("mastered", "review due")),
-                           key=lambda s: (-(grid[s][skill].p or 0.0), s))
+                           key=lambda s: (paired[s], -(grid[s][skill].p or 0.0), s))
             if peers:
+                paired[peers[0]] += 1
                 moves.append(f"pair them with {peers[0]}, who mastered {skill}")
         return tuple(moves) or ("sit with them and ask them to explain their last answer",)
 
@@ -337,8 +345,8 @@ class Tally:
         student = self._students[name]
         flags = tuple(FlagRecord(f.kind, f.ts, f.skill or f.check or "the lesson", f.detail)
                       for f in student.state.flags)
-        return StudentReport(name, tuple(student.route), student.seconds, flags, tuple(student.answers),
-                             student.state.finished)
+        route = tuple(step + (f" \u00d7{visits}" if visits > 1 else "") + why for step, why, visits in student.route)
+        return StudentReport(name, route, student.seconds, flags, tuple(student.answers), student.state.finished)
 
 
 def _rate(values: Iterable[bool]) -> float:
