@@ -258,11 +258,12 @@ def test_the_command_end_to_end(sqlite_url, tmp_path):
     (["--store", "{store}", "--lesson", "no-such-lesson"], "no events for lesson 'no-such-lesson'"),
     (["--store", "{store}"], "--lesson ID"),
 ])
-def test_bad_input_exits_2_saying_what_to_fix(args, says, sqlite_url, tmp_path):
+def test_bad_input_exits_2_saying_what_to_fix(args, says, sqlite_url, tmp_path, capsys):
     from lessonkit.cli import main
 
     argv = ["report", *(a.format(tmp=tmp_path, store=sqlite_url) for a in args), "-o", str(tmp_path / "r.html")]
     assert main(argv) == 2
+    assert says in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists() and not (tmp_path / "missing.sqlite").exists()
 
 
