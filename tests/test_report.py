@@ -271,3 +271,24 @@ def test_the_terminal_summary_leads_with_who_needs_help(report):
     text = summary(report)
     assert text.splitlines()[1] == "Needs help now (2):"
     assert "add-like: 56% of 9, most common wrong answer '0' ×16" in text
+
+
+def test_idleness_and_the_time_on_task_cap_from_hand_made_events():
+    from lessonkit.progress import ANSWERED, STEP_ENTERED, Event
+    from lessonkit.report.stats import IDLE_CAP_S, Tally
+
+    def entered(student, ts):
+        return Event("l", student, STEP_ENTERED, ts=ts, step_id="s", data={"kind": "check"})
+
+    def answered(student, ts, correct):
+        return Event("l", student, ANSWERED, ts=ts, step_id="s", check_id="c",
+                     data={"answer": "x", "correct": correct, "attempt": 1})
+
+    events = [entered("zed", 0), answered("zed", 10, False), entered("amy", 0), answered("amy", 30, True),
+              entered("amy", 2000)]
+    report = Tally("l").add_all(events).report()
+    [zed] = report.needs_help
+    assert zed.student == "zed" and zed.check == "c" and zed.evidence == ("idle 33 min on c without a correct answer",)
+    amy = next(p for p in report.per_student if p.student == "amy")
+    assert amy.seconds_on_task == 30 + IDLE_CAP_S
+    assert [g.title for g in report.groups] == ["Not started"]  # no mastery evidence in these events
