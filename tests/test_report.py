@@ -274,7 +274,7 @@ def test_the_terminal_summary_leads_with_who_needs_help(report):
 
 
 def test_idleness_and_the_time_on_task_cap_from_hand_made_events():
-    from lessonkit.progress import ANSWERED, STEP_ENTERED, Event
+    from lessonkit.progress import ANSWERED, MASTERY_CHANGED, STEP_ENTERED, Event
     from lessonkit.report.stats import IDLE_CAP_S, Tally
 
     def entered(student, ts):
@@ -284,11 +284,19 @@ def test_idleness_and_the_time_on_task_cap_from_hand_made_events():
         return Event("l", student, ANSWERED, ts=ts, step_id="s", check_id="c",
                      data={"answer": "x", "correct": correct, "attempt": 1})
 
+    def mastery(student, ts, mastered, needs_remediation):
+        return Event("l", student, MASTERY_CHANGED, ts=ts, step_id="s", check_id="c", data={
+            "skill": "k", "p": 0.99 if mastered else 0.1, "mastered": mastered, "needs_remediation": needs_remediation})
+
+    # kim: stuck once, mastered since, so she is history, not help
     events = [entered("zed", 0), answered("zed", 10, False), entered("amy", 0), answered("amy", 30, True),
+              mastery("kim", 5, False, True), answered("kim", 49, True), mastery("kim", 50, True, False),
               entered("amy", 2000)]
     report = Tally("l").add_all(events).report()
     [zed] = report.needs_help
     assert zed.student == "zed" and zed.check == "c" and zed.evidence == ("idle 33 min on c without a correct answer",)
     amy = next(p for p in report.per_student if p.student == "amy")
     assert amy.seconds_on_task == 30 + IDLE_CAP_S
-    assert [g.title for g in report.groups] == ["Not started"]  # no mastery evidence in these events
+    assert zed.skill == "k"  # the skill c's answers moved, for kim
+    assert {g.title: g.members for g in report.groups} == {"Ready for enrichment": ("kim",), "Reteach k": ("zed",),
+                                                           "Not started": ("amy",)}

@@ -252,11 +252,12 @@ class Tally:
         state, evidence = student.state, []
         skills: list[str] = []
         checks: list[str] = []
-        for flag in state.flags:
-            if flag.kind == "stuck" and flag.skill:
+        open_skills = {k for k, c in grid[name].items() if c.status in ("practising", "not started")}
+        for flag in state.flags:  # an escape hatch the student has since climbed out of is history
+            if flag.kind == "stuck" and flag.skill in open_skills and flag.skill not in skills:
                 evidence.append(f"escape hatch on {flag.skill}: {flag.detail}")
                 skills.append(flag.skill)
-        for skill in sorted(student.stuck_skill - set(skills)):
+        for skill in sorted(student.stuck_skill & open_skills - set(skills)):
             evidence.append(f"escape hatch on {skill}: practice used up without mastery")
             skills.append(skill)
         for check_id, check in state.checks.items():
