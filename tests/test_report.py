@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from test_player_lesson import Clock, build, subprocess_env
@@ -217,13 +216,39 @@ def test_the_html_loads_nothing_and_escapes_answers(report, tmp_path):
     text = write_html(report, tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     links = _Links()
     links.feed(text)
-    assert not [v for v in links.loads if re.match(r"\s*(https?:)?//", v, re.I)]
+    assert not [v for v in links.loads if re.match(r"\s*(https?:)?//", v, re.IGNORECASE)]
     assert all(v.startswith(("#", "data:image/png;base64,")) for v in links.loads)
     assert len(links.images) == 2 and all(len(i["alt"]) > 40 for i in links.images)
     assert XSS not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<script" not in text.lower()
     assert 'scope="col"' in text and 'scope="row"' in text
     assert 'title="P(learned) = ' in text and "\u25cf mastered" in text  # a symbol beside the colour
+
+
+#: The text colour and the background it sits on, for every element that holds text, as Chromium computed them.
+_COLOURS = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll("body *")]
+    .filter((el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+    .map((el) => [el.tagName + "." + el.className, rgb(getComputedStyle(el).color).slice(0, 3), background(el)]);
+}"""
+
+
+def contrast(a, b) -> float:
+    def luminance(rgb):
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def test_the_report_in_chromium(report, page, tmp_path):
@@ -233,6 +258,8 @@ def test_the_report_in_chromium(report, page, tmp_path):
     assert page.locator("h2").first.inner_text().startswith("Needs help now")
     assert page.locator("article.card").count() == len(report.needs_help)
     assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    low = {(what, round(contrast(fg, bg), 2)) for what, fg, bg in page.evaluate(_COLOURS) if contrast(fg, bg) < 4.5}
+    assert not low, f"text under 4.5:1 contrast: {sorted(low)}"
     page.click("text=dan >> nth=0")
     assert page.evaluate("location.hash").startswith("#student-")
     page.evaluate("window.scrollTo(0, 0)")
@@ -245,7 +272,7 @@ def test_the_report_in_chromium(report, page, tmp_path):
 def test_the_command_end_to_end(sqlite_url, tmp_path):
     out = tmp_path / "out.html"
     done = subprocess.run([sys.executable, "-m", "lessonkit", "report", "--store", sqlite_url, "--lesson",
-                           "fractions", "-o", str(out)], capture_output=True, text=True, env=subprocess_env(),
+                           "fractions", "-o", str(out)], check=False, capture_output=True, text=True, env=subprocess_env(),
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Needs help now (2):" in done.stdout and "dan on like" in done.stdout

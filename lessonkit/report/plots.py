@@ -57,8 +57,9 @@ def mastery_heatmap(report: ClassReport) -> Figure:
         for j in range(len(cols)):
             value = grid[i][j]
             label = "\u2013" if math.isnan(value) else f"{value:.2f}"
-            axes.text(j, i, label, ha="center", va="center", color="black" if math.isnan(value) or value > 0.6
-                      else "black", fontsize=FONT_SIZE - 2)
+            dark = not math.isnan(value) and value < 0.45  # where black on viridis falls under 4.5:1
+            axes.text(j, i, label, ha="center", va="center", color="white" if dark else "black",
+                      fontsize=FONT_SIZE - 2)
     figure.colorbar(image, ax=axes, label="P(learned)")
     axes.set_title("Mastery by student and skill")
     mastered = sum(c.status in ("mastered", "review due") for row in report.grid.values() for c in row.values())

@@ -22,8 +22,6 @@ from lessonkit.progress import (
     ANSWERED,
     BRANCH_TAKEN,
     CHOICE_MADE,
-    FLAG_RAISED,
-    HINT_REVEALED,
     MASTERY_CHANGED,
     STEP_ENTERED,
     Event,

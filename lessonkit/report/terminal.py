@@ -9,8 +9,8 @@ from lessonkit.report.stats import ClassReport
 
 
 def summary(report: ClassReport, *, hardest: int = 3) -> str:
-    lines = [f"{report.lesson_id}: {len(report.students)} students, {len(report.skills)} skills, "
-             f"{len(report.checks)} checks, {report.events} events"]
+    lines = [(f"{report.lesson_id}: {len(report.students)} students, {len(report.skills)} skills, "
+              f"{len(report.checks)} checks, {report.events} events")]
     lines.append(f"Needs help now ({len(report.needs_help)}):" if report.needs_help else "Needs help now: nobody")
     for h in report.needs_help:
         lines.append(f"  {h.student}" + (f" on {h.skill}" if h.skill else "") + f": {'; '.join(h.evidence)}")
