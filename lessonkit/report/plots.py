@@ -12,7 +12,7 @@ import io
 import math
 from dataclasses import dataclass
 
-from lessonkit.report.stats import ClassReport
+from lessonkit.report.stats import DONE, ClassReport
 
 #: Large enough to read from the back of a classroom when projected.
 FONT_SIZE = 16
@@ -62,7 +62,7 @@ def mastery_heatmap(report: ClassReport) -> Figure:
                       fontsize=FONT_SIZE - 2)
     figure.colorbar(image, ax=axes, label="P(learned)")
     axes.set_title("Mastery by student and skill")
-    mastered = sum(c.status in ("mastered", "review due") for row in report.grid.values() for c in row.values())
+    mastered = sum(c.status in DONE for row in report.grid.values() for c in row.values())
     alt = (f"Heat map of P(learned) for {len(rows)} students (rows) and {len(cols)} skills (columns): "
            f"{mastered} of {len(rows) * len(cols)} student-skill pairs mastered. The table below gives every value.")
     return Figure("Mastery by student and skill", alt, _encoded(figure))

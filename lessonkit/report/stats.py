@@ -44,6 +44,8 @@ DISCRIMINATION_MIN_STUDENTS = 5
 """Below this many students a correlation says more about chance than about the check."""
 
 Status = Literal["not started", "practising", "mastered", "review due"]
+DONE: tuple[Status, ...] = ("mastered", "review due")  # a review due is still a skill mastered
+OPEN: tuple[Status, ...] = ("practising", "not started")
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ class Tally:
         state, evidence = student.state, []
         skills: list[str] = []
         checks: list[str] = []
-        open_skills = {k for k, c in grid[name].items() if c.status in ("practising", "not started")}
+        open_skills = {k for k, c in grid[name].items() if c.status in OPEN}
         for flag in state.flags:  # an escape hatch the student has since climbed out of is history
             if flag.kind == "stuck" and flag.skill in open_skills and flag.skill not in skills:
                 evidence.append(f"escape hatch on {flag.skill}: {flag.detail}")
@@ -285,7 +287,7 @@ class Tally:
         if weakest is not None:
             moves.append(f"check {weakest} first: their weakest other skill (P = {mine[weakest].p:.2f})")
         if skill:
-            peers = sorted((s for s, row in grid.items() if s != name and row[skill].status in ("mastered", "review due")),
+            peers = sorted((s for s, row in grid.items() if s != name and row[skill].status in DONE),
                            key=lambda s: (paired[s], -(grid[s][skill].p or 0.0), s))
             if peers:
                 paired[peers[0]] += 1
@@ -300,9 +302,9 @@ class Tally:
         for name in names:
             row = grid[name]
             skill = stuck_on.get(name)
-            if row and all(c.status in ("mastered", "review due") for c in row.values()):
+            if row and all(c.status in DONE for c in row.values()):
                 ready.append(name)
-            elif skill and row.get(skill, Cell("not started")).status in ("practising", "not started"):
+            elif skill and row.get(skill, Cell("not started")).status in OPEN:
                 reteach[skill].append(name)
             elif all(c.status == "not started" for c in row.values()):
                 idle.append(name)
@@ -321,7 +323,6 @@ class Tally:
         for student in self._students.values():
             for check_id in student.state.checks:
                 by_check[check_id].append(student)
-        totals = {id(s): sum(s.first_try.values()) for s in self._students.values()}
         out = []
         for check_id in sorted(by_check):
             answered = [s for s in by_check[check_id] if s.state.checks[check_id].attempts]
@@ -336,7 +337,7 @@ class Tally:
                 hint_rate=_rate(c.hints > 0 for c in states), bottom_out_rate=_rate(c.bottom_out for c in states),
                 wrong_answers=tuple(self._wrong[check_id].most_common(3)),
                 discrimination=point_biserial([s.first_try[check_id] for s in judged],
-                                              [totals[id(s)] for s in judged]),
+                                              [sum(s.first_try.values()) for s in judged]),
             ))
         return tuple(out)
 
