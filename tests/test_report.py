@@ -251,6 +251,7 @@ def contrast(a, b) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+@pytest.mark.slow
 def test_the_report_in_chromium(report, page, tmp_path):
     path = write_html(report, tmp_path / "report.html")
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -269,6 +270,7 @@ def test_the_report_in_chromium(report, page, tmp_path):
     assert shot.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_the_command_end_to_end(sqlite_url, tmp_path):
     out = tmp_path / "out.html"
     done = subprocess.run([sys.executable, "-m", "lessonkit", "report", "--store", sqlite_url, "--lesson",
