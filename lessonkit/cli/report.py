@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 SUMMARY = "Summarise a class's progress in a lesson: who needs help, groups, checks, students"
-DETAILS = ("Read every event of LESSON from the progress store, print a summary (who needs help now, groups "
-           "for tomorrow, the hardest checks) and write a self-contained HTML report that opens offline. "
-           "Exits 2 when the store cannot be opened or holds no events for the lesson.")
+DETAILS = ("Read every event of the lesson (--lesson) from the progress store, print a summary (who needs help "
+           "now, groups for tomorrow, the hardest checks) and write a self-contained HTML report that opens offline. "
+           "Exits 2 when no lesson is named, the store cannot be opened or it holds no events for the lesson.")
 
 
 def arguments(command: argparse.ArgumentParser) -> None:
