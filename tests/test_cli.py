@@ -63,6 +63,8 @@ BAD_INPUT = {
     "build": (["{tmp}"], 2, ["lessonkit build:", "{tmp}", "no lesson notebooks found"]),
     "serve": (["{tmp}/nowhere"], 2, ["lessonkit serve:", "{tmp}/nowhere", "no such file or folder"]),
     "grade": (["ps1", "--course", "{tmp}/nowhere"], 2, ["lessonkit grade:", "{tmp}/nowhere", "no such course folder"]),
+    "report": (["--store", "{tmp}/nowhere.sqlite", "--lesson", "x"], 2, ["lessonkit report:", "{tmp}/nowhere.sqlite",
+                                                                         "no event store at"]),
     "import_nbgrader": (["{tmp}"], 2, ["lessonkit import-nbgrader:", "{tmp}", "no notebooks found"]),
 }
 

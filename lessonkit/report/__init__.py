@@ -1,0 +1,76 @@
+"""Layer 6, the teacher's class report: who needs help, how to group the class, how each
+check and each student did, from a lesson's events.
+
+:func:`build_report` streams a lesson's events from the progress store once and folds
+them (:mod:`lessonkit.report.stats`); :func:`write_html` writes the self-contained HTML
+file (:mod:`lessonkit.report.html`, figures from :mod:`lessonkit.report.plots`);
+:func:`summary` is the terminal's short version.  See ``docs/report.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lessonkit.errors import LessonkitError
+from lessonkit.progress import open_store
+from lessonkit.report.html import render_html, write_html
+from lessonkit.report.stats import (
+    Cell,
+    CheckStats,
+    ClassReport,
+    Group,
+    HelpNeeded,
+    StudentReport,
+    Tally,
+)
+from lessonkit.report.terminal import summary
+
+__all__ = [
+    "Cell",
+    "CheckStats",
+    "ClassReport",
+    "Group",
+    "HelpNeeded",
+    "ReportError",
+    "StudentReport",
+    "build_report",
+    "render_html",
+    "summary",
+    "write_html",
+]
+
+
+class ReportError(LessonkitError):
+    """There is nothing to report on; the message says what is missing and how to fix it."""
+
+
+def build_report(store_url: str | None = None, lesson: str | None = None) -> ClassReport:
+    """The class report for ``lesson`` from the store at ``store_url`` (else ``LESSONKIT_DB``,
+    else the default SQLite file).
+
+    ``lesson`` is required in practice: the store's protocol lists a lesson's students but
+    not the lessons, so ``None`` is refused with a message saying how to name one.  A
+    store file that does not exist is refused rather than created empty.
+    """
+    if not lesson:
+        raise ReportError("name the lesson to report on: --lesson ID (the id in the lesson's lk.lesson(id=...))")
+    missing = _missing_file(store_url)
+    if missing is not None:
+        raise ReportError(f"no event store at {missing}: pass --store the file the class's events are in "
+                          "(sqlite:///path/progress.sqlite, a path, or postgresql+psycopg://...)")
+    with open_store(store_url) as store:
+        tally = Tally(lesson).add_all(store.lesson_events(lesson))
+    if not tally.events:
+        where = store_url or "the configured store"
+        raise ReportError(f"no events for lesson {lesson!r} in {where}: check the lesson id and --store "
+                          "(students' events go to LESSONKIT_DB, or to the store `lessonkit grade` imports into)")
+    return tally.report()
+
+
+def _missing_file(store_url: str | None) -> Path | None:
+    """The file a SQLite or JSON-lines store URL names, when it does not exist: opening it would
+    create an empty store, and a report of nothing hides the typo."""
+    if store_url is None or "://" in store_url and not store_url.startswith("sqlite:///"):
+        return None
+    path = Path(store_url.removeprefix("sqlite:///") if "://" in store_url else store_url).expanduser()
+    return None if path.exists() else path

@@ -1,0 +1,53 @@
+"""The report as one self-contained HTML file: CSS inline, figures as data URIs, no script.
+
+A teacher opens it from a USB stick on a school laptop with no network, so it loads
+nothing.  Every value from the log goes through Jinja's autoescaping: an answer is what a
+student typed, and ``<script>`` typed into a box must stay text in the teacher's browser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lessonkit.report.plots import figures
+from lessonkit.report.stats import ClassReport
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: Shown beside each grid cell's colour, so the grid reads without colour (and in print).
+SYMBOLS = {"not started": "\u25cb", "practising": "\u25d0", "mastered": "\u25cf", "review due": "\u21bb"}
+
+
+def _minutes(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _anchors(students: tuple[str, ...]) -> dict[str, str]:
+    """An id per student that is valid in HTML whatever the student id holds (an email, spaces)."""
+    return {s: f"student-{n}-" + re.sub(r"[^A-Za-z0-9_-]+", "-", s)[:40] for n, s in enumerate(students)}
+
+
+def render_html(report: ClassReport) -> str:
+    """The report's HTML text."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    as_of = datetime.fromtimestamp(report.as_of, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return env.get_template("report.html.j2").render(
+        r=report, figures=figures(report), anchors=_anchors(report.students), symbols=SYMBOLS,
+        flagged={p.student: sorted({f.kind.replace("_", " ") for f in p.flags if f.kind != "stuck"})
+                 for p in report.per_student},
+        minutes=_minutes, as_of=as_of)
+
+
+def write_html(report: ClassReport, path: str | os.PathLike[str]) -> Path:
+    """Write the report to ``path`` (folders are created) and return where it went."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(report), encoding="utf-8")
+    return out
