@@ -25,7 +25,12 @@ from collections.abc import Callable
 
 from results import Run, arguments, percentile
 
-from lessonkit.engine.codetests import TestResult, run_tests, run_tests_contained, split_tests
+from lessonkit.engine.codetests import (
+    TestResult,
+    run_tests,
+    run_tests_contained,
+    split_tests,
+)
 from lessonkit.engine.sandbox import run_python, sandbox_ids
 
 SECTION = "Contained code check"

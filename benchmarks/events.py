@@ -133,7 +133,10 @@ def store_url(store: str) -> Iterator[tuple[str, str]]:
                 label = f"SQLite, durability={opened.durability}"
             yield url, label
     else:
-        from pg import create_database, temporary_postgres  # tests/pg.py (results.py puts tests/ on the path)
+        from pg import (  # tests/pg.py (results.py puts tests/ on the path)
+            create_database,
+            temporary_postgres,
+        )
 
         with temporary_postgres() as server:
             url = create_database(server)

@@ -42,11 +42,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from results import REPO, Run, arguments
-
 import nbformat
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
+from results import REPO, Run, arguments
 
 from lessonkit.engine.kinds import get_kind
 from lessonkit.grade import LessonkitGrader

@@ -20,6 +20,7 @@ import random
 import time
 import warnings
 from collections.abc import Callable
+from typing import Any
 from importlib.metadata import version
 
 from results import Run, arguments
@@ -48,7 +49,7 @@ def lessonkit_updates(answers: list[bool]) -> Updates:
     return run
 
 
-def new_roster(parallel: bool):  # noqa: ANN201  (pyBKT has no type hints)
+def new_roster(parallel: bool) -> Any:  # a pyBKT Roster (pyBKT has no type hints)
     from pyBKT.models import Roster
 
     model = pybkt_model([SKILL])
