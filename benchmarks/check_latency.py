@@ -74,7 +74,7 @@ def sqlite_url(folder: Path, durability: str) -> str:
     return f"sqlite:///{folder}/progress.sqlite?durability={durability}"
 
 
-def stored(folder: Path, durability: str | None, lesson_id: str) -> list[Event]:
+def read_back(folder: Path, durability: str | None, lesson_id: str) -> list[Event]:
     """Every event of a row, read afresh from its SQLite store or its students' logs."""
     if durability:
         with open_store(sqlite_url(folder, durability)) as store:
@@ -112,15 +112,15 @@ def measure(sealed: dict, check_id: str, folder: Path, durability: str | None, p
         for store in stores:
             store.close()
     acknowledged = [event for session in sessions for event in session.events]
-    return timings, recorded_problems(check_id, acknowledged, stored(folder, durability, sealed["id"]))
+    return timings, recorded_problems(check_id, acknowledged, read_back(folder, durability, sealed["id"]))
 
 
 def recorded_problems(check_id: str, acknowledged: list[Event], stored: list[Event]) -> list[str]:
     """The check: each acknowledged answer is stored, and the judge told right from wrong."""
     answered = [event for event in acknowledged if event.type == ANSWERED]
     kept = {event.uid for event in stored}
-    problems = [f"{check_id}: {sum(e.uid not in kept for e in answered)} of {len(answered)} acknowledged "
-                "answers are not in the store"] if any(e.uid not in kept for e in answered) else []
+    missing = sum(event.uid not in kept for event in answered)
+    problems = [f"{check_id}: {missing} of {len(answered)} acknowledged answers are not in the store"] if missing else []
     verdicts = {event.data["correct"] for event in stored if event.type == ANSWERED}
     problems += [f"{check_id}: no answer was judged {'right' if wanted else 'wrong'}"
                  for wanted in (True, False) if wanted not in verdicts]
