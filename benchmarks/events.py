@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from results import Run, arguments, percentile
 
 from lessonkit.progress import ANSWERED, Event, open_store
+from lessonkit.progress.sql import SqlEventStore
 
 TITLE = "Event store"
 SQLITE_GOAL = 2000.0
@@ -129,7 +130,7 @@ def store_url(store: str) -> Iterator[tuple[str, str]]:
     if durability is not None:
         with tempfile.TemporaryDirectory(prefix="lessonkit-bench-") as folder:
             url = f"sqlite:///{folder}/progress.sqlite?durability={durability}"
-            with open_store(url) as opened:  # the label is what the store runs with, not what was asked
+            with SqlEventStore(url) as opened:  # the label is what the store runs with, not what was asked
                 label = f"SQLite, durability={opened.durability}"
             yield url, label
     else:
