@@ -1,7 +1,7 @@
 """What containment costs a code check: contained run against the same tests in-process.
 
-    python benchmarks/codecheck.py             # prints a table, updates benchmarks/RESULTS.md
-    python benchmarks/codecheck.py --runs 10 --no-record
+    python benchmarks/codecheck.py             # the documented run; updates benchmarks/RESULTS.md
+    python benchmarks/codecheck.py --runs 5 --no-record
 
 A page's code check runs the student's code and the teacher's tests in a contained child
 (``run_tests_contained``: a fresh process under limits, as its own uid when root); in
@@ -11,28 +11,27 @@ what a student waits for on top of their own code.  Goal: at most 150 ms at p95.
 Each round runs both, taking turns, on the test cell from docs/authoring.md (two visible
 tests, one hidden) with a right and an off-by-one solution.  A bare ``run_python("pass")``
 row shows how much of the overhead is starting a contained interpreter at all.
+
+The check: the contained and the in-process run must report the same results, the right
+solution must pass every test and the off-by-one one fail some, or the run records nothing
+and fails.
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+from results import Run, arguments, percentile
 
-from results import machine, write_section  # noqa: E402
-
-from lessonkit.engine.codetests import (  # noqa: E402
+from lessonkit.engine.codetests import (
     TestResult,
     run_tests,
     run_tests_contained,
     split_tests,
 )
-from lessonkit.engine.sandbox import run_python, sandbox_ids  # noqa: E402
+from lessonkit.engine.sandbox import run_python, sandbox_ids
 
 SECTION = "Contained code check"
 GOAL_MS = 150.0
@@ -43,9 +42,10 @@ TESTS = split_tests(
     "assert sum_evens(101) == 2550\n"
     "### END HIDDEN TESTS\n"
 ).tests
+#: label -> (a student's solution, whether it passes every test)
 SOLUTIONS = {
-    "right": "def sum_evens(n):\n    return sum(i for i in range(0, n, 2))\n",
-    "off by one": "def sum_evens(n):\n    return sum(i for i in range(0, n - 1, 2))\n",
+    "right": ("def sum_evens(n):\n    return sum(i for i in range(0, n, 2))\n", True),
+    "off by one": ("def sum_evens(n):\n    return sum(i for i in range(0, n - 1, 2))\n", False),
 }
 
 
@@ -61,24 +61,26 @@ def timed(action: Callable[..., object], *args: object) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+def result_problems(label: str, contained: list[TestResult], direct: list[TestResult], passes: bool) -> list[str]:
+    """The check: both ways agree, and on what the solution deserves."""
+    if contained != direct:
+        return [f"{label}: contained {contained} but in-process {direct}"]
+    if all(result.passed for result in contained) != passes:
+        return [f"{label}: expected to {'pass' if passes else 'fail'} the tests, got {contained}"]
+    return []
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments(__doc__)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--no-record", action="store_true", help="print only; leave RESULTS.md alone")
     options = parser.parse_args()
-
-    when = machine()
-    for student in SOLUTIONS.values():  # warm-up: caches, the first fork of a large process
+    run = Run(SECTION)
+    for student, _ in SOLUTIONS.values():  # warm-up: caches, the first fork of a large process
         run_tests_contained(student, TESTS)
         in_process(student)
-    rows = []
-    for label, student in SOLUTIONS.items():
-        assert run_tests_contained(student, TESTS) == in_process(student), "the two ways disagree"
+    rows, problems = [], []
+    for label, (student, passes) in SOLUTIONS.items():
+        problems += result_problems(label, run_tests_contained(student, TESTS), in_process(student), passes)
         contained, direct, overhead = [], [], []
         for _ in range(options.runs):
             contained.append(timed(run_tests_contained, student, TESTS))
@@ -92,10 +94,10 @@ def main() -> None:
 
     lines = [
         (
-            f"{when}. `python benchmarks/codecheck.py`: {options.runs} rounds per solution, contained and "
+            f"{options.runs} rounds per solution, contained and "
             "in-process taking turns; the test cell of docs/authoring.md (2 visible tests, 1 hidden); "
             f"the child runs as {'a uid of its own (root)' if sandbox_ids() else 'this user (not root)'}, "
-            "default `Limits`."
+            "default `Limits`; both ways gave the same results, and the ones each solution deserves."
         ),
         "",
         "| solution | contained p50 ms | p95 ms | in-process p50 ms | p95 ms | overhead p50 ms | p95 ms |",
@@ -106,10 +108,7 @@ def main() -> None:
     worst = max(percentile(overhead, 0.95) for *_, overhead in rows)
     verdict = "met" if worst <= GOAL_MS else "NOT met"
     lines += ["", f"Goal: overhead p95 ≤ {GOAL_MS:.0f} ms: worst p95 {worst:.1f} ms, {verdict}."]
-    body = "\n".join(lines)
-    print(body)
-    if not options.no_record:
-        write_section(SECTION, body)
+    run.finish("\n".join(lines), problems, record=not options.no_record)
 
 
 if __name__ == "__main__":

@@ -220,6 +220,33 @@ def test_sqlite_runs_in_wal_mode_with_normal_sync(tmp_path: Path) -> None:
         assert "events_lesson_student_seq" in indexes
 
 
+@pytest.mark.parametrize("durability, synchronous", [("normal", 1), ("full", 2)])
+def test_the_durability_setting_reaches_sqlite(tmp_path: Path, durability: str, synchronous: int) -> None:
+    with open_store(f"sqlite:///{tmp_path}/p.sqlite?durability={durability}") as store:
+        store.append(answered("ada", 1))
+        assert store.durability == durability
+        with store._engine.connect() as conn:  # the pragmas are per connection: ask the store's own
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == synchronous
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("sqlite:///{tmp}/p.sqlite?durability=fsync", "durability='fsync' is not one of 'normal', 'full'"),
+        ("postgresql+psycopg://u:secret@db/x?durability=full", "synchronous_commit"),
+    ],
+)
+def test_a_bad_durability_names_the_field_and_the_choices(tmp_path: Path, url: str, message: str,
+                                                          monkeypatch) -> None:
+    monkeypatch.setenv("LESSONKIT_DB", url.format(tmp=tmp_path))
+    with pytest.raises(StoreConfigError) as raised:
+        open_store()
+    assert message in str(raised.value) and "LESSONKIT_DB" in str(raised.value)
+    assert "secret" not in str(raised.value)
+    assert not (tmp_path / "p.sqlite").exists()
+
+
 def test_store_survives_the_server_closing_its_connection(postgres_url: str) -> None:  # noqa: F811
     import psycopg
     from sqlalchemy.engine import make_url

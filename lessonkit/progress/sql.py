@@ -5,6 +5,23 @@ idempotent, and the index on (lesson_id, student_id, seq) serves the two queries
 matter: one student's history (to resume) and one lesson's events (for the teacher).
 Each append is one short transaction on a pooled connection, so twenty writers share
 a SQLite file without waiting long for each other.
+
+How durable a SQLite commit is, is the store's ``durability`` setting, given in the URL
+(``sqlite:///progress.sqlite?durability=full``) so that ``LESSONKIT_DB`` can carry it:
+
+``normal`` (the default)
+    WAL with ``synchronous=NORMAL``.  A commit has been written to the WAL file before
+    ``append`` returns, so it survives a crash of the process (kill -9, a dead kernel):
+    the operating system still holds the data.  There is no fsync per commit, so a power
+    cut or a kernel panic can roll back the last commits (the file stays consistent).
+    Right for a class on a laptop: a killed kernel is common there, a power cut on a
+    laptop with a battery is not, and the fsync is most of what a commit costs.
+``full``
+    WAL with ``synchronous=FULL``: every commit is fsynced before ``append`` returns, so
+    an acknowledged event survives a power cut too, at the price of an fsync per append.
+
+On PostgreSQL the server decides (its ``fsync`` and ``synchronous_commit``), so the
+setting is refused there rather than silently ignored.
 """
 
 from __future__ import annotations
@@ -37,6 +54,12 @@ log = logging.getLogger(__name__)
 #: hold the write lock for well under a millisecond, so only a stalled machine gets near it.
 BUSY_TIMEOUT_MS = 60_000
 
+#: Each ``durability`` a SQLite store can be opened with, and the ``PRAGMA synchronous`` it means.
+DURABILITY = {"normal": "NORMAL", "full": "FULL"}
+
+#: What a SQLite URL without ``?durability=`` gets (the module docstring says why).
+DEFAULT_DURABILITY = "normal"
+
 #: Key of the PostgreSQL advisory lock that serialises creating the table, so that a
 #: class's kernels opening a new database at the same moment do not race on CREATE TABLE.
 _SCHEMA_LOCK = 0x6C6B6576  # "lkev"
@@ -68,11 +91,12 @@ class SqlEventStore(ClosingStore):
     """An :class:`~lessonkit.progress.store.EventStore` in a SQLite or PostgreSQL database.
 
     ``setting`` names where ``url`` came from, so that an error tells the user what to fix.
+    ``durability`` is the SQLite URL's ``?durability=`` (``None`` on PostgreSQL).
     """
 
     def __init__(self, url: str, *, setting: str = "the database URL") -> None:
-        self.url = _parse(url, setting)
-        self._engine = _create_engine(self.url, setting)
+        self.url, self.durability = _parse(url, setting)
+        self._engine = _create_engine(self.url, setting, self.durability)
         dialect = self.url.get_backend_name()
         self._insert = (
             _INSERTS[dialect](events_table)
@@ -151,7 +175,8 @@ class SqlEventStore(ClosingStore):
         return stored
 
 
-def _parse(url: str, setting: str) -> URL:
+def _parse(url: str, setting: str) -> tuple[URL, str | None]:
+    """The URL SQLAlchemy gets (lessonkit's own query option taken out) and the durability."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as error:  # ValueError: a port that is not a number
@@ -166,13 +191,35 @@ def _parse(url: str, setting: str) -> URL:
             f"{setting} = {masked(url)!r}: lessonkit stores events in SQLite or PostgreSQL, not {backend!r}; "
             f"{HOW_TO_CONFIGURE}"
         )
+    durability = _durability(parsed, backend, f"{setting} = {masked(url)!r}")
+    parsed = parsed.difference_update_query(["durability"])
     database = parsed.database or ""
     if backend == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return parsed
+    return parsed, durability
 
 
-def _create_engine(url: URL, setting: str) -> sa.Engine:
+def _durability(url: URL, backend: str, where: str) -> str | None:
+    given = url.query.get("durability")
+    if backend != "sqlite":
+        if given is not None:
+            raise StoreConfigError(
+                f"{where}: durability applies to SQLite stores only; PostgreSQL's is the server's "
+                "synchronous_commit setting"
+            )
+        return None
+    if given is None:
+        return DEFAULT_DURABILITY
+    if given not in DURABILITY:  # a tuple when the option is repeated
+        raise StoreConfigError(
+            f"{where}: durability={given!r} is not one of {', '.join(map(repr, DURABILITY))} "
+            "(normal: a commit survives a crash of the process; full: also a power cut, "
+            "with an fsync per commit)"
+        )
+    return given
+
+
+def _create_engine(url: URL, setting: str, durability: str | None) -> sa.Engine:
     options: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
         options["connect_args"] = {"connect_timeout": 10}  # fail in seconds when the server is unreachable
@@ -183,30 +230,31 @@ def _create_engine(url: URL, setting: str) -> sa.Engine:
             f"{setting}: no database driver for {url.drivername!r} ({error}); "
             "for PostgreSQL install psycopg 3: pip install 'lessonkit[postgres]'"
         ) from None
-    if url.get_backend_name() == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    if durability is not None:
+        sa.event.listen(engine, "connect", _sqlite_pragmas(DURABILITY[durability]))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        # Set first: switching a new file to WAL can itself wait for another opener.
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # Write-ahead log: readers (the teacher's dashboard) never block writers, and a
-        # commit appends to one file instead of rewriting pages and a rollback journal.
-        mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        # NORMAL is enough for crashes of the process: in WAL mode a commit has been
-        # written (write()) to the WAL file before it returns, and the operating system
-        # keeps that data even if the process is killed the next instant; SQLite skips
-        # only the fsync, which matters for a power cut or kernel panic (the last few
-        # commits may then roll back, the file stays consistent).  FULL would add an
-        # fsync to every append, the slowest part of a commit on most disks.
-        cursor.execute("PRAGMA synchronous = NORMAL")
-    finally:
-        cursor.close()
-    if mode.lower() not in ("wal", "memory"):
-        log.warning("SQLite refused write-ahead logging (journal_mode=%s): concurrent writers will wait longer", mode)
+def _sqlite_pragmas(synchronous: str) -> Callable[[Any, Any], None]:
+    """What every new SQLite connection runs first: the pragmas are per connection."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # Set first: switching a new file to WAL can itself wait for another opener.
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Write-ahead log: readers (the teacher's dashboard) never block writers, and a
+            # commit appends to one file instead of rewriting pages and a rollback journal.
+            mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # What a commit survives (the module docstring): NORMAL skips the fsync.
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        finally:
+            cursor.close()
+        if mode.lower() not in ("wal", "memory"):
+            log.warning("SQLite refused write-ahead logging (journal_mode=%s): concurrent writers will wait longer",
+                        mode)
+
+    return on_connect
 
 
 def _create_schema(conn: Connection) -> None:

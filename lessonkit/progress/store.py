@@ -4,7 +4,11 @@ A laptop class needs nothing set up (a SQLite file under ``~/.lessonkit``); a sc
 points ``LESSONKIT_DB`` at PostgreSQL; a notebook in JupyterLab writes a JSON-lines log
 beside itself so the log travels with the nbgrader submission (architecture §6, "embedded by
 default, distributed when outgrown").  All three keep the same promise: when ``append``
-returns, the event survives a crash of the process that wrote it.
+returns, the event survives a crash of the process that wrote it.  Whether it also
+survives a power cut differs: a JSON-lines log fsyncs every append, PostgreSQL does with
+its default ``synchronous_commit=on``, and a SQLite file does only when opened with
+``?durability=full`` (the default, ``normal``, skips the fsync; ``lessonkit.progress.sql``
+says why that is the default).
 
 This module stays free of SQLAlchemy: a student kernel imports ``lessonkit.progress``
 on every page load, and only a kernel that opens a SQL store pays for the import.
@@ -61,8 +65,9 @@ class CorruptLogError(StoreError, ValueError):
 class EventStore(Protocol):
     """What the player, grader and reports need from an event store.
 
-    ``append`` returns only once the event is durable (committed, or written and
-    fsynced), with ``seq`` set.  Appending an event whose ``uid`` is already stored
+    ``append`` returns, with ``seq`` set, only once the event survives a crash of the
+    process (committed; for a log, written and fsynced); whether it survives a power cut
+    is the store's durability (the module docstring).  Appending an event whose ``uid`` is already stored
     returns the stored event instead of adding a copy, so a retry is always safe;
     the same uid with different content raises :class:`EventConflictError`.
     """
@@ -70,7 +75,7 @@ class EventStore(Protocol):
     def append(self, event: Event) -> Event: ...
 
     def append_many(self, events: Iterable[Event]) -> list[Event]:
-        """Append all or none of ``events`` (one transaction, one fsync)."""
+        """Append all or none of ``events`` (one transaction: one commit, at most one fsync)."""
         ...
 
     def history(self, lesson_id: str, student_id: str) -> list[Event]:
@@ -118,8 +123,9 @@ def open_store(url: str | None = None) -> EventStore:
     ``url`` (or, when it is ``None``, the ``LESSONKIT_DB`` environment variable, or else
     ``~/.lessonkit/progress.sqlite``) is a SQLAlchemy URL (``sqlite:///...``,
     ``postgresql+psycopg://...``) or a plain path: a path ending in ``.jsonl`` opens a
-    :class:`~lessonkit.progress.jsonl.JsonlLog`, any other path a SQLite file.  The
-    ``events`` table is created if missing.
+    :class:`~lessonkit.progress.jsonl.JsonlLog`, any other path a SQLite file (with
+    the default durability; a ``sqlite:///...?durability=full`` URL chooses an fsync per
+    commit).  The ``events`` table is created if missing.
     """
     if url is not None:
         setting = "open_store(url=...)"
