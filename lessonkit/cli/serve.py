@@ -9,7 +9,8 @@ from lessonkit import settings
 
 SUMMARY = "Build the lessons and serve their pages with Voila"
 DETAILS = ("Build every lesson under PATH, then serve their self-paced pages from one standalone Voila server "
-           "(progress in SQLite unless --db says otherwise). Stop with Ctrl-C.")
+           "(progress in SQLite unless --db says otherwise). Students sign in with the roster of `lessonkit class`; "
+           "with no roster the server stays on this machine. Stop with Ctrl-C.")
 
 
 def arguments(serve: argparse.ArgumentParser) -> None:
@@ -20,8 +21,13 @@ def arguments(serve: argparse.ArgumentParser) -> None:
                        "postgresql+psycopg://user@host/lessonkit (default: the embedded SQLite file)")
     serve.add_argument("--out", default="build", help="where pages are built (default: build)")
     serve.add_argument("--course", default="grading", help="the nbgrader course folder (default: grading)")
+    serve.add_argument("--roster", default=None, help="the class roster (default: LESSONKIT_ROSTER, else "
+                       "~/.lessonkit/roster.sqlite)")
+    serve.add_argument("--trusted-proxy", default="", metavar="ADDR[,ADDR]",
+                       help="the addresses of a sign-in proxy in front of this server: only their identity header "
+                       "is believed (default: none, no header is)")
     serve.add_argument("--identity-header", default=settings.DEFAULT_IDENTITY_HEADER,
-                       help="an HTTP header set by a trusted proxy that names the student ('' to ignore headers)")
+                       help="the header the trusted proxy names the student with (default: X-Lessonkit-Student)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         serve(args.path, out=args.out, course=args.course, port=args.port, ip=args.ip, db=args.db,
-              identity_header=args.identity_header or None)
+              identity_header=args.identity_header, roster=args.roster,
+              trusted_proxies=[address.strip() for address in args.trusted_proxy.split(",") if address.strip()])
     except LessonError as error:
         print(f"lessonkit serve: a lesson has problems; fix them first:\n{error}", file=sys.stderr)
     return 1
