@@ -13,7 +13,8 @@ DETAILS = ("add/remove a student (or a teacher), list the roster, or import a CS
 def arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--roster", default=None, help="the roster file (default: LESSONKIT_ROSTER, else "
                          "~/.lessonkit/roster.sqlite)")
-    actions = command.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = command.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                     help="add, list, remove or import (each has its own --help)")
     add = actions.add_parser("add", help="add a member, or give one a new password")
     add.add_argument("name", help="the sign-in name, which is also the id progress is kept under")
     add.add_argument("--teacher", action="store_true", help="a teacher, not a student")

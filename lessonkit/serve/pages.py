@@ -15,6 +15,7 @@ body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 header{background:#1f4e79;color:#fff;padding:14px 28px;display:flex;justify-content:space-between;align-items:center}
 header b{font-size:18px;letter-spacing:.3px}
 header form{margin:0}
+header .who{display:flex;gap:14px;align-items:center}
 main{max-width:520px;margin:48px auto;padding:0 16px}
 .card{background:#fff;border:1px solid #d5dbe3;border-radius:10px;padding:28px 32px;box-shadow:0 1px 3px rgba(0,0,0,.06)}
 h1{font-size:24px;margin:0 0 6px}
@@ -22,7 +23,7 @@ p.lead{margin:0 0 22px;color:#4a5560}
 label{display:block;font-weight:600;margin:14px 0 6px}
 input[type=text],input[type=password]{width:100%;padding:10px 12px;font-size:16px;border:1px solid #8a96a3;border-radius:6px}
 input:focus{outline:3px solid #9cc3ea;border-color:#1f4e79}
-button{margin-top:22px;width:100%;padding:11px;font-size:16px;font-weight:600;color:#fff;background:#1f4e79;
+button{margin-top:22px;width:100%;padding:11px;font:inherit;font-size:16px;font-weight:600;color:#fff;background:#1f4e79;
  border:0;border-radius:6px;cursor:pointer}
 button:hover{background:#173b5c}
 header button{margin:0;width:auto;padding:6px 14px;font-size:14px;background:#fff;color:#1f4e79}
@@ -66,4 +67,4 @@ def home_page(student: str, lessons: Sequence[tuple[str, str]], xsrf_form: str, 
     items = "".join(f'<li><a href="{escape(url)}">{escape(title)}</a></li>' for url, title in lessons)
     body = (f'<div class="card"><h1>Your lessons</h1><p class="lead">Signed in as <b>{escape(student)}</b>. '
             f'Your work is saved as you go; come back any time.</p><ul class="lessons">{items}</ul></div>')
-    return _page("Your lessons", body, f"<span>{escape(student)}</span>{sign_out}")
+    return _page("Your lessons", body, f'<div class="who"><span>{escape(student)}</span>{sign_out}</div>')

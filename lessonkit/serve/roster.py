@@ -90,8 +90,11 @@ class Roster:
     def import_csv(self, path: str | Path) -> list[tuple[str, str]]:
         """Add every row of a CSV with a ``name`` column (``teacher``: yes/1/true, optional);
         returns (name, generated password) for each, in the file's order."""
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        try:
+            with open(path, newline="", encoding="utf-8") as handle:
+                rows = list(csv.DictReader(handle))
+        except FileNotFoundError:
+            raise RosterError(f"{path}: no such file or folder") from None
         if rows and "name" not in rows[0]:
             raise RosterError(f"{path}: the first line must name the columns, one of them 'name'")
         teacher_values = {"1", "yes", "true", "teacher"}
