@@ -4,8 +4,9 @@ A page's kernel trusts the identity header Voila copies into its environment
 (``http_header_envs``), so the header that reaches Voila must be one lessonkit put there:
 :meth:`LessonkitIdentity.get_user` runs in every Voila handler's ``prepare``, before the
 page handler copies headers, and replaces whatever the browser sent with the verified
-student (a signed session cookie, or the header of a trusted proxy's address).  The
-Voila ``prelaunch_hook`` then refuses any kernel for a notebook that is not a built page,
+student (a signed session cookie, or the header of a trusted proxy's address).  Not in
+the prelaunch hook: Voila 0.5 copies the headers for the kernel before it calls the hook,
+so scrubbing there would be too late.  The Voila ``prelaunch_hook`` then refuses any kernel for a notebook that is not a built page,
 or whose header is not the verified student.
 """
 
@@ -64,16 +65,18 @@ class LessonkitIdentity(IdentityProvider):
         name = value.decode() if value else None
         return name if name and roster.has(name) else None
 
+    def from_trusted_proxy(self, handler: web.RequestHandler) -> bool:
+        # the socket's peer: Voila leaves tornado's xheaders off, so X-Forwarded-For cannot pose as a proxy
+        return handler.request.remote_ip in self.parent.trusted_proxies
+
     def get_user(self, handler: web.RequestHandler) -> User | None:
         app = self.parent
         headers = handler.request.headers
-        proxied = headers.get(app.identity_header) if handler.request.remote_ip in app.trusted_proxies else None
-        if app.identity_header in headers:  # the browser's copy never reaches a kernel
-            del headers[app.identity_header]
+        proxied = headers.get(app.identity_header) if self.from_trusted_proxy(handler) else None
         name = (proxied or "").strip() or self.session_student(handler) or app.open_user or None
-        if name is None:
+        if name is None:  # Jupyter's prepare sends the request to sign in: no kernel sees its headers
             return None
-        headers[app.identity_header] = name
+        headers[app.identity_header] = name  # replaces every copy the browser sent
         return User(username=name)
 
     def get_handlers(self) -> list[tuple[str, Any]]:
@@ -119,8 +122,11 @@ class LoginHandler(_Handler):
             self.failures.record(key)
             self.set_status(403)
             return self._again(name, "That name and password do not match. Check them and try again.")
+        # behind a TLS proxy the request reaching here is plain HTTP: the proxy says what the browser used
+        https = self.request.protocol == "https" or (self.identity.from_trusted_proxy(self) and
+                                                     self.request.headers.get("X-Forwarded-Proto") == "https")
         self.set_signed_cookie(COOKIE, member.name, expires_days=SESSION_DAYS, httponly=True, samesite="Lax",
-                               secure=self.request.protocol == "https")
+                               secure=https)
         self.redirect(self.safe_next())
 
     def _again(self, name: str, error: str) -> None:
