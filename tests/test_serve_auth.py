@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 PAGE = "voila/render/tiny/page/tiny.ipynb"
 SCREENS = Path("/tmp/lessonkit-screens")
-PASSWORDS = {"ana": "ana-password-1", "bo": "bo-password-22"}
+PASSWORDS = {"ana": "ana-password-1", "bo": "bo-password-22", "cy": "cy-password-333"}
 #: a lesson that builds in a moment, for the tests that need a page but not its checks
 SHORT = [("code", HEADER), ("code", 'lk.step("intro", title="Adding up")'), ("markdown", "Adding puts numbers together."),
          ("code", 'lk.step("done", kind="end", title="Done")'), ("markdown", "Well done.")]
@@ -104,6 +104,15 @@ def test_a_tampered_or_forged_cookie_is_refused_and_a_real_one_is_not(klass):
     assert (folder / "roster.sqlite.cookie-secret").stat().st_mode & 0o077 == 0
 
 
+def test_a_removed_student_is_signed_out_at_once(klass):
+    url, folder = klass
+    cookie = {"Cookie": f"{COOKIE}={session_cookie(url, 'cy', PASSWORDS['cy'])}"}
+    assert fetch(url, headers=cookie)[0] == 200
+    assert lessonkit("class", f"--roster={folder / 'roster.sqlite'}", "remove", "cy").returncode == 0
+    status, answer, _ = fetch(url, headers=cookie)
+    assert status == 302 and answer["Location"].startswith("/lessonkit/login")
+
+
 def test_a_wrong_password_is_refused_and_guessing_is_slowed(klass):
     url, _ = klass
     statuses = []
@@ -168,6 +177,11 @@ def test_two_students_sign_in_and_each_sees_only_their_own_work(klass, page, bro
         wait_for_widgets(theirs)
         expect(theirs.get_by_text("Your work is saved for bo")).to_be_visible()
         expect(theirs.get_by_role("heading", name="Adding up")).to_be_visible()  # ana's step is not bo's
+        theirs.goto(url)
+        theirs.get_by_role("button", name="Sign out").click()
+        expect(theirs.get_by_role("heading", name="Sign in")).to_be_visible()
+        theirs.goto(url + PAGE)
+        expect(theirs.get_by_role("heading", name="Sign in")).to_be_visible()
     finally:
         other.close()
 
