@@ -101,7 +101,7 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
     command = voila_command(Path(out), port=port, ip=ip, identity_header=identity_header, pages=pages,
                             roster=class_roster.path if signin else None, trusted_proxies=trusted_proxies,
                             open_user=open_user) + list(extra_args)
-    if open_user:
+    if open_user and not hub:
         print(f"no roster: this server is for this machine only, and every page is {open_user}'s "
               "(`lessonkit class add NAME` adds students who sign in)")
     print(f"serving {len(lessons)} lesson(s) at http://{ip}:{port}/ :")
