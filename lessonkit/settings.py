@@ -44,6 +44,12 @@ DB = Variable(
     "or a file path (ending in .jsonl: a JSON-lines log; else a SQLite file)",
     "~/.lessonkit/progress.sqlite",
     "the teacher or the deployment; `lessonkit serve --db URL` sets it for Voila's kernels")
+ROSTER = Variable(
+    "LESSONKIT_ROSTER",
+    "the class roster `lessonkit class` edits and `lessonkit serve` signs students in with (a SQLite file of "
+    "names and argon2 hashes; the session cookies' secret is kept beside it, readable by its owner only)",
+    "~/.lessonkit/roster.sqlite",
+    "the teacher, when one machine serves several classes")
 IDENTITY_HEADER = Variable(
     "LESSONKIT_IDENTITY_HEADER",
     "the HTTP header a trusted proxy sets to the authenticated student, read by a page's kernel "
@@ -80,7 +86,7 @@ VOILA_PREHEAT = Variable(
     "Voila (preheated kernels)")
 
 #: Every variable, in the order docs/configuration.md lists them.
-VARIABLES = (DB, IDENTITY_HEADER, STUDENT_HEADER, TRUST_QUERY, JUPYTERHUB_USER, QUERY_STRING, VOILA_PREHEAT)
+VARIABLES = (DB, ROSTER, IDENTITY_HEADER, STUDENT_HEADER, TRUST_QUERY, JUPYTERHUB_USER, QUERY_STRING, VOILA_PREHEAT)
 
 
 def identity_header() -> str | None:

@@ -62,6 +62,8 @@ BAD_INPUT = {
     "validate": (["{tmp}/nowhere"], 2, ["lessonkit validate:", "{tmp}/nowhere", "no such file or folder"]),
     "build": (["{tmp}"], 2, ["lessonkit build:", "{tmp}", "no lesson notebooks found"]),
     "serve": (["{tmp}/nowhere"], 2, ["lessonkit serve:", "{tmp}/nowhere", "no such file or folder"]),
+    "class_": (["--roster", "{tmp}/r.sqlite", "import", "{tmp}/nowhere.csv"], 2,
+               ["lessonkit class:", "{tmp}/nowhere.csv", "no such file or folder"]),
     "grade": (["ps1", "--course", "{tmp}/nowhere"], 2, ["lessonkit grade:", "{tmp}/nowhere", "no such course folder"]),
     "report": (["--store", "{tmp}/nowhere.sqlite", "--lesson", "x"], 2, ["lessonkit report:", "{tmp}/nowhere.sqlite",
                                                                          "no event store at"]),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from browser import served, wait_for_widgets
 from lessonfactory import write_lesson
@@ -15,19 +17,23 @@ from system import free_port
 pytestmark = pytest.mark.slow
 
 
-def test_serve_builds_and_serves_pages_with_the_proxy_identity(tmp_path, page):
+def test_serve_without_a_roster_serves_this_machines_user_whatever_the_browser_says(tmp_path, page):
     write_lesson(tmp_path / "lessons")
     port = free_port()
     command = [sys.executable, "-m", "lessonkit", "serve", str(tmp_path / "lessons"), f"--port={port}",
                f"--out={tmp_path / 'build'}", f"--course={tmp_path / 'grading'}",
-               f"--db=sqlite:///{tmp_path / 'progress.sqlite'}"]
+               f"--roster={tmp_path / 'no-roster.sqlite'}", f"--db=sqlite:///{tmp_path / 'progress.sqlite'}"]
     with served(command, port) as url:
         assert (tmp_path / "grading" / "source" / "tiny" / "tiny.ipynb").exists()
-        page.set_extra_http_headers({"X-Lessonkit-Student": "ada"})
-        page.goto(url + "voila/render/tiny/page/tiny.ipynb")
+        page.set_extra_http_headers({"X-Lessonkit-Student": "ada"})  # not a proxy's: ignored
+        page.goto(url)
+        expect(page.get_by_text(f"Signed in as {getpass.getuser()}")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign out")).to_have_count(0)  # there is no one else to be
+        page.get_by_role("link", name="A tiny lesson").click()
+        page.wait_for_url("**/voila/render/tiny/page/tiny.ipynb")
         wait_for_widgets(page)
-        assert page.get_by_text("A tiny lesson").first.is_visible()
-        assert page.get_by_text("ada").first.is_visible()
+        expect(page.get_by_text(f"Your work is saved for {getpass.getuser()}")).to_be_visible()
+        expect(page.get_by_text("ada")).to_have_count(0)
     assert (tmp_path / "progress.sqlite").exists()
 
 

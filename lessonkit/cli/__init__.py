@@ -17,12 +17,13 @@ from lessonkit import __version__
 from lessonkit.errors import LessonkitError
 
 #: The verbs' modules, in the order ``lessonkit --help`` lists them (``import_nbgrader`` is
-#: the verb ``import-nbgrader``).
-VERBS = ("new", "validate", "build", "serve", "grade", "report", "import_nbgrader")
+#: the verb ``import-nbgrader``, ``class_`` the verb ``class``).
+VERBS = ("new", "validate", "build", "serve", "class_", "grade", "report", "import_nbgrader")
 
 
 def verb_name(module: str) -> str:
-    return module.replace("_", "-")
+    # a trailing _ only keeps a module name off a keyword: ``class_`` is the verb ``class``
+    return module.rstrip("_").replace("_", "-")
 
 
 def parser() -> argparse.ArgumentParser:

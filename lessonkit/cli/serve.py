@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import re
 import sys
 
 from lessonkit import settings
 
 SUMMARY = "Build the lessons and serve their pages with Voila"
 DETAILS = ("Build every lesson under PATH, then serve their self-paced pages from one standalone Voila server "
-           "(progress in SQLite unless --db says otherwise). Stop with Ctrl-C.")
+           "(progress in SQLite unless --db says otherwise). Students sign in with the roster of `lessonkit class`; "
+           "with no roster the server stays on this machine. Stop with Ctrl-C.")
+
+
+def header_name(value: str) -> str:
+    # the kernel always gets a header: lessonkit sets it from the verified student
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,100}", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an HTTP header name (letters, digits and -)")
+    return value
+
+
+def addresses(value: str) -> list[str]:
+    # compared with the socket's peer address, so a host name would never match: say so now
+    try:
+        return [str(ipaddress.ip_address(part.strip())) for part in value.split(",") if part.strip()]
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error} (give the proxy's IP addresses, comma-separated)") from None
 
 
 def arguments(serve: argparse.ArgumentParser) -> None:
@@ -20,8 +38,13 @@ def arguments(serve: argparse.ArgumentParser) -> None:
                        "postgresql+psycopg://user@host/lessonkit (default: the embedded SQLite file)")
     serve.add_argument("--out", default="build", help="where pages are built (default: build)")
     serve.add_argument("--course", default="grading", help="the nbgrader course folder (default: grading)")
-    serve.add_argument("--identity-header", default=settings.DEFAULT_IDENTITY_HEADER,
-                       help="an HTTP header set by a trusted proxy that names the student ('' to ignore headers)")
+    serve.add_argument("--roster", default=None, help="the class roster (default: LESSONKIT_ROSTER, else "
+                       "~/.lessonkit/roster.sqlite)")
+    serve.add_argument("--trusted-proxy", default=[], type=addresses, metavar="ADDR[,ADDR]",
+                       help="the addresses of a sign-in proxy in front of this server: only their identity header "
+                       "is believed (default: none, no header is)")
+    serve.add_argument("--identity-header", default=settings.DEFAULT_IDENTITY_HEADER, type=header_name,
+                       help="the header the trusted proxy names the student with (default: X-Lessonkit-Student)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         serve(args.path, out=args.out, course=args.course, port=args.port, ip=args.ip, db=args.db,
-              identity_header=args.identity_header or None)
+              identity_header=args.identity_header, roster=args.roster,
+              trusted_proxies=args.trusted_proxy)
     except LessonError as error:
         print(f"lessonkit serve: a lesson has problems; fix them first:\n{error}", file=sys.stderr)
     return 1

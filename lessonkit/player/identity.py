@@ -2,8 +2,9 @@
 
 Progress is only as private as this id is trustworthy (architecture §8): JupyterHub's
 ``JUPYTERHUB_USER`` is set by the hub for the user's own server; an HTTP header is
-trustworthy when a proxy in front of Voila sets it after authenticating the student (and
-drops any copy the browser sent), and Voila hands it to the kernel through
+trustworthy when the server in front of the kernel sets it: ``lessonkit serve`` puts the
+student it verified there (a signed-in session, or a proxy it was told to trust) in place of
+any copy the browser sent, and Voila hands it to the kernel through
 ``--VoilaConfiguration.http_header_envs``; the query string is typed by anyone, so it is
 used only when ``LESSONKIT_TRUST_QUERY=1`` says this is a demo.  Without any of these a
 page gets an anonymous id of its own, which keeps a visit's events together but cannot
