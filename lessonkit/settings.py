@@ -52,14 +52,15 @@ ROSTER = Variable(
     "the teacher, when one machine serves several classes")
 IDENTITY_HEADER = Variable(
     "LESSONKIT_IDENTITY_HEADER",
-    "the HTTP header a trusted proxy sets to the authenticated student, read by a page's kernel "
-    "(empty: trust no header)",
+    "the HTTP header that names the student to a page's kernel: `lessonkit serve` writes into it the "
+    "student it verified (signed-in session, trusted proxy's header, or this machine's user), replacing "
+    "any copy the browser sent (empty: trust no header)",
     DEFAULT_IDENTITY_HEADER,
     "`lessonkit serve` (from `--identity-header`), for Voila's kernels")
 STUDENT_HEADER = Variable(
     header_variable(DEFAULT_IDENTITY_HEADER),
-    "the student a page belongs to, from the proxy's header (HTTP_ + the header LESSONKIT_IDENTITY_HEADER "
-    "names, upper case, - as _)",
+    "the student a page belongs to, as `lessonkit serve` verified it (HTTP_ + the header "
+    "LESSONKIT_IDENTITY_HEADER names, upper case, - as _)",
     "no header identity",
     "Voila, from the request's header, when started with --VoilaConfiguration.http_header_envs "
     "(as `lessonkit serve` does)")

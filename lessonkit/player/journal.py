@@ -2,8 +2,8 @@
 
 Every other part of a session is folded from these events, so a session opened on the same
 events, in another process or on another day, decides exactly as the first one did.  An
-action is recorded as one batch (one fsync) before its result is shown, so what a student
-was told is never lost.
+action is recorded as one batch (one commit) before its result is shown, so what a student
+was told survives a crash of the kernel or the server (docs/events.md: durability).
 """
 
 from __future__ import annotations
