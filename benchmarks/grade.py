@@ -48,6 +48,7 @@ from nbgrader.api import Gradebook
 from results import REPO, Run, arguments
 
 from lessonkit.engine.kinds import get_kind
+from lessonkit.format.writer import PLAYER
 from lessonkit.grade import LessonkitGrader
 from lessonkit.grade.course import Course
 from lessonkit.grade.kernels import KernelPool, KernelSettings
@@ -175,7 +176,7 @@ def answer(released: nbformat.NotebookNode, teacher: nbformat.NotebookNode, kind
     return released
 
 
-GRADE_CALL = re.compile(r"lk\.grade\('(?P<id>[^']+)', (?P<key>\{.*\})\)", re.S)
+GRADE_CALL = re.compile(re.escape(PLAYER) + r"\.grade\('(?P<id>[^']+)', (?P<key>\{.*\})\)", re.S)
 
 
 def lesson_answers(teacher: nbformat.NotebookNode, folder: Path, kind: str, rng: random.Random) -> None:

@@ -15,6 +15,7 @@ from nbgrader.api import Gradebook
 
 from lessonkit.compile import build_lesson
 from lessonkit.format import blob
+from lessonkit.format.writer import PLAYER
 from lessonkit.grade import grade_assignment
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Session
@@ -50,7 +51,7 @@ def courses():
     built = build_lesson(write_lesson(root / "lessons"), out=root / "build", course=origin)
     nbgrader("generate_assignment", "tiny", cwd=origin)
     released = nbformat.read(origin / "release" / "tiny" / "tiny.ipynb", 4)
-    lesson = blob.decode(re.search(r"lk\.start\('([^']+)'\)", released.cells[0].source).group(1))
+    lesson = blob.decode(re.search(re.escape(PLAYER) + r"\.start_notebook\('([^']+)'\)", released.cells[0].source).group(1))
     for student, right, code in (("ada", True, RIGHT_CODE), ("bob", False, WRONG_CODE), ("cyd", None, None)):
         folder = origin / "submitted" / student / "tiny"
         folder.mkdir(parents=True)
