@@ -11,7 +11,6 @@ are killed by the sandbox's clean-up), because this suite runs on a shared 2-cor
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import random
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
+from jupyter_core.utils import run_sync
 from system import bubblewrap
 
 from lessonkit.engine import bwrap
@@ -554,7 +554,7 @@ def test_kernels_in_bubblewrap_see_neither_each_other_nor_the_machine():
                 pool.release(second)
             return where, seen, pool.containment
 
-    where, seen, layer = asyncio.run(scenario())
+    where, seen, layer = run_sync(scenario)()  # the session's Playwright may hold a running loop
     assert layer.namespaces
     homes, lessons, network, capabilities, package = seen.splitlines()
     assert homes == "False False"
@@ -610,7 +610,7 @@ def test_kernels_without_bubblewrap_run_as_a_uid_of_their_own_and_find_this_chec
             finally:
                 pool.release(kernel)
 
-    seen, layer = asyncio.run(scenario())
+    seen, layer = run_sync(scenario)()
     assert not layer.namespaces and layer.own_uid
     who, network = seen.splitlines()
     uid, package = who.split()
