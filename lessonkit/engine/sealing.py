@@ -52,6 +52,20 @@ def _slow_digest(salt: str, canonical: str) -> str:
     return raw.hex()[:DIGEST_CHARS]
 
 
+def option_digest(salt: str, canonical: str) -> str:
+    """The sealed form of an answer from a set so small a student could list it anyway: one
+    option of a check (``picked:2``).
+
+    A slow hash protects an answer only while its candidates are too many to try; an option has
+    a handful, so each is a fast HMAC under one slow key per item.  Judging a wrong pick then
+    costs one slow hash, not one per option, and listing the forms is no easier than before.
+    """
+    if _CLEAR.get():
+        return canonical
+    key = _slow_digest(salt, "\x1foptions").encode("ascii")
+    return hmac.new(key, canonical.encode("utf-8"), "sha256").hexdigest()[:DIGEST_CHARS]
+
+
 def clear_cache() -> None:
     """Forget cached digests (a benchmark that wants every run as cold as a new process)."""
     _slow_digest.cache_clear()

@@ -193,16 +193,17 @@ def _render_deep(value: Any, params: Mapping[str, Any], render: Any) -> Any:
     return value
 
 
-def seal_feedback(item: Item, salt: str, canonical: Any) -> dict[str, str]:
+def seal_feedback(item: Item, salt: str, canonical: Any,
+                  digest: Callable[[str, str], str] = sealing.digest) -> dict[str, str]:
     """Per-answer feedback keyed by the sealed wrong answer, so it does not list the wrong
-    options (which would give the right one away by elimination)."""
+    options (which would give the right one away by elimination); ``digest`` seals a form."""
     sealed = {}
     for entry in item.get("feedback", []):
         if entry.get("answer") is None:
             continue
         form = canonical(entry["answer"])
         if form is not None:
-            sealed[sealing.digest(salt, form)] = entry["message"]
+            sealed[digest(salt, form)] = entry["message"]
     return sealed
 
 

@@ -76,7 +76,7 @@ class _Choice(CheckKind):
             "options": options,
             "salt": salt,
             "accept": [sealing.digest(salt, canonical_choice(self.key(item)))],
-            "feedback": seal_feedback(item, salt, lambda a: self._feedback_form(options, a)),
+            "feedback": seal_feedback(item, salt, lambda a: self._feedback_form(options, a), _feedback_digest),
         }
 
     def _feedback_form(self, options: list[str], answer: Any) -> str | None:
@@ -97,6 +97,12 @@ class _Choice(CheckKind):
 
     def _verdict(self, sealed: Item, chosen: set[int]) -> Verdict:
         return judge_sealed(sealed, canonical_choice(chosen))
+
+
+def _feedback_digest(salt: str, form: str) -> str:
+    """An exact set is sealed like an answer; one option's form (``picked:2``) as an option."""
+    one_option = form.partition(":")[0] in ONE_OPTION_FEEDBACK
+    return (sealing.option_digest if one_option else sealing.digest)(salt, form)
 
 
 class SingleChoice(_Choice):
@@ -153,5 +159,5 @@ class MultipleChoice(_Choice):
         if verdict.correct or sealing.digest(salt, canonical_choice(chosen)) in feedback:
             return verdict
         forms = (f"{'picked' if i in chosen else 'missed'}:{i}" for i in range(len(sealed["options"])))
-        messages = [feedback[d] for d in (sealing.digest(salt, form) for form in forms) if d in feedback]
+        messages = [feedback[d] for d in (sealing.option_digest(salt, form) for form in forms) if d in feedback]
         return Verdict(False, 0.0, messages[0], tuple(messages[1:])) if messages else verdict
