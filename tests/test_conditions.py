@@ -37,6 +37,7 @@ class Student:
             "attempts": 3,
             "score": 0.5,
             "correct": False,
+            "visible_passed": True,
             "hints": 2,
             "chose": "Music",
             "visits": 1,
@@ -165,7 +166,7 @@ def test_every_student_function_reads_the_context(function):
 def test_function_id_kinds_cover_the_documented_table():
     assert dict(FUNCTION_ID_KINDS) == {
         "mastery": "skill", "mastered": "skill", "needs_remediation": "skill", "evidence": "skill",
-        "attempts": "check", "score": "check", "correct": "check", "hints": "check",
+        "attempts": "check", "score": "check", "correct": "check", "visible_passed": "check", "hints": "check",
         "chose": "choice", "visits": "step",
     }
     assert set(FUNCTIONS) == set(FUNCTION_ID_KINDS) | {"min", "max", "abs", "round"}

@@ -16,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
+from lessonkit.compile.routes import route_problems
+from lessonkit.engine.conditions import FUNCTION_ID_KINDS
 from lessonkit.engine.kinds import CheckKind, get_kind, kind_names
 from lessonkit.engine.path import LessonPath, loops
 from lessonkit.engine.seal import check_items, seal_lesson
@@ -23,11 +25,7 @@ from lessonkit.format.assets import lesson_files
 from lessonkit.format.reader import CHECK_COMMON, parse_lesson
 from lessonkit.model import Check, Lesson, Problem, Where, did_you_mean
 
-CONDITION_TARGETS = {
-    "mastery": "skill", "mastered": "skill", "needs_remediation": "skill", "evidence": "skill",
-    "attempts": "check", "score": "check", "correct": "check", "hints": "check",
-    "chose": "choice", "visits": "step",
-}
+CONDITION_TARGETS = FUNCTION_ID_KINDS
 
 
 @dataclass
@@ -232,6 +230,7 @@ class _Checker:
                 self.add(step.where, f"no path leads to step '{step.id}'",
                          "add a rule, a choice or a step order that leads here, or remove the step")
         closed: set[str] = set()
+        sound = not self.errors_so_far()
         for loop in loops(edges):
             if not {t for s in loop for t in edges[s]} - set(loop):
                 closed.update(loop)
@@ -245,6 +244,13 @@ class _Checker:
                          f"bound the loop with a rule that leads on, e.g. {{\"if\": \"visits('{trap[-1]}') >= 3\", "
                          "\"goto\": ...}, or let the default rule lead on (the escape hatch counts only for a "
                          "step practising a skill whose remediation step is outside the loop and leads on)")
+        if sound and not closed:
+            self.found.extend(route_problems(self.lesson))
+
+    def errors_so_far(self) -> bool:
+        """Whether an error was found already: routes over unknown ids or broken rules would
+        only repeat it."""
+        return any(p.severity == "error" for p in self.found)
 
 
 def discover(path: str | Path) -> list[Path]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import islice, product
 from typing import Any
 
@@ -23,9 +24,10 @@ from lessonkit.engine.conditions import (
     compile_condition,
     first_matching_rule,
 )
-from lessonkit.model import Rule
+from lessonkit.engine.mastery import SkillMastery, weakest_prerequisite
+from lessonkit.model import Rule, Skill
 
-__all__ = ["LessonPath", "Route", "loops"]
+__all__ = ["EXTREMES", "ExtremeStudent", "LessonPath", "Route", "loops"]
 
 
 @dataclass(frozen=True)
@@ -175,21 +177,23 @@ class LessonPath:
         except ConditionError:
             return False  # validate reports it; at run time the rule is skipped
         unknown = sorted(r for r in compiled.references if not (r[0] == "visits" and r[1] in looping))
-        samples = [self._extremes(function, ref) for function, ref in unknown]
+        samples = [self.extremes(function, ref) for function, ref in unknown]
         cases = product(*samples)
         for values in islice(cases, _MAX_CASES):
             try:
-                if not compiled.evaluate(_Extremes(dict(zip(unknown, values)))):
+                if not compiled.evaluate(ExtremeStudent(dict(zip(unknown, values)))):
                     return False
             except ConditionError:
                 return False
         return next(cases, None) is None  # too many cases to try: not known to hold
 
-    def _extremes(self, function: str, ref: str) -> tuple[Any, ...]:
+    def extremes(self, function: str, ref: str) -> tuple[Any, ...]:
+        """The values a student-state function can take, at their extremes (a choice: each
+        of its labels, and none yet)."""
         if function == "chose":
             step = next((s for s in self.steps.values() if (s.get("choice") or {}).get("id") == ref), None)
             return ("", *(o["label"] for o in (step or {}).get("choice", {}).get("options", ())))
-        return _EXTREMES[function]
+        return EXTREMES[function]
 
     def _chosen_out(self, loop: frozenset[str]) -> bool:
         """Whether a choice point in ``loop`` offers a way out of it: staying is then the
@@ -203,15 +207,54 @@ class LessonPath:
             way_on = self._settled(step_id, loop)
             if any(self.steps[t]["kind"] == "remediation" for t in way_on):
                 continue  # the teacher's own rule remediates, and the hatch stands aside
-            for skill_id in self.skills_of(step_id):
-                if skill_id not in self.lesson.get("skills", {}):
-                    continue  # an undeclared skill has no mastery, so it never needs remediation
-                targets = {self.remediation_for(s) or self.remediation_for(skill_id)
-                           for s in self._prerequisites(skill_id)}
+            for targets in self.hatch_targets(step_id).values():
                 if targets and all(t is not None and t not in loop and not self._reaches(t, loop, loop)
                                    for t in targets):
                     return True
         return False
+
+    def hatch_targets(self, step_id: str) -> dict[str, set[str | None]]:
+        """Per declared skill a step practises, every remediation step the escape hatch may
+        send a student to from here (None: no step to send them to): the weakest
+        prerequisite decides, so each prerequisite's remediation is possible.  An undeclared
+        skill has no mastery, so it never needs remediation."""
+        found: dict[str, set[str | None]] = {}
+        for skill_id in self.skills_of(step_id):
+            if skill_id in self.lesson.get("skills", {}):
+                found[skill_id] = {self.remediation_for(s) or self.remediation_for(skill_id)
+                                   for s in self._prerequisites(skill_id)}
+        return found
+
+    def escape_hatch(self, step_id: str, route: Route, state_of: Callable[[str], SkillMastery],
+                     taken: Iterable[str] = ()) -> Route | None:
+        """The engine's own route out of ``step_id`` (architecture §7), or None.
+
+        A skill the step practises that needs remediation (``max_items`` items without
+        mastery) sends the student to the remediation of its weakest prerequisite, once per
+        skill (``taken``: the skills whose hatch was already taken), unless the teacher's
+        rule (``route``) already leads to a remediation step.  The player and the route
+        enumeration both ask this, so what a lesson's routes show is what students get.
+        """
+        if route.to is not None and self.steps[route.to]["kind"] == "remediation":
+            return None
+        skills = self.skill_models
+        done = set(taken)
+        for skill_id in self.skills_of(step_id):
+            if skill_id not in skills or skill_id in done or not state_of(skill_id).needs_remediation:
+                continue
+            weakest = weakest_prerequisite(skills, skill_id, {s: state_of(s) for s in skills})
+            target = self.remediation_for(weakest) or self.remediation_for(skill_id)
+            if target and target != step_id:
+                return Route(target, "remediation", condition=f"needs_remediation('{skill_id}')")
+        return None
+
+    @cached_property
+    def skill_models(self) -> dict[str, Skill]:
+        """The lesson's skills with their knowledge-tracing parameters."""
+        fields = ("name", "prior", "learn", "guess", "slip")
+        return {skill_id: Skill(skill_id, requires=tuple(spec.get("requires", ())),
+                                **{f: spec[f] for f in fields if f in spec})
+                for skill_id, spec in self.lesson.get("skills", {}).items()}
 
     def _prerequisites(self, skill_id: str) -> set[str]:
         """The skill and everything it requires: the hatch remediates the weakest of them."""
@@ -275,14 +318,14 @@ class LessonPath:
 _MAX_CASES = 4096
 _BIG = 10**9
 #: the values each state function can take, at their extremes (and one just above nothing)
-_EXTREMES: dict[str, tuple[Any, ...]] = {
+EXTREMES: dict[str, tuple[Any, ...]] = {
     "mastery": (0.0, 0.5, 1.0), "mastered": (False, True), "needs_remediation": (False, True),
     "evidence": (0, 1, _BIG), "attempts": (0, 1, _BIG), "score": (0.0, 0.5, 1.0), "correct": (False, True),
-    "hints": (0, 1, _BIG), "visits": (0, 1, _BIG),
+    "hints": (0, 1, _BIG), "visits": (0, 1, _BIG), "visible_passed": (False, True),
 }
 
 
-class _Extremes:
+class ExtremeStudent:
     """A student whose state is one combination of extremes; the visits of a looping
     step (not in ``values``) are as large as they get."""
 
@@ -300,6 +343,7 @@ class _Extremes:
     def score(self, check: str) -> float: return self._get("score", check)
     def correct(self, check: str) -> bool: return self._get("correct", check)
     def hints(self, check: str) -> int: return self._get("hints", check)
+    def visible_passed(self, check: str) -> bool: return self._get("visible_passed", check)
     def chose(self, choice: str) -> str: return self._get("chose", choice)
     def visits(self, step: str) -> int: return self._get("visits", step)
 

@@ -37,7 +37,9 @@ from lessonkit.model import (
 )
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-CHECK_COMMON = ("id", "kind", "prompt", "skills", "points", "hints", "feedback", "variants")
+CHECK_COMMON = ("id", "kind", "prompt", "skills", "points", "hints", "feedback", "variants", "credit")
+#: what earns a check's points: its answer, or (``credit="mastery"``) also the mastery of its skills
+CREDITS = ("answer", "mastery")
 SKILL_FIELDS = ("name", "requires", "prior", "learn", "guess", "slip")
 _NUMBER = (int, float)
 _FOLLOWING = {
@@ -210,6 +212,7 @@ class _Reader:
             feedback=self._feedback(call),
             spec={k: v for k, v in args.items() if k not in CHECK_COMMON},
             variants=self._variants(call),
+            credit=self._credit(call),
             where=call.where,
         )
         if check_id in self.checks:
@@ -221,6 +224,14 @@ class _Reader:
             self.awaiting, self.code_check = ["solution"] + ["tests"] * len(test_points), check
         elif kind == "response":
             self.awaiting, self.code_check = ["solution"], check
+
+    def _credit(self, call: Call) -> str:
+        credit = call.args.get("credit", "answer")
+        if credit not in CREDITS:
+            self.problem(call.where.at("credit"), f"must be one of {', '.join(map(repr, CREDITS))}, not {credit!r}",
+                         'credit="mastery" lets a skill mastered on the student\'s route earn the check\'s points')
+            return "answer"
+        return str(credit)
 
     def _points(self, call: Call) -> tuple[float, ...]:
         """A check's points: one number, or (code checks) one number per test cell."""

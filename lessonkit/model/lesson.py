@@ -98,6 +98,8 @@ class Check:
     #: graded on its own as an nbgrader grade cell worth the matching ``test_points``
     tests: tuple[str, ...] = ()
     test_points: tuple[float, ...] = ()
+    #: what earns the points: "answer", or "mastery" (a skill mastered on the route stands in)
+    credit: str = "answer"
     where: Where = field(default_factory=Where, compare=False)
 
 

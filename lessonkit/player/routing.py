@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lessonkit.engine.conditions import ConditionError
-from lessonkit.engine.mastery import weakest_prerequisite
 from lessonkit.engine.path import LessonPath, Route
 from lessonkit.model import Rule
 from lessonkit.player.estimates import Estimates
@@ -170,18 +169,7 @@ class Router:
         return self._journal.event(STEP_LEFT, step_id=step_id, data={"elapsed_s": elapsed})
 
     def _escape_hatch(self, step: str, route: Route) -> Route | None:
-        if route.to is not None and self._path.step(route.to)["kind"] == "remediation":
-            return None  # the teacher's rules already remediate
-        skills = self._estimates.skills
-        for skill_id in self._path.skills_of(step):
-            open_hatch = skill_id in skills and skill_id not in self._hatch_taken  # once per skill
-            if not open_hatch or not self._estimates.of(skill_id).needs_remediation:
-                continue
-            weakest = weakest_prerequisite(skills, skill_id, self._estimates.by_skill())
-            target = self._path.remediation_for(weakest) or self._path.remediation_for(skill_id)
-            if target and target != step:
-                return Route(target, "remediation", condition=f"needs_remediation('{skill_id}')")
-        return None
+        return self._path.escape_hatch(step, route, self._estimates.of, self._hatch_taken)
 
     def _rule_failed(self, index: int, rule: Rule, error: ConditionError) -> None:
         # validate catches these; at run time a broken rule is skipped, never shown to a student

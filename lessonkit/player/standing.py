@@ -43,6 +43,9 @@ class Standing:
     def correct(self, check: str) -> bool:
         return self._state.check(check).correct
 
+    def visible_passed(self, check: str) -> bool:
+        return self._state.check(check).visible_passed
+
     def hints(self, check: str) -> int:
         return self._state.check(check).hints
 

@@ -42,6 +42,7 @@ class CheckState:
     best_score: float = 0.0  # over graded answers; a pending one counts when graded
     correct: bool = False  # answered right at least once
     pending: bool = False  # the latest answer waits for grading
+    visible_passed: bool = False  # passed all it can be checked on now (a code check: its visible tests) once
     hints_revealed: list[int] = field(default_factory=list)  # rungs, in the order revealed
     bottom_out: bool = False
     hint_cost: float = 0.0
@@ -183,6 +184,8 @@ def _answered(state: StudentState, event: Event) -> None:
     check.answers.append(d.get("answer"))
     check.items.append(d.get("item"))
     check.pending = bool(d.get("pending"))
+    passed_now = float(d.get("score") or 0.0) >= 1.0 if check.pending else bool(d.get("correct"))
+    check.visible_passed = check.visible_passed or passed_now
     if not check.pending:
         correct = bool(d.get("correct"))
         score = d.get("score")
