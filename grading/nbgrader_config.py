@@ -17,6 +17,14 @@ c.CourseDirectory.course_id = "lessonkit"
 # alike: a student who deleted a test by mistake still gets the points their code earns.
 c.OverwriteCells.add_missing_cells = True
 
+# nbgrader warns "Attribute 'checksum' for cell ... has changed!" for every grade cell with hidden
+# tests, even on an untouched submission (its gradebook keeps the checksum from before the hidden
+# tests were cleared). lessonkit's OverwriteCells is nbgrader's, quiet about exactly that and still
+# loud about any other change to a locked cell (docs/grading.md).
+from lessonkit.compile.autograde import SANITIZE_PREPROCESSORS  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS
+
 # Seconds a cell may run before it is interrupted (nbgrader's default).
 c.Execute.timeout = 30
 

@@ -13,8 +13,11 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lessonkit.compile.validate import Report, validate_lesson
+from lessonkit.engine.points import plan_points
+from lessonkit.engine.routes import lesson_routes
 from lessonkit.engine.seal import grading_key, seal_lesson
 from lessonkit.format import blob, writer
 from lessonkit.format.assets import lesson_assets
@@ -43,7 +46,8 @@ def build_lesson(source: str | Path, *, out: str | Path = "build", course: str |
         raise LessonError(report.errors)
     lesson = report.lesson
     sealed = blob.encode(seal_lesson(lesson))
-    keys = writer.GradeKeys(sealed, {c.id: grading_key(lesson, c) for c in lesson.checks.values()})
+    keys = writer.GradeKeys(sealed, {c.id: grading_key(lesson, c) for c in lesson.checks.values()},
+                            **points_layout(lesson))
     name = f"{lesson.id}.ipynb"
     outputs = {
         Path(out) / lesson.id / "student": writer.student_notebook(lesson, sealed),
@@ -69,6 +73,20 @@ def build_lesson(source: str | Path, *, out: str | Path = "build", course: str |
             shutil.rmtree(stage, ignore_errors=True)
     paths = [destination / name for destination in outputs]
     return Built(lesson, paths[0], paths[1], paths[2], report)
+
+
+def points_layout(lesson: Lesson) -> dict[str, Any]:
+    """How the nbgrader source lays out the lesson's points so they honour each route
+    (``engine.points``; docs/grading.md, "Points and routes"), as the writer takes it."""
+    path, facts = lesson_routes(lesson)
+    plan = plan_points(path, facts)
+    return {
+        "roles": {check: plan.role(check) for check in lesson.checks},
+        "slots": [{"id": slot.id, "title": slot.title, "points": slot.points,
+                   "options": [[{"check": m.check, "points": m.points, "mastery": list(m.mastery)} for m in option]
+                               for option in slot.options]}
+                  for slot in plan.slots],
+    }
 
 
 def _swap(stage: Path, destination: Path) -> None:

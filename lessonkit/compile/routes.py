@@ -11,6 +11,7 @@ has hidden tests.  The facts come from :mod:`lessonkit.engine.routes` and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from lessonkit.engine.conditions import ConditionError, compile_condition
 from lessonkit.engine.path import LessonPath, Route
@@ -18,7 +19,7 @@ from lessonkit.engine.points import PointsPlan, plan_points
 from lessonkit.engine.routes import CheckFacts, all_walks, lesson_routes, perfect_walks
 from lessonkit.model import Lesson, Problem, Where
 
-__all__ = ["route_problems"]
+__all__ = ["route_listing", "route_problems"]
 
 #: the functions whose value a code check with hidden tests only gets at grading
 _DECIDED_AT_GRADING = ("score", "correct")
@@ -125,3 +126,26 @@ def _because(move: Route) -> str:
     if move.reason == "branch":
         return f"rule {move.rule + 1 if move.rule is not None else '?'}: {move.condition or 'the default'}"
     return f"the escape hatch: {move.condition}"
+
+
+def route_listing(lesson: Lesson) -> dict[str, Any]:
+    """Every route through a lesson with the checks met and the points attainable on it, as
+    ``lessonkit paths`` shows them (JSON-ready): ``maximum``, ``routes`` (each ``steps``,
+    ``moves``, ``checks``, ``mastered``, ``points``, ``short`` (what it cannot earn) and
+    ``ending``), ``perfect`` (the routes of a student right first time everywhere, as step
+    lists), ``cut_short`` (more routes than are listed) and ``problems`` (the points plan's)."""
+    path, facts = lesson_routes(lesson)
+    plan = plan_points(path, facts)
+    walks, cut_short = all_walks(path, facts, lesson.mastery)
+    return {
+        "lesson": lesson.id,
+        "maximum": plan.maximum,
+        "routes": [{"steps": list(w.steps), "route": w.describe(),
+                    "moves": [{"to": m.to, "reason": m.reason, "rule": m.rule, "condition": m.condition,
+                               "label": m.label} for m in w.moves],
+                    "checks": list(w.checks), "mastered": list(w.mastered), "points": plan.attainable(w),
+                    "short": plan.shortfall(w), "ending": w.ending} for w in walks],
+        "perfect": [list(w.steps) for w in perfect_walks(path, facts, lesson.mastery)],
+        "cut_short": cut_short,
+        "problems": [message for _, message in plan.problems],
+    }

@@ -30,10 +30,20 @@ NBGRADER_SCHEMA = 3
 @dataclass
 class GradeKeys:
     """What the nbgrader source needs beyond the lesson: each check's grading key (answers in
-    the clear, teacher side) and the sealed lesson blob."""
+    the clear, teacher side), the sealed lesson blob, and how the points honour the route
+    (docs/grading.md, "Points and routes"): ``roles`` maps a check to ``own`` (its own grade
+    cells, the default), ``practice`` (graded at 0 points: a remediation or enrichment step)
+    or ``member`` (its points are in a slot); ``slots`` are the grade cells that hold pooled
+    points, each ``{"id", "title", "points", "options": [[{"check", "points", "mastery"}]]}``,
+    the best option earning the points."""
 
     blob: str
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    slots: list[dict[str, Any]] = field(default_factory=list)
+
+    def role(self, check_id: str) -> str:
+        return self.roles.get(check_id, "own")
 
 
 def _nbgrader(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
@@ -84,6 +94,8 @@ class _Layout:
         yield self.cell("markdown", f"# {self.lesson.title}", "title")
         for step in self.lesson.steps:
             yield from self.step(step)
+        if self.grading is not None:
+            yield from self.slots(self.grading)
 
     def step(self, step: Step) -> Iterator[NotebookNode]:
         if step.title:
@@ -114,20 +126,45 @@ class _Layout:
         yield self.cell("code", f"{PLAYER}.show_check({check_id!r})", "check", nbgrader=locked("widget"), **where)
         if not self.grading:
             return
+        role = self.grading.role(check_id)
         if check.kind == "code":
             for n, (tests, points) in enumerate(zip(check.tests, check.test_points)):
                 earlier = sum(check.test_points[:n])
+                # a practice or pooled check's tests earn nothing here: they tell its slot what passed
+                call = "points_after_hints" if role == "own" else "tests_passed"
                 source = (f"{PLAYER}.guard_builtins()\n{tests.rstrip()}\n"
-                          f"{PLAYER}.points_after_hints({check_id!r}, {points!r}, before={earlier!r})")
+                          f"{PLAYER}.{call}({check_id!r}, {points!r}, before={earlier!r})")
                 grade_id = check_id if n == 0 else f"{check_id}-tests-{n + 1}"
                 yield self.cell("code", source, "grade", nbgrader=_nbgrader(grade_id, grade=True, locked=True,
-                                                                           points=points), **where)
-        elif check.points > 0:
-            key = pprint.pformat(self.grading.keys[check_id], sort_dicts=True, width=100)
-            source = (f"# This cell scores your answer when your work is graded.\n{HIDDEN_BEGIN}\n"
-                      f"{PLAYER}.grade({check_id!r}, {key})\n{HIDDEN_END}")
-            yield self.cell("code", source, "grade", nbgrader=_nbgrader(check_id, grade=True, locked=True,
-                                                                       points=check.points), **where)
+                                                                           points=points if role == "own" else 0.0),
+                                **where)
+        elif check.points > 0 and role == "own":
+            yield self.hidden_grade_cell(check_id, "scores your answer", f"{PLAYER}.grade({check_id!r}, "
+                                         f"{self.pretty(self.grading.keys[check_id])})", check.points, **where)
+
+    def hidden_grade_cell(self, grade_id: str, what: str, call: str, points: float, **lessonkit: Any) -> NotebookNode:
+        """A grade cell whose call (it holds answer keys) nbgrader hides from the student."""
+        source = f"# This cell {what} when your work is graded.\n{HIDDEN_BEGIN}\n{call}\n{HIDDEN_END}"
+        return self.cell("code", source, "grade", nbgrader=_nbgrader(grade_id, grade=True, locked=True, points=points),
+                         **lessonkit)
+
+    @staticmethod
+    def pretty(value: Any) -> str:
+        return pprint.pformat(value, sort_dicts=True, width=100)
+
+    def slots(self, grading: GradeKeys) -> Iterator[NotebookNode]:
+        """The grade cells of pooled points, after every check they read (a code member's tests
+        ran before), each scoring the best of its options from the submission's log."""
+        if grading.slots:
+            yield self.cell("markdown", "## Points for your route\nThe cells below score the work your route "
+                                        "through the lesson asked of you.", "slots")
+        for slot in grading.slots:
+            options = [[{**member, **({"tests": True} if self.lesson.checks[member["check"]].kind == "code"
+                                      else {"key": grading.keys[member["check"]]})}
+                        for member in option] for option in slot["options"]]
+            yield self.hidden_grade_cell(slot["id"], f"scores {slot['title']}",
+                                         f"{PLAYER}.grade_slot({slot['id']!r}, {slot['points']!r}, "
+                                         f"{self.pretty(options)})", slot["points"], slot=slot["id"])
 
     def response(self, check_id: str, where: dict[str, str]) -> Iterator[NotebookNode]:
         """A person grades it: the prompt, then the cell the student answers in."""
@@ -139,8 +176,9 @@ class _Layout:
             answer = check.solution or ""
         else:
             answer = strip_solution(check.solution or "") if code else "YOUR ANSWER HERE"
+        points = 0.0 if self.grading and self.grading.role(check_id) == "practice" else check.points
         yield self.cell("code" if code else "markdown", answer, "answer", **where,
-                        nbgrader=_nbgrader(check_id, grade=True, solution=True, points=check.points)
+                        nbgrader=_nbgrader(check_id, grade=True, solution=True, points=points)
                         if self.grading else None)
 
 

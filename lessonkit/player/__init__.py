@@ -23,6 +23,8 @@ nbgrader grade cells (autograde, in the submission folder)::
 
     lkp.grade("which-equal", {<grading key>})                   # points for the last answer
     lkp.guard_builtins(); <teacher's tests>; lkp.points_after_hints("sum-evens", 2)
+    lkp.guard_builtins(); <teacher's tests>; lkp.tests_passed("theme-code", 2)  # a pooled check's tests
+    lkp.grade_slot("choice-theme", 1, [[<member>, ...], ...])  # the best theme's points (docs/grading.md)
 
 Importing this module is nearly free (widgets and the engine load on the first call) and
 snapshots the builtins for :func:`guard_builtins`, which is why the header cell imports it
@@ -36,13 +38,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lessonkit.player.grading import grade, guard_builtins, points_after_hints
+from lessonkit.player.grading import grade, grade_slot, guard_builtins, points_after_hints, tests_passed
 
 if TYPE_CHECKING:
     from lessonkit.player.session import Session
 
-__all__ = ["current_session", "grade", "guard_builtins", "points_after_hints", "show_check", "show_next_step",
-           "start_notebook", "start_page"]
+__all__ = ["current_session", "grade", "grade_slot", "guard_builtins", "points_after_hints", "show_check", "show_next_step",
+           "start_notebook", "start_page", "tests_passed"]
 
 _session: Session | None = None
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from lessonkit.engine.guard import Guard, Machinery
 
-__all__ = ["grade", "guard_builtins", "points_after_hints"]
+__all__ = ["grade", "grade_slot", "guard_builtins", "points_after_hints", "tests_passed"]
 
 
 def _ipython() -> Any:
@@ -58,8 +58,8 @@ def _silently() -> Iterator[None]:
         yield
 
 
-def _check_events(check_id: str) -> list[Any]:
-    """Every event about one check in the submission's log, in order.
+def _events() -> list[Any]:
+    """Every event in the submission's log, in order.
 
     The log is the running lesson's (the header cell started it), else every log in the
     working folder (a notebook whose header cell failed).  All student ids count: the log
@@ -71,8 +71,12 @@ def _check_events(check_id: str) -> list[Any]:
     session = current_session()
     lesson_id = session.lesson_id if session is not None else None
     paths = [log_path(Path.cwd(), lesson_id)] if lesson_id else sorted(Path.cwd().glob(f"*{LOG_SUFFIX}"))
-    return [event for path in paths for event in JsonlLog(path).read().events
-            if event.check_id == check_id and lesson_id in (None, event.lesson_id)]
+    return [event for path in paths for event in JsonlLog(path).read().events if lesson_id in (None, event.lesson_id)]
+
+
+def _check_events(check_id: str) -> list[Any]:
+    """Every event about one check in the submission's log, in order."""
+    return [event for event in _events() if event.check_id == check_id]
 
 
 def _hint_cost(events: list[Any]) -> float:
@@ -131,6 +135,55 @@ def points_after_hints(check_id: str, points: float, before: float = 0.0) -> flo
         cost = 0.0
     share = min(max(cost - before, 0.0), points)
     return _clamp(points - share, points)
+
+
+# The points a pooled or practice code check's test cells earned (after hint costs), by check,
+# for the slot cell that runs after them: each test cell adds its share when its asserts pass.
+_PASSED: dict[str, float] = {}
+
+
+def tests_passed(check_id: str, points: float, before: float = 0.0) -> None:
+    """The end of a test cell of a code check whose points are pooled in a slot (a theme of a
+    choice, mastery credit) or are practice: reached only when its asserts passed, it keeps
+    the points they earn for the slot (:func:`grade_slot`) and returns nothing, so nbgrader
+    gives the cell its 0 points."""
+    _PASSED[check_id] = _PASSED.get(check_id, 0.0) + points_after_hints(check_id, points, before)
+
+
+def grade_slot(slot_id: str, points: float, options: list[list[Mapping[str, Any]]] | str) -> float:
+    """The points of a slot (docs/grading.md, "Points and routes"): the best of its options,
+    each the sum of its members, within [0, points].
+
+    A member is ``{"check", "points"}`` with either ``"key"`` (a check judged from the log, as
+    :func:`grade` does) or ``"tests": True`` (a code check: what its test cells passed, see
+    :func:`tests_passed`), and optionally ``"mastery"``: skills whose mastery in the log (any
+    ``mastery_changed`` to mastered) earns the member's points instead.  Nothing is printed and
+    nothing raises: a slot nobody earned is 0.0.
+    """
+    try:
+        with _silently():
+            chosen = json.loads(options) if isinstance(options, str) else options
+            best = max((sum(_member_points(member) for member in option) for option in chosen), default=0.0)
+            return _clamp(best, float(points))
+    except Exception:  # noqa: BLE001 - a grade cell must not fail
+        return 0.0
+
+
+def _member_points(member: Mapping[str, Any]) -> float:
+    points = float(member["points"])
+    if member.get("mastery") and all(_ever_mastered(skill) for skill in member["mastery"]):
+        return points
+    if member.get("tests"):
+        return _clamp(_PASSED.get(str(member["check"]), 0.0), points)
+    return _clamp(_grade(str(member["check"]), {**member["key"], "points": points}), points)
+
+
+def _ever_mastered(skill_id: str) -> bool:
+    """Whether the submission's log ever judged the skill mastered."""
+    from lessonkit.progress import MASTERY_CHANGED
+
+    return any(e.type == MASTERY_CHANGED and e.data.get("skill") == skill_id and e.data.get("mastered")
+               for e in _events())
 
 
 def guard_builtins() -> None:
