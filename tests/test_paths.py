@@ -377,6 +377,21 @@ def test_nbgrader_and_lessonkit_agree_cell_for_cell(graded_test_lesson):
 
 
 @pytest.mark.slow
+def test_nbgrader_autograde_is_quiet_on_honest_work_and_loud_on_a_changed_test(graded_test_lesson):
+    _, totals, _, theirs, _, _ = graded_test_lesson
+    # every grade cell of the lesson has hidden tests, and 24 untouched ones were graded
+    assert "Autograde" in totals["log"] and "has changed" not in totals["log"], totals["log"]
+    folder = theirs / "submitted" / "ace00" / "routes"
+    submission = nbformat.read(folder / "routes.ipynb", 4)
+    test_cell = next(c for c in submission.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "double")
+    test_cell.source = test_cell.source.replace("assert double(0) == 0", "assert True")
+    nbformat.write(submission, folder / "routes.ipynb")
+    log = nbgrader("autograde", "routes", "--student", "ace00", "--force", cwd=theirs).stderr
+    assert "Attribute 'checksum' for cell double has changed" in log, log
+    assert log.count("has changed") == 1
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_every_route_of_an_example_lesson_through_lessonkit_grade(name):
     root = open_dir()

@@ -13,6 +13,7 @@ from test_player_lesson import CODE_CELLS, Clock, build, right_sum, run_python
 
 import lessonkit.player as lkp
 from lessonkit.engine.kinds.text import Text
+from lessonkit.engine.mastery import SkillMastery
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Session
 from lessonkit.progress import JsonlLog
@@ -146,6 +147,39 @@ print(undone, type(failed).__name__, passed, late, machinery.end_of_test(), shel
 
 
 @pytest.mark.slow
+def test_a_slot_scores_its_best_option_within_its_points(built, submission, monkeypatch):
+    """A choice's themes pooled in one slot: the theme done best counts, never above the slot."""
+    monkeypatch.setattr("lessonkit.player.grading._PASSED", {})
+    shop = [{"check": "which-equal", "points": 1.0, "key": built.key("which-equal")}]
+    garden = [{"check": "unit-fractions", "points": 1.0, "key": built.key("unit-fractions")}]
+    assert lkp.grade_slot("choice-theme", 1.0, [shop, garden]) == 0.0  # neither theme done
+    submission.answer("unit-fractions", [0, 2])
+    assert lkp.grade_slot("choice-theme", 1.0, [shop, garden]) == 1.0
+    submission.answer("which-equal", 1)
+    assert lkp.grade_slot("choice-theme", 1.0, [shop, garden]) == 1.0  # both done: still one theme's worth
+    assert lkp.grade_slot("choice-theme", 1.0, json.dumps([shop, garden])) == 1.0  # the key as its JSON text
+    assert lkp.grade_slot("broken", 1.0, [[{"check": "which-equal"}]]) == 0.0  # a damaged slot earns nothing
+
+
+def test_a_pooled_code_checks_tests_give_their_points_to_the_slot_not_their_cell(built, submission, monkeypatch):
+    monkeypatch.setattr("lessonkit.player.grading._PASSED", {})
+    code = [{"check": "sum-evens", "points": 2.0, "tests": True}]
+    assert lkp.grade_slot("choice-theme", 2.0, [code]) == 0.0  # its test cell failed (or never ran)
+    assert lkp.tests_passed("sum-evens", 2.0) is None  # nothing for nbgrader's 0-point cell to score
+    assert lkp.grade_slot("choice-theme", 2.0, [code]) == 2.0
+
+
+def test_mastery_credit_stands_in_for_an_unanswered_check(built, submission, monkeypatch):
+    monkeypatch.setattr("lessonkit.player.grading._PASSED", {})
+    member = [{"check": "name-bottom", "points": 1.0, "key": built.key("name-bottom"), "mastery": ["equivalent"]}]
+    submission.answer("which-equal", 1)  # evidence, but one item does not make mastery
+    assert lkp.grade_slot("name-bottom", 1.0, [member]) == 0.0
+    # the estimate a route of more right answers reaches, recorded as the player records it
+    estimates = submission._estimates
+    submission._journal.record([estimates.event("equivalent", SkillMastery(0.97, 3, 3, True, False), "which-equal")])
+    assert lkp.grade_slot("name-bottom", 1.0, [member]) == 1.0
+
+
 def test_grade_cells_in_a_real_kernel_score_silently(tmp_path, monkeypatch):
     """The cells nbgrader's autograde runs: the header, the student's code, a grade cell for a
     choice and the teacher's test cell of a code check, in the student's folder."""
