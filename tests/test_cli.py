@@ -61,6 +61,7 @@ BAD_INPUT = {
     "new": (["not an id!", "--folder", "{tmp}"], 1, ["'not an id!'", "is not a lesson id"]),
     "validate": (["{tmp}/nowhere"], 2, ["lessonkit validate:", "{tmp}/nowhere", "no such file or folder"]),
     "build": (["{tmp}"], 2, ["lessonkit build:", "{tmp}", "no lesson notebooks found"]),
+    "paths": (["{tmp}"], 2, ["lessonkit paths:", "{tmp}", "no lesson notebooks found"]),
     "serve": (["{tmp}/nowhere"], 2, ["lessonkit serve:", "{tmp}/nowhere", "no such file or folder"]),
     "class_": (["--roster", "{tmp}/r.sqlite", "import", "{tmp}/nowhere.csv"], 2,
                ["lessonkit class:", "{tmp}/nowhere.csv", "no such file or folder"]),

@@ -177,3 +177,79 @@ def test_a_loop_the_student_can_leave_by_choice_is_no_trap():
     path = loop_lesson(step("practice", "check", branch=LEFT_ONLY_BY_MASTERY), step("again", choice=more),
                        step("done", "end"))
     assert path.traps() == []
+
+
+SKILLED = {**LESSON, "skills": {
+    "add": {"name": "Adding", "requires": ["count"], "prior": 0.2, "learn": 0.15, "guess": 0.2, "slip": 0.1},
+    "count": {"name": "Counting", "requires": [], "prior": 0.2, "learn": 0.15, "guess": 0.2, "slip": 0.1}}}
+
+
+def stuck_on(*skills):
+    from lessonkit.engine.mastery import SkillMastery
+
+    return lambda skill: SkillMastery(0.3, 10, 10, False, skill in skills)
+
+
+def test_the_escape_hatch_is_the_engines_rule_once_per_skill_and_never_over_the_teachers():
+    path = LessonPath(SKILLED)
+    ahead = Route("theme", "branch", 2)
+    assert path.escape_hatch("practice", ahead, stuck_on("add")) == Route(
+        "fix-add", "remediation", condition="needs_remediation('add')")
+    assert path.escape_hatch("practice", ahead, stuck_on("add"), taken={"add"}) is None
+    assert path.escape_hatch("practice", Route("fix-add", "branch", 1), stuck_on("add")) is None
+    assert path.escape_hatch("practice", ahead, stuck_on()) is None
+    assert path.hatch_targets("practice") == {"add": {"fix-add"}}
+
+
+def test_the_player_routes_through_the_engines_escape_hatch():
+    import inspect
+
+    from lessonkit.player import routing
+
+    source = inspect.getsource(routing.Router._escape_hatch)
+    assert "self._path.escape_hatch(" in source and "weakest_prerequisite" not in inspect.getsource(routing)
+
+
+def facts_of(lesson):
+    from lessonkit.engine.routes import CheckFacts
+
+    return {c: CheckFacts("single", tuple(spec["skills"]), 1.0) for c, spec in lesson["checks"].items()}
+
+
+def test_every_route_follows_each_rule_a_student_can_meet_each_choice_and_cuts_loops():
+    from lessonkit.engine.routes import MIN_ROUNDS, all_walks
+    from lessonkit.model import MasteryPolicy
+
+    walks, more = all_walks(LessonPath(SKILLED), facts_of(SKILLED), MasteryPolicy())
+    assert not more
+    described = [w.describe() for w in walks]
+    assert "intro → practice [if mastered('add')] → extra → theme [chose 'Cooking'] → cooking → review → done" in described
+    assert "intro → practice → theme [chose 'Music'] → music → review → done" in described
+    looping = [w for w in walks if w.ending == "cut"]
+    assert looping and all(w.steps.count("practice") == MIN_ROUNDS for w in looping)  # attempts() bounds nothing
+    assert all(w.checks[:1] == ("p1",) for w in walks)
+
+
+def test_a_loop_bounded_by_visits_is_followed_to_its_bound():
+    from lessonkit.engine.routes import all_walks
+    from lessonkit.model import MasteryPolicy
+
+    lesson = {**SKILLED, "steps": [dict(s) for s in SKILLED["steps"]]}
+    lesson["steps"][1] = step("practice", "check", checks=["p1"], branch=[
+        {"if": "not correct('p1') and visits('fix-add') < 4", "goto": "fix-add"}, {"if": None, "goto": "theme"}])
+    walks, _ = all_walks(LessonPath(lesson), facts_of(lesson), MasteryPolicy())
+    assert all(w.ending == "end" for w in walks)
+    assert max(w.steps.count("fix-add") for w in walks) == 4
+
+
+def test_a_perfect_student_follows_the_rules_as_the_player_would():
+    from lessonkit.engine.routes import perfect_walks
+    from lessonkit.model import MasteryPolicy
+
+    # one item of evidence never masters 'add' (min_evidence 3): the perfect student goes on, not to extra
+    walks = perfect_walks(LessonPath(SKILLED), facts_of(SKILLED), MasteryPolicy())
+    assert [w.describe() for w in walks] == [
+        "intro → practice → theme [chose 'Cooking'] → cooking → review → done",
+        "intro → practice → theme [chose 'Music'] → music → review → done"]
+    easy = MasteryPolicy(threshold=0.5, min_evidence=1)
+    assert all("extra" in w.steps for w in perfect_walks(LessonPath(SKILLED), facts_of(SKILLED), easy))

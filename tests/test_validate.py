@@ -268,3 +268,35 @@ def test_a_hint_that_states_a_short_answer_is_an_error(tmp_path, hints, field):
 ])
 def test_ordinary_numbers_in_hints_are_not_flagged(tmp_path, hints, check):
     assert hint_problems(tmp_path, hints, check) == []
+
+
+PRACTICE_BRANCH = '''lk.branch(rules=[{"if": "mastered('add')", "goto": "extra"},
+                  {"if": "needs_remediation('add') or attempts('two-plus-two') > 2", "goto": "again"},
+                  {"goto": "pick"}])'''
+
+
+def test_a_rule_reading_the_score_of_a_check_with_hidden_tests_is_warned(tmp_path):
+    cells = replace_cell(valid_cells(), PRACTICE_BRANCH, PRACTICE_BRANCH.replace(
+        "attempts('two-plus-two') > 2", "score('double') < 1"))
+    report = validate_lesson(write_lesson(tmp_path, cells), run_code=False)
+    warned = [p for p in report.problems if p.severity == "warning" and "score('double') stays 0 until grading" in p.message]
+    assert len(warned) == 1 and "visible_passed('double')" in warned[0].hint
+    assert warned[0].where.field == "rules[1].if"
+
+
+def test_visible_passed_reads_what_the_page_can_check(tmp_path):
+    cells = replace_cell(valid_cells(), PRACTICE_BRANCH, PRACTICE_BRANCH.replace(
+        "attempts('two-plus-two') > 2", "not visible_passed('double')"))
+    report = validate_lesson(write_lesson(tmp_path, cells), run_code=False)
+    assert report.ok and not report.problems, [str(p) for p in report.problems]
+    misspelt = replace_cell(valid_cells(), PRACTICE_BRANCH, PRACTICE_BRANCH.replace(
+        "attempts('two-plus-two') > 2", "not visible_passed('dubble')"))
+    only(tmp_path / "misspelt", misspelt, "visible_passed('dubble') names an unknown check", "did you mean 'double'")
+
+
+def test_a_rule_that_sends_a_perfect_student_to_remediation_is_an_error(tmp_path):
+    cells = replace_cell(valid_cells(), PRACTICE_BRANCH, PRACTICE_BRANCH.replace(
+        "attempts('two-plus-two') > 2", "not correct('double')").replace("mastered('add')", "mastered('carry')"))
+    errors = only(tmp_path, cells, "a student right first time everywhere is sent from step 'practice' to the "
+                  "remediation step 'again'", "rule 2: needs_remediation('add') or not correct('double')")
+    assert any("field 'rules[1]'" in e for e in errors), errors
