@@ -82,6 +82,13 @@ def parse_lesson(path: str | Path) -> tuple[Lesson | None, list[Problem]]:
     return _Reader(str(path), problems).read(nb)
 
 
+def parse_notebook(nb: nbformat.NotebookNode, path: str | Path) -> tuple[Lesson | None, list[Problem]]:
+    """A notebook already in memory, read as if it were the file at ``path`` (which names it in
+    problems and locates the lesson's files, e.g. a CSV of variant rows): the teacher's preview
+    reads the lesson as far as it has been run, exactly as ``lessonkit build`` would."""
+    return _Reader(str(path), []).read(nb)
+
+
 class _Reader:
     def __init__(self, path: str, problems: list[Problem]):
         self.path = path

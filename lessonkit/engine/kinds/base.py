@@ -117,6 +117,16 @@ class CheckKind(ABC):
         """Text that must never reach a student (answers, solutions, hidden tests)."""
         return []
 
+    def describe_key(self, item: Item) -> str:
+        """The answer key in the teacher's words, for the preview of a lesson source (only the
+        teacher runs it): what counts as right, with any tolerance or alternatives."""
+        return str(self.key(item))
+
+    def wrong_answer(self, item: Item) -> Any:
+        """An answer this item judges wrong, so a preview can walk a student who gets it wrong
+        along the lesson; None when the kind cannot make one (a program, a person's grade)."""
+        return None
+
     def key_problems(self, check: Check, items: list[Item], lesson: Lesson, *, run_code: bool,
                      files: Callable[[], Mapping[str, bytes]]) -> list[Problem]:
         """What is wrong with the answer key, found at validation.
