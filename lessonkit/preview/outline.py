@@ -7,6 +7,7 @@ step's kind) in words, with the cell's problems, instead of the call's arguments
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +30,8 @@ class _Outline(Readable, widgets.VBox):
         self.add_class("lessonkit-preview")
 
     def readable(self) -> str:
-        return "\n".join([html.unescape(self._text), *(f"- {problem_text(p)}" for p in self.problems)])
+        text = html.unescape(re.sub(r"<[^>]+>", " ", self._text))
+        return "\n".join([" ".join(text.split()), *(f"- {problem_text(p)}" for p in self.problems)])
 
 
 class LessonPreview(_Outline):

@@ -112,7 +112,12 @@ def rule_problems(lesson: Lesson, step_id: str) -> list[Problem]:
             continue
         for function, ref in sorted(condition.references):
             space = FUNCTION_ID_KINDS.get(function)
-            if space and ref not in ids[space]:
+            if space == "step" and ref not in ids[space]:
+                # a step further down is not run yet when the notebook runs top to bottom
+                found.append(Problem(rule.where.at("if"), f"{function}('{ref}') names a step not run in this kernel "
+                                     "yet", did_you_mean(ref, ids[space]) or "run its lk.step cell, or check the id",
+                                     "warning"))
+            elif space and ref not in ids[space]:
                 found.append(Problem(rule.where.at("if"), f"{function}('{ref}') names an unknown {space}",
                                      did_you_mean(ref, ids[space])))
     return found
