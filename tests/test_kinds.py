@@ -361,3 +361,22 @@ def test_rows_from_a_csv_beside_the_lesson_with_params_and_a_constraint(tmp_path
     assert len(items) == 5 and {i["prompt"].split("(")[1] for i in items} <= {"pens)", "pads)"}
     sealed_check = json.dumps(seal_check(lesson, lesson.checks["add-v"]))
     assert "clips" not in sealed_check and "stock.csv" not in sealed_check and '"answer"' not in sealed_check
+
+
+def test_a_rows_file_stays_with_the_teacher_and_its_answers_stay_sealed(tmp_path):
+    from lessonkit.compile import build_lesson
+    from lessonkit.engine.seal import seal_lesson, secrets
+
+    capitals = {"France": "Paris", "Kenya": "Nairobi", "Peru": "Lima", "Japan": "Tokyo"}
+    check = ('lk.check(id="capital", kind="text", prompt="What is the capital of {country}?", answer="{capital}", '
+             'skills=["add"], variants=VARIANTS)')
+    path = variant_lesson(tmp_path, '{"rows": "capitals.csv", "count": 3}', check, files={
+        "capitals.csv": "country,capital\n" + "".join(f"{k},{v}\n" for k, v in capitals.items()),
+        "map.txt": "a file the students use"})
+    built = build_lesson(path, out=tmp_path / "build", course=tmp_path / "course", run_code=False)
+    for notebook in (built.student, built.page, built.nbgrader):
+        assert (notebook.parent / "map.txt").exists() and not (notebook.parent / "capitals.csv").exists()
+    sealed = json.dumps(seal_lesson(built.lesson))  # what the student notebook and the page embed
+    assert sum(f"capital of {country}" in sealed for country in capitals) == 3  # the rows drawn, as prompts
+    assert not [city for city in capitals.values() if city in sealed]  # and no answer, drawn or not
+    assert {"Paris", "Nairobi", "Lima", "Tokyo"} & set(secrets(built.lesson))  # what the build's tests search for

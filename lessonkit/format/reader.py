@@ -422,7 +422,8 @@ class _Reader:
             constraint = None
         if not params and not rows:
             return None
-        return Variants({k: tuple(v) for k, v in params.items()}, count, constraint, rows)
+        rows_file = raw["rows"] if isinstance(raw.get("rows"), str) and rows else None
+        return Variants({k: tuple(v) for k, v in params.items()}, count, constraint, rows, rows_file)
 
     def _rows(self, where: Where, raw: Any) -> tuple[dict[str, Any], ...]:
         """Data rows: written out as a list of dicts, or the name of a CSV file beside the lesson."""

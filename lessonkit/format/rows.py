@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from lessonkit.errors import LessonkitError
+from lessonkit.model import Lesson
 
-__all__ = ["RowsError", "read_rows"]
+__all__ = ["RowsError", "read_rows", "rows_files"]
 
 
 class RowsError(LessonkitError, ValueError):
@@ -65,3 +66,10 @@ def _value(text: str) -> Any:
             continue
         return value if math.isfinite(value) else text
     return text
+
+
+def rows_files(lesson: Lesson, folder: Path) -> set[Path]:
+    """The rows files of a lesson's checks, in its ``folder``: they may hold the answers (a
+    column the answer is templated from), so the build copies them to no student or release."""
+    return {(folder / check.variants.rows_file).resolve() for check in lesson.checks.values()
+            if check.variants is not None and check.variants.rows_file}
