@@ -68,7 +68,7 @@ def draw(variants: Variants, seed: str) -> list[dict[str, Any]]:
                 return drawn
     raise VariantError("variants.where", f"only {len(drawn)} of {MAX_DRAWS} draws met where={variants.where!r}, "
                        f"and {variants.count} variants are asked for",
-                       "loosen the constraint or widen the parameters' values (it may be impossible to meet)")
+                       "loosen the constraint or widen the parameters' values: it may be impossible to meet")
 
 
 def _meets(where: str | None, values: Mapping[str, Any]) -> bool:
