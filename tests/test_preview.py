@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -207,7 +208,57 @@ def test_a_branch_cell_shows_where_students_who_answer_differently_go(tmp_path):
     right = rows["A student who answers every check right first time"]
     wrong = rows["A student who answers every check wrong"]
     # mastery (3 fresh items right, at the default parameters) leads to the enrichment ...
-    assert right.count("practice \u2192 <b>practice</b>") == 2 and "\u2192 <b>extra</b> <i>(rule 1: mastered('add'))" \
-        in right
+    assert "practice \u2192 <b>practice</b> <i>(the default rule)</i> \u00d7 2<br>" in right, right
+    assert "\u2192 <b>extra</b> <i>(rule 1: mastered('add'))" in right
     # ... and max_items wrong answers to the remediation
     assert "\u2192 <b>again</b> <i>(rule 2: needs_remediation('add'))" in wrong and "extra" not in wrong
+
+
+BROWSER = [
+    ("code", HEADER),
+    ("code", 'lk.step("practice", kind="check", title="Practice")'),
+    ("code", 'lk.check(id="two-plus-two", kind="single", prompt="What is **2 + 2**?", options=["3", "4", "5"], '
+             'answer="4", skills=["add"], hints=["Count on from 2."], '
+             'feedback=[{"answer": "5", "message": "One too many: count again."}])'),
+    ("code", 'lk.check(id="add-v", kind="numeric", prompt="What is {a} + {b}?", answer="a + b", skills=["add"], '
+             'hints=["Start from {a} and count on {b}."], variants={"count": 3, "params": {"a": [17, 28], "b": [5, 6]}})'),
+    ("code", 'lk.check(id="typo", kind="single", prompt="2 + 2?", options=["3", "4"], answr="4", skills=["add"])'),
+    ("code", '''lk.branch(rules=[{"if": "mastered('add')", "goto": "done"}, {"goto": "practice"}])'''),
+    ("code", 'lk.step("done", kind="end", title="Done")'),
+]
+
+
+def test_the_preview_renders_and_answers_in_a_real_browser(page, tmp_path):
+    from browser import voila_server, wait_for_widgets
+    from playwright.sync_api import expect
+
+    path = write_lesson(tmp_path, BROWSER)
+    with voila_server(path) as url:
+        page.goto(url, timeout=180_000)  # Voila answers once every cell has run (every preview made)
+        wait_for_widgets(page)
+        first = page.locator(".lessonkit-check-preview").nth(0)
+        expect(first.get_by_text("What is 2 + 2?")).to_be_visible()  # the prompt's markdown, rendered
+        expect(first.locator("strong", has_text="2 + 2")).to_be_visible()
+        first.get_by_role("radio", name="5").check()
+        first.get_by_role("button", name="Check").click()
+        expect(first.get_by_role("status")).to_contain_text("One too many: count again.")
+        first.get_by_role("button", name=re.compile("Hint 1 of 1")).click()
+        expect(first.get_by_role("region", name="Hints")).to_contain_text("Count on from 2.")
+        expect(first.locator(".lessonkit-teacher-view")).to_contain_text("Answer key")
+        expect(first.locator(".lessonkit-teacher-view")).to_contain_text("'4'")
+        variant = page.locator(".lessonkit-check-preview").nth(1)
+        before = variant.get_by_text(re.compile(r"What is \d+ \+ \d+\?")).inner_text()
+        variant.get_by_role("button", name="Draw another variant").click()
+        expect(variant.get_by_text(re.compile(r"What is \d+ \+ \d+\?"))).not_to_have_text(before)
+        typo = page.locator(".lessonkit-check-preview").nth(2)
+        expect(typo.get_by_role("alert")).to_contain_text("did you mean 'answer'?")
+        routes = page.locator(".lessonkit-route-preview")
+        expect(routes.get_by_role("rowheader", name="A student who answers every check right first time")).to_be_visible()
+        expect(routes).to_contain_text("practice \u2192 done (rule 1: mastered('add'))")
+        shots = {"preview-check.png": first, "preview-variant.png": variant, "preview-routes.png": routes}
+        for name, element in shots.items():
+            element.screenshot(path=str(tmp_path / name))
+        artifacts = REPO / "tests" / "artifacts"
+        if artifacts.is_dir():
+            for name in shots:
+                shutil.copy(tmp_path / name, artifacts / name)

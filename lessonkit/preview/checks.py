@@ -74,6 +74,7 @@ class CheckPreview(Readable, widgets.VBox):
         self.teacher_box = widgets.VBox()
         super().__init__([self.title, self.problem_box, self.student_box, self.teacher_box])
         self.add_class("lessonkit-preview")
+        self.add_class("lessonkit-check-preview")
         self._show()
 
     def _details(self) -> list[str]:
@@ -164,10 +165,12 @@ class CheckPreview(Readable, widgets.VBox):
         buttons = []
         if len(self.items) > 1:
             another = widgets.Button(description="Draw another variant", icon="refresh",
-                                     tooltip="Show the next variant, as another student would meet it")
+                                     tooltip="Show the next variant, as another student would meet it",
+                                     layout=widgets.Layout(width="auto"))
             another.on_click(lambda _: self.draw_another())
             buttons.append(another)
-        again = widgets.Button(description="Start over", tooltip="Forget these tries: answers, hints, mastery")
+        again = widgets.Button(description="Start over", tooltip="Forget these tries: answers, hints, mastery",
+                               layout=widgets.Layout(width="auto"))
         again.on_click(lambda _: self.start_over())
         buttons.append(again)
         return teacher_frame([widgets.HTML(f"<table>{table}</table>"), widgets.HBox(buttons)])

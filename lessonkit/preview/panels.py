@@ -53,7 +53,7 @@ def problems_html(problems: Sequence[Problem]) -> str:
 
 def teacher_frame(children: Sequence[widgets.Widget]) -> widgets.VBox:
     """The teacher's panel: dashed, labelled, apart from what the student sees."""
-    label = widgets.HTML(f'<div style="color:{_ACCENT};font-size:90%"><b>\U0001f441 Teacher view</b> '
+    label = widgets.HTML(f'<div style="color:{_ACCENT};font-size:90%"><b>Teacher view</b> '
                          "(students never see this panel)</div>")
     box = widgets.VBox([label, *children], layout=widgets.Layout(border=f"1px dashed {_ACCENT}", padding="4px 10px",
                                                                 margin="8px 0 0 0"))

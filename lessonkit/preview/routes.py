@@ -22,7 +22,7 @@ from lessonkit.engine import sealing
 from lessonkit.engine.conditions import FUNCTION_ID_KINDS, ConditionError, compile_condition
 from lessonkit.engine.kinds import get_kind, kind_names
 from lessonkit.engine.path import Route
-from lessonkit.engine.seal import check_items, seal_lesson
+from lessonkit.engine.seal import check_items, seal_check, seal_lesson
 from lessonkit.model import Lesson, Problem, Step, did_you_mean
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Session
@@ -61,6 +61,8 @@ def walk(lesson: Lesson, start: str, right: Callable[[int], bool], *, choice: st
     ticks = itertools.count(step=30)  # half a minute per action: no rapid-guessing flag
     run = {s.id for s in lesson.steps}
     with sealing.in_the_clear():
+        lesson, broken = _without_broken_checks(lesson)
+        result.unanswered.update(broken)
         sealed = seal_lesson(_with_placeholders(lesson))
         clear = {c.id: check_items(lesson, c) for c in lesson.checks.values() if c.kind in kind_names()}
         session = Session(sealed, Identity("route-preview", "preview"), MemoryStore(), mode="page",
@@ -123,6 +125,21 @@ def rule_problems(lesson: Lesson, step_id: str) -> list[Problem]:
     return found
 
 
+def _without_broken_checks(lesson: Lesson) -> tuple[Lesson, set[str]]:
+    """The lesson without the checks that cannot be sealed yet (their own previews say why),
+    so one unfinished check does not hide every route; and their ids."""
+    broken = set()
+    for check in lesson.checks.values():
+        try:
+            seal_check(lesson, check)
+        except Exception:  # whatever a half-written check raises, its own cell reports it
+            broken.add(check.id)
+    if not broken:
+        return lesson, broken
+    steps = tuple(replace(s, blocks=tuple(b for b in s.blocks if b.check not in broken)) for s in lesson.steps)
+    return replace(lesson, steps=steps, checks={k: c for k, c in lesson.checks.items() if k not in broken}), broken
+
+
 def _with_placeholders(lesson: Lesson) -> Lesson:
     """The lesson with an empty step for each step it names but has not run yet, so the
     engine can route to it (the walk stops there)."""
@@ -171,6 +188,7 @@ class RoutePreview(Readable, widgets.VBox):
         super().__init__([widgets.HTML(title_html(what, f"step '{step_id}'", ["where students go next"])),
                           widgets.HTML(problems_html(problems)), *([teacher_frame([*body, note])] if body else [])])
         self.add_class("lessonkit-preview")
+        self.add_class("lessonkit-route-preview")
 
     def _walks(self, lesson: Lesson, what: str) -> dict[str, Walk]:
         step = lesson.step(self.step_id)
@@ -180,7 +198,7 @@ class RoutePreview(Readable, widgets.VBox):
         return {who: walk(lesson, self.step_id, right) for who, right in STUDENTS}
 
     def _describe(self, result: Walk) -> str:
-        parts = []
+        parts: list[list] = []  # [move, times], a move repeated in a row said once (a practice loop)
         for step, route in result.moves:
             if route is None:
                 continue
@@ -188,13 +206,18 @@ class RoutePreview(Readable, widgets.VBox):
             if route.reason == "branch":
                 why = f"rule {route.rule + 1}: {route.condition}" if route.condition else "the default rule"
             target = "the end" if route.to is None else f"<b>{html.escape(route.to)}</b>"
-            parts.append(f"{html.escape(step)} \u2192 {target} <i>({html.escape(why)})</i>")
-        text = "<br>".join(parts) or "stays here"
+            move = f"{html.escape(step)} \u2192 {target} <i>({html.escape(why)})</i>"
+            if parts and parts[-1][0] == move:
+                parts[-1][1] += 1
+            else:
+                parts.append([move, 1])
+        text = "<br>".join(move + (f" \u00d7 {times}" if times > 1 else "") for move, times in parts) or "stays here"
         if result.stopped:
             text += f"<br><i>{html.escape(result.stopped)}</i>"
         if result.unanswered:
             text += (f"<br><i>not answered by the preview: {html.escape(', '.join(sorted(result.unanswered)))} "
-                     "(code and response checks are decided by tests or a person)</i>")
+                     "(code and response checks are decided by tests or a person; a check with problems "
+                     "is left out until they are fixed)</i>")
         return text
 
     def readable(self) -> str:

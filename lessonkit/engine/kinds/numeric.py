@@ -160,8 +160,8 @@ class Numeric(CheckKind):
         from lessonkit.engine.conditions import render_value
 
         tolerance, unit = item["tolerance"], _unit(item)
-        within = (f"\u00b1 {render_value(tolerance['abs'])}" if "abs" in tolerance
-                  else f"within {render_value(tolerance['rel'] * 100)} %")
+        within = ("exactly" if tolerance == DEFAULT_TOLERANCE else f"\u00b1 {render_value(tolerance['abs'])}"
+                  if "abs" in tolerance else f"within {render_value(tolerance['rel'] * 100)} %")
         return f"{render_value(item['answer'])}{' ' + unit if unit else ''} ({within})"
 
     def wrong_answer(self, item: Item) -> float:
