@@ -32,7 +32,7 @@ def docs_lesson_cells() -> list[tuple[str, str]]:
     """The docs' header, then every check block with the cells it needs, on one page."""
     header = block("lk.lesson(").replace("skills={", "skills={" + EXTRA_SKILLS, 1)
     cells = [("code", header), ("code", 'lk.step("examples", kind="check", title="Examples")')]
-    hints = block("hints=[").strip().rstrip(",")
+    hints = block("hints=[\n").strip().rstrip(",")  # the hint ladder of "Hints", not a check's own
     for n, (language, source) in enumerate(BLOCKS):
         if "lk.check(" not in source:
             continue

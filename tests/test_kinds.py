@@ -228,3 +228,155 @@ def test_a_unit_is_a_short_word_or_symbol():
     for unit in ("%", "cm", "km/h", "m²", "°C", "£"):
         check = Check(id="q", kind="numeric", spec={"answer": 1, "unit": unit})
         assert not get_kind("numeric").problems(check), unit
+
+
+# -- variants: templated hints, constraints, data rows --------------------------------------------
+
+VARIANT_CHECK = '''lk.check(id="add-v", kind="numeric", prompt="What is {a} + {b}?", answer="a + b", skills=["add"],
+         hints=["Start from {a} and count on {b}.", {"text": "{a} + {b} = ?", "bottom_out": True}],
+         feedback=[{"answer": "{a - b}", "message": "That is {a} minus {b}: add instead."}],
+         variants=VARIANTS)'''
+
+
+def variant_lesson(tmp_path, variants: str, check: str = VARIANT_CHECK, files: dict[str, str] | None = None):
+    from lessonfactory import HEADER, write_lesson
+
+    cells = [("code", HEADER), ("code", 'lk.step("practice", kind="check", title="Practice")'),
+             ("code", check.replace("VARIANTS", variants)), ("code", 'lk.step("done", kind="end", title="Done")')]
+    path = write_lesson(tmp_path, cells)
+    for name, text in (files or {}).items():
+        (path.parent / name).write_text(text, encoding="utf-8")
+    return path
+
+
+def prompt_values(prompt: str) -> tuple[int, int]:
+    a, b = prompt.removeprefix("What is ").rstrip("?").split(" + ")
+    return int(a), int(b)
+
+
+def test_hints_are_filled_in_per_variant_and_follow_the_students_item(tmp_path):
+    from lessonkit.engine.seal import seal_lesson
+    from lessonkit.format.reader import read_lesson
+    from lessonkit.player.identity import Identity
+    from lessonkit.player.session import Session
+    from lessonkit.progress import JsonlLog
+
+    lesson = read_lesson(variant_lesson(tmp_path, '{"count": 4, "params": {"a": [17, 28, 39], "b": [5, 6, 7]}}'))
+    sealed_lesson = seal_lesson(lesson)
+    for item in sealed_lesson["checks"]["add-v"]["items"]:
+        a, b = prompt_values(item["prompt"])
+        assert item["hints"] == [f"Start from {a} and count on {b}.", f"{a} + {b} = ?"]
+        assert "answer" not in item and str(a + b) not in " ".join([item["prompt"], *item["hints"]])
+    session = Session(sealed_lesson, Identity("alice", "header"), JsonlLog(tmp_path / "log.jsonl"), mode="page")
+    session.start()
+    _, item = session.item("add-v")
+    a, b = prompt_values(item["prompt"])
+    assert session.reveal_hint("add-v") == f"Start from {a} and count on {b}."
+    wrong = session.answer("add-v", a - b)
+    assert wrong.verdict.message == f"That is {a} minus {b}: add instead."
+    _, after = session.item("add-v")
+    assert after["prompt"] != item["prompt"]  # a wrong answer moves on to the next variant ...
+    c, d = prompt_values(after["prompt"])
+    assert session.hints_shown("add-v") == [f"Start from {c} and count on {d}."]  # ... and its hints with it
+
+
+def test_a_templated_hint_that_gives_the_answer_away_is_caught_per_variant(tmp_path):
+    from lessonkit.compile import validate_lesson
+
+    check = VARIANT_CHECK.replace('"Start from {a} and count on {b}."', '"Count on: {a} + {b} is {a + b}."')
+    report = validate_lesson(variant_lesson(tmp_path, '{"count": 3, "params": {"a": [17, 28], "b": [5, 6]}}', check),
+                             run_code=False)
+    assert any("field 'hints[0]'" in str(p) and "gives the answer away" in p.message for p in report.errors), \
+        [str(p) for p in report.problems]
+
+
+def test_a_constraint_holds_for_every_item_and_leaves_unconstrained_draws_as_they_were():
+    params = {"a": tuple(range(1, 10)), "b": tuple(range(1, 10))}
+    _, _, plain = sealed("numeric", prompt="{a} * {b} = ?", answer="a * b",
+                         variants=Variants(params, count=8, where="a != b and a * b < 20"))
+    values = [tuple(map(int, item["prompt"].removesuffix(" = ?").split(" * "))) for item in plain]
+    assert len(values) == 8 and all(a != b and a * b < 20 for a, b in values)
+    _, _, free = sealed("numeric", prompt="{a} * {b} = ?", answer="a * b", variants=Variants(params, count=8))
+    _, _, always = sealed("numeric", prompt="{a} * {b} = ?", answer="a * b",
+                          variants=Variants(params, count=8, where="True"))
+    assert free == always  # a constraint every draw meets changes no item (nor any built lesson without one)
+    assert free != plain
+
+
+@pytest.mark.parametrize("variants,field,words", [
+    ('{"count": 3, "params": {"a": [1, 2], "b": [3]}, "where": "a > 100"}', "variants.where",
+     "only 0 of 1000 draws met where='a > 100'"),
+    ('{"count": 3, "params": {"a": [1, 2], "b": [3]}, "where": "a != c"}', "variants.where",
+     "unknown name 'c': the variables are a, b"),
+    ('{"count": 3, "params": {"a": [1, 2], "b": [3]}, "whre": "a != b"}', "variants.whre",
+     "variants have no field 'whre' (did you mean 'where'?"),
+    ('{"rows": [{"a": 1, "b": 2}, {"a": 3}]}', "variants.rows[1]", "but the first row has a, b"),
+    ('{"rows": [{"a": 1, "b": 2}, {"a": 3, "b": 4}], "count": 3}', "variants.count",
+     "only 2 of the 2 rows are there, and 3 variants are asked for"),
+    ('{"rows": "missing.csv"}', "variants.rows", "there is no file 'missing.csv' beside the lesson"),
+])
+def test_bad_variants_are_reported_with_the_cell_and_the_field(tmp_path, variants, field, words):
+    from lessonkit.compile import validate_lesson
+
+    report = validate_lesson(variant_lesson(tmp_path, variants), run_code=False)
+    messages = [str(p) for p in report.errors]
+    assert any(f"cell 3 (id c2), check 'add-v', field '{field}'" in m and words in m for m in messages), messages
+
+
+def test_a_hint_template_naming_an_unknown_value_names_the_hint(tmp_path):
+    from lessonkit.compile import validate_lesson
+
+    check = VARIANT_CHECK.replace('"Start from {a} and count on {b}."', '"Start from {c}."')
+    report = validate_lesson(variant_lesson(tmp_path, '{"count": 2, "params": {"a": [1, 2], "b": [3]}}', check),
+                             run_code=False)
+    (problem,) = report.errors
+    assert problem.where.field == "hints[0]" and "unknown name 'c'" in problem.message, str(problem)
+
+
+def test_rows_written_out_are_dealt_once_each(tmp_path):
+    from lessonkit.compile import validate_lesson
+    from lessonkit.engine.seal import check_items
+
+    rows = [{"a": a, "b": b} for a, b in ((12, 3), (25, 4), (31, 9))]
+    report = validate_lesson(variant_lesson(tmp_path, json.dumps({"rows": rows})), run_code=False)
+    assert report.ok, [str(p) for p in report.problems]
+    items = check_items(report.lesson, report.lesson.checks["add-v"])
+    assert sorted(prompt_values(i["prompt"]) for i in items) == [(12, 3), (25, 4), (31, 9)]
+    assert [i["answer"] for i in items] == [sum(prompt_values(i["prompt"])) for i in items]
+
+
+def test_rows_from_a_csv_beside_the_lesson_with_params_and_a_constraint(tmp_path):
+    from lessonkit.compile import validate_lesson
+    from lessonkit.engine.seal import check_items, seal_check
+
+    csv_text = "a,name\n12,pens\n25,pads\n7,clips\n"
+    check = VARIANT_CHECK.replace('prompt="What is {a} + {b}?"', 'prompt="What is {a} + {b}? ({name})"')
+    path = variant_lesson(tmp_path, '{"rows": "stock.csv", "params": {"b": [1, 2, 3]}, "count": 5, "where": "a > 10"}',
+                          check, files={"stock.csv": csv_text})
+    report = validate_lesson(path, run_code=False)
+    assert report.ok, [str(p) for p in report.problems]
+    lesson = report.lesson
+    assert lesson.checks["add-v"].variants.rows[0] == {"a": 12, "name": "pens"}  # numbers read as numbers
+    items = check_items(lesson, lesson.checks["add-v"])
+    assert len(items) == 5 and {i["prompt"].split("(")[1] for i in items} <= {"pens)", "pads)"}
+    sealed_check = json.dumps(seal_check(lesson, lesson.checks["add-v"]))
+    assert "clips" not in sealed_check and "stock.csv" not in sealed_check and '"answer"' not in sealed_check
+
+
+def test_a_rows_file_stays_with_the_teacher_and_its_answers_stay_sealed(tmp_path):
+    from lessonkit.compile import build_lesson
+    from lessonkit.engine.seal import seal_lesson, secrets
+
+    capitals = {"France": "Paris", "Kenya": "Nairobi", "Peru": "Lima", "Japan": "Tokyo"}
+    check = ('lk.check(id="capital", kind="text", prompt="What is the capital of {country}?", answer="{capital}", '
+             'skills=["add"], variants=VARIANTS)')
+    path = variant_lesson(tmp_path, '{"rows": "capitals.csv", "count": 3}', check, files={
+        "capitals.csv": "country,capital\n" + "".join(f"{k},{v}\n" for k, v in capitals.items()),
+        "map.txt": "a file the students use"})
+    built = build_lesson(path, out=tmp_path / "build", course=tmp_path / "course", run_code=False)
+    for notebook in (built.student, built.page, built.nbgrader):
+        assert (notebook.parent / "map.txt").exists() and not (notebook.parent / "capitals.csv").exists()
+    sealed = json.dumps(seal_lesson(built.lesson))  # what the student notebook and the page embed
+    assert sum(f"capital of {country}" in sealed for country in capitals) == 3  # the rows drawn, as prompts
+    assert not [city for city in capitals.values() if city in sealed]  # and no answer, drawn or not
+    assert {"Paris", "Nairobi", "Lima", "Tokyo"} & set(secrets(built.lesson))  # what the build's tests search for

@@ -11,11 +11,12 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "lessonkit"
 LAYERS = {
     "model": 1, "format": 2, "engine": 3, "progress": 4, "player": 5,
-    "compile": 6, "serve": 6, "grade": 6, "report": 6, "cli": 7,
+    "compile": 6, "serve": 6, "grade": 6, "report": 6, "preview": 6, "cli": 7,
 }
-#: top-level modules: what every layer may use (errors, settings) and the authoring calls a teacher runs
-#: (they import nothing above the model)
-TOP = {"__init__": 1, "errors": 1, "settings": 1, "authoring": 1, "preview": 1, "__main__": 7}
+#: top-level modules: what every layer may use (errors, settings), and the authoring calls a teacher
+#: runs, at the top because their preview shows the player's widgets (``import lessonkit`` re-exports
+#: them, and stays light all the same: the preview is imported when a call runs, see the last test)
+TOP = {"__init__": 7, "errors": 1, "settings": 1, "authoring": 7, "__main__": 7}
 #: What a student kernel must not load: it imports lessonkit on every page load and notebook run
 #: (how long that takes is benchmarks/import_time.py's figure, not a unit test's).
 HEAVY = ("nbgrader", "sqlalchemy", "matplotlib", "nbformat", "nbclient", "numpy", "pandas", "fsrs", "papermill",

@@ -150,7 +150,7 @@ def test_broken_answer_keys(tmp_path):
 
 def test_variant_that_cannot_be_made(tmp_path):
     cells = replace_cell(valid_cells(), VARIANT, VARIANT.replace('answer="a + b"', 'answer="a + c"'))
-    only(tmp_path, cells, "variant", "field 'variants'")
+    only(tmp_path, cells, "variant", "unknown name 'c'", "field 'answer'")
 
 
 def test_code_solution_must_pass_its_own_tests_hidden_included(tmp_path):

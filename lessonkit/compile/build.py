@@ -21,6 +21,7 @@ from lessonkit.engine.routes import lesson_routes
 from lessonkit.engine.seal import grading_key, seal_lesson
 from lessonkit.format import blob, writer
 from lessonkit.format.assets import lesson_assets
+from lessonkit.format.rows import rows_files
 from lessonkit.model import Lesson, LessonError
 
 
@@ -54,7 +55,8 @@ def build_lesson(source: str | Path, *, out: str | Path = "build", course: str |
         Path(out) / lesson.id / "page": writer.page_notebook(lesson, sealed),
         Path(course) / "source" / lesson.id: writer.nbgrader_notebook(lesson, keys),
     }
-    assets = lesson_assets(Path(source))
+    teachers = rows_files(lesson, Path(source).parent)  # variant rows may hold answers
+    assets = [asset for asset in lesson_assets(Path(source)) if asset.resolve() not in teachers]
     staged = []
     try:
         for destination, notebook in outputs.items():

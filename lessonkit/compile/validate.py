@@ -8,21 +8,20 @@ own check and every code solution its own tests, visible and hidden.
 
 from __future__ import annotations
 
-import difflib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 from lessonkit.compile.routes import route_problems
 from lessonkit.engine.conditions import FUNCTION_ID_KINDS
-from lessonkit.engine.kinds import CheckKind, get_kind, kind_names
+from lessonkit.engine.kinds.checking import check_problems
 from lessonkit.engine.path import LessonPath, loops
-from lessonkit.engine.seal import check_items, seal_lesson
+from lessonkit.engine.seal import seal_lesson
 from lessonkit.format.assets import lesson_files
-from lessonkit.format.reader import CHECK_COMMON, parse_lesson
+from lessonkit.format.reader import parse_lesson
 from lessonkit.model import Check, Lesson, Problem, Where, did_you_mean
 
 CONDITION_TARGETS = FUNCTION_ID_KINDS
@@ -110,52 +109,7 @@ class _Checker:
     # -- checks -------------------------------------------------------------------------
 
     def check(self, check: Check) -> None:
-        if check.kind not in kind_names():
-            if check.kind:
-                self.add(check.where.at("kind"), f"unknown check kind '{check.kind}'",
-                         did_you_mean(check.kind, kind_names()) or f"kinds: {', '.join(kind_names())}")
-            return
-        kind = get_kind(check.kind)
-        for skill in check.skills:
-            if skill not in self.lesson.skills:
-                self.add(check.where.at("skills"), f"unknown skill '{skill}'",
-                         did_you_mean(skill, self.lesson.skills) or "declare it in lk.lesson(skills=...)")
-        meant = self.unknown_fields(check, kind)
-        if meant is not None:
-            check = replace(check, spec=meant)
-        kind_problems = kind.problems(check)
-        self.found.extend(kind_problems)
-        if kind_problems or meant is not None:
-            return
-        try:
-            items = check_items(self.lesson, check)
-        except Exception as error:  # a variant template or expression that does not evaluate
-            self.add(check.where.at("variants"), f"a variant could not be made: {error}",
-                     "every {...} must be an expression over the variant's parameters")
-            return
-        self.found.extend(kind.key_problems(check, items, self.lesson, run_code=self.run_code,
-                                            files=lambda: self.files))
-
-    def unknown_fields(self, check: Check, kind: CheckKind) -> dict[str, Any] | None:
-        """Report fields the kind does not take, naming every field it does.
-
-        Returns the fields read as meant (a misspelt one under the name it is close to), so
-        the kind judges the rest without a follow-on "needs 'answer'" for an ``answr=``;
-        None if every field is known.
-        """
-        unknown = [name for name in check.spec if name not in kind.fields]
-        if not unknown:
-            return None
-        accepted = sorted({*CHECK_COMMON, *kind.fields})
-        meant = {k: v for k, v in check.spec.items() if k in kind.fields}
-        for name in unknown:
-            suggestion = difflib.get_close_matches(name, accepted, n=1)
-            self.add(check.where.at(name), f"'{check.kind}' checks have no field '{name}'",
-                     " ".join(filter(None, [did_you_mean(name, accepted),
-                                            f"a '{check.kind}' check takes {', '.join(accepted)}"])))
-            if suggestion and suggestion[0] in kind.fields and suggestion[0] not in check.spec:
-                meant[suggestion[0]] = check.spec[name]
-        return meant
+        self.found.extend(check_problems(self.lesson, check, run_code=self.run_code, files=lambda: self.files))
 
     @cached_property
     def files(self) -> dict[str, bytes]:

@@ -26,8 +26,13 @@ def item_salt(lesson: Lesson, check: Check, index: int) -> str:
 
 def seal_check(lesson: Lesson, check: Check) -> dict[str, Any]:
     kind = get_kind(check.kind)
+    clear = check_items(lesson, check)
     items = [kind.seal(kind.in_lesson(item, lesson, check), item_salt(lesson, check, n))
-             for n, item in enumerate(check_items(lesson, check))]
+             for n, item in enumerate(clear)]
+    if check.variants is not None and check.hints:
+        # each variant's hints are filled in with its own values (shown to the student anyway:
+        # validation has checked that none gives the answer away)
+        items = [{**sealed, "hints": item["hints"]} for sealed, item in zip(items, clear)]
     return {
         "id": check.id,
         "kind": check.kind,

@@ -14,6 +14,7 @@ from typing import Any
 import nbformat
 
 from lessonkit.format.calls import Call, read_cell
+from lessonkit.format.rows import RowsError, read_rows
 from lessonkit.model import (
     ONE_OPTION_FEEDBACK,
     STEP_KINDS,
@@ -40,6 +41,7 @@ ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 CHECK_COMMON = ("id", "kind", "prompt", "skills", "points", "hints", "feedback", "variants", "credit")
 #: what earns a check's points: its answer, or (``credit="mastery"``) also the mastery of its skills
 CREDITS = ("answer", "mastery")
+VARIANT_FIELDS = ("count", "params", "rows", "where")
 SKILL_FIELDS = ("name", "requires", "prior", "learn", "guess", "slip")
 _NUMBER = (int, float)
 _FOLLOWING = {
@@ -80,6 +82,13 @@ def parse_lesson(path: str | Path) -> tuple[Lesson | None, list[Problem]]:
     if nb is None:
         return None, problems
     return _Reader(str(path), problems).read(nb)
+
+
+def parse_notebook(nb: nbformat.NotebookNode, path: str | Path) -> tuple[Lesson | None, list[Problem]]:
+    """A notebook already in memory, read as if it were the file at ``path`` (which names it in
+    problems and locates the lesson's files, e.g. a CSV of variant rows): the teacher's preview
+    reads the lesson as far as it has been run, exactly as ``lessonkit build`` would."""
+    return _Reader(str(path), []).read(nb)
 
 
 class _Reader:
@@ -393,18 +402,64 @@ class _Reader:
         if raw is None:
             return None
         where = call.where.at("variants")
-        params, count = (raw.get("params"), raw.get("count", 5)) if isinstance(raw, dict) else (None, None)
-        if (not isinstance(params, dict) or not params or set(raw) - {"params", "count"}
-                or not all(isinstance(v, list) and v for v in params.values())):
-            self.problem(where, 'variants are {"count": N, "params": {"name": [values, ...], ...}}')
+        shape = ('variants are {"params": {"name": [values, ...], ...}} or {"rows": [{"name": value, ...}, ...] '
+                 'or "file.csv"}, with "count" and a "where" constraint if wanted')
+        if not isinstance(raw, dict) or not ("params" in raw or "rows" in raw):
+            self.problem(where, shape)
             return None
-        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
-            self.problem(where.at("count"), "must be a whole number from 1 to 100")
-            count = 5
+        for key in set(raw) - set(VARIANT_FIELDS):
+            self.problem(where.at(key), f"variants have no field '{key}'",
+                         " ".join(filter(None, [did_you_mean(key, VARIANT_FIELDS),
+                                                f"their fields are {', '.join(VARIANT_FIELDS)}"])))
+        params = raw.get("params", {})
+        if not isinstance(params, dict) or not all(isinstance(v, list) and v for v in params.values()) \
+                or "params" in raw and not params:
+            self.problem(where.at("params"), 'must be {"name": [values, ...], ...}, each with at least one value')
+            params = {}
         for name in params:
             if not isinstance(name, str) or not name.isidentifier():
                 self.problem(where.at(f"params.{name}"), "parameter names must be simple names like a, b, price")
-        return Variants({k: tuple(v) for k, v in params.items()}, count)
+        rows = self._rows(where.at("rows"), raw["rows"]) if "rows" in raw else ()
+        for name in sorted(set(params) & set(rows[0] if rows else ())):
+            self.problem(where.at(f"params.{name}"), f"'{name}' is both a parameter and a column of the rows",
+                         "rename one of them")
+        count = raw.get("count", min(len(rows), 100) if rows and not params else 5)
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
+            self.problem(where.at("count"), "must be a whole number from 1 to 100")
+            count = 5
+        constraint = raw.get("where")
+        if constraint is not None and not (isinstance(constraint, str) and constraint.strip()):
+            self.problem(where.at("where"), "must be a condition written as text, e.g. \"a != b and a * b < 50\"")
+            constraint = None
+        if not params and not rows:
+            return None
+        rows_file = raw["rows"] if isinstance(raw.get("rows"), str) and rows else None
+        return Variants({k: tuple(v) for k, v in params.items()}, count, constraint, rows, rows_file)
+
+    def _rows(self, where: Where, raw: Any) -> tuple[dict[str, Any], ...]:
+        """Data rows: written out as a list of dicts, or the name of a CSV file beside the lesson."""
+        if isinstance(raw, str):
+            try:
+                return read_rows(Path(self.path).parent, raw)
+            except RowsError as error:
+                self.problem(where, str(error))
+                return ()
+        if not isinstance(raw, list) or not raw or not all(isinstance(row, dict) and row for row in raw):
+            self.problem(where, 'must be a list of rows, each a dict of values ({"price": 12, "item": "pen"}), '
+                                'or the name of a CSV file beside the lesson')
+            return ()
+        columns = set(raw[0])
+        for n, row in enumerate(raw):
+            if set(row) != columns:
+                self.problem(where.at(f"[{n}]"), f"has the values {', '.join(sorted(map(str, row)))}, "
+                             f"but the first row has {', '.join(sorted(map(str, columns)))}",
+                             "every row names the same values")
+                return ()
+        bad = sorted(str(c) for c in columns if not (isinstance(c, str) and c.isidentifier()))
+        if bad:
+            self.problem(where, f"the value name(s) {', '.join(bad)} are not simple names like a, b, price")
+            return ()
+        return tuple(dict(row) for row in raw)
 
     # -- the lesson -----------------------------------------------------------------------
 

@@ -69,14 +69,21 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Variants:
-    """Seeded parameters: ``count`` items are drawn at build time from ``params``.
+    """Seeded parameters: ``count`` items are drawn at build time.
 
-    Each parameter maps to the list of values it may take.  Templates in the check's
-    text fields refer to them as ``{name}`` or ``{expression}``.
+    Each parameter in ``params`` maps to the values it may take; each of ``rows`` (a data
+    table, one dict of values per row) gives one item all its values at once.  ``where``
+    is a constraint over the values (``"a != b and a * b < 50"``) that every drawn item
+    meets.  Templates in the check's text fields, its hints and its feedback refer to the
+    values as ``{name}`` or ``{expression}``.  ``rows_file`` names the CSV file beside the
+    lesson the rows were read from: it may hold answers, so it stays with the teacher.
     """
 
-    params: Mapping[str, tuple[Any, ...]]
+    params: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     count: int = 5
+    where: str | None = None
+    rows: tuple[Mapping[str, Any], ...] = ()
+    rows_file: str | None = None
 
 
 @dataclass(frozen=True)

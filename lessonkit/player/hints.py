@@ -8,7 +8,7 @@ help, so the next answer to the item is no longer evidence of mastery (``items``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,17 +39,25 @@ class Hints:
     """The hint ladders of one student's checks, read from what they revealed so far."""
 
     def __init__(self, checks: Mapping[str, Mapping[str, Any]], state: StudentState, router: Router,
-                 flags: FlagWatch, journal: Journal) -> None:
+                 flags: FlagWatch, journal: Journal,
+                 current_item: Callable[[str], Mapping[str, Any]]) -> None:
         self._checks = checks
+        self._current_item = current_item
         self._state = state
         self._router = router
         self._flags = flags
         self._journal = journal
 
+    def texts(self, check_id: str) -> list[str]:
+        """The ladder's texts for the item the student is on: a check with variants fills
+        its hints in per item ("{a} + {b}"), so they follow the item when it changes."""
+        texts = self._current_item(check_id).get("hints")
+        return list(texts) if isinstance(texts, list) else [h["text"] for h in self._checks[check_id]["hints"]]
+
     def shown(self, check_id: str) -> list[str]:
-        """The texts of the hints revealed so far, in ladder order."""
-        hints = self._checks[check_id]["hints"]
-        return [hints[rung]["text"] for rung in sorted(self._state.check(check_id).hints_revealed) if rung < len(hints)]
+        """The texts of the hints revealed so far, in ladder order, as the current item words them."""
+        texts = self.texts(check_id)
+        return [texts[rung] for rung in sorted(self._state.check(check_id).hints_revealed) if rung < len(texts)]
 
     def offer(self, check_id: str) -> HintOffer | None:
         """The next hint the student may ask for, or None when the ladder is used up."""
@@ -81,4 +89,4 @@ class Hints:
         event = self._journal.event(HINT_REVEALED, check_id=check_id, data={
             "rung": offer.rung, "bottom_out": offer.bottom_out, "cost": offer.cost})
         self._journal.record([event, *self._flags.raised_by(event, {})])
-        return self._checks[check_id]["hints"][offer.rung]["text"]
+        return self.texts(check_id)[offer.rung]

@@ -81,7 +81,8 @@ class Session:
         self._flags = FlagWatch(checks, self.state, self._estimates, self._journal)
         self._router = Router(lesson, self.path, self.state, self.standing, self._estimates, self._journal,
                               mode=mode, step_of=self._step_of)
-        self._hints = Hints(checks, self.state, self._router, self._flags, self._journal)
+        self._hints = Hints(checks, self.state, self._router, self._flags, self._journal,
+                            lambda check_id: self._items.current(check_id)[1])
         self._answers = Answers(checks, self.state, self._items, self._estimates, self._reviews, self._flags,
                                 self._router, self._journal)
         self._journal.replay()

@@ -8,7 +8,6 @@ module; the rest of lessonkit only talks to this interface.
 
 from __future__ import annotations
 
-import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
@@ -77,30 +76,34 @@ class CheckKind(ABC):
         return found
 
     def items(self, check: Check, lesson_id: str) -> list[Item]:
-        """The concrete items of a check: one, or one per variant drawn from its parameters.
+        """The concrete items of a check: one, or one per variant drawn (``variants.draw``).
 
-        Variants are drawn with a generator seeded by the lesson and check ids, so the
-        same source always builds the same items.
+        An item carries its hint texts, filled in from the variant's values like its prompt
+        and feedback, so "{a} + {b}" in a hint shows the numbers the student was given.
+        Raises :class:`~lessonkit.engine.kinds.variants.VariantError` naming the field whose
+        template or constraint cannot be used.
         """
         base: Item = {"prompt": check.prompt, **check.spec,
-                      "feedback": [dict(answer=f.answer, test=f.test, message=f.message) for f in check.feedback]}
+                      "feedback": [dict(answer=f.answer, test=f.test, message=f.message) for f in check.feedback],
+                      "hints": [h.text for h in check.hints]}
         if check.variants is None:
             return [self.complete(base, {})]
-        from lessonkit.engine.conditions import evaluate_template
+        from lessonkit.engine.conditions import ConditionError
+        from lessonkit.engine.kinds.variants import VariantError, draw, render
 
-        rng = random.Random(f"{lesson_id}\x1f{check.id}")
-        names = sorted(check.variants.params)
         items = []
-        for _ in range(check.variants.count):
-            params = {name: rng.choice(list(check.variants.params[name])) for name in names}
-            rendered = {key: self._render(key, value, params, evaluate_template) for key, value in base.items()}
-            items.append(self.complete(rendered, params))
+        for values in draw(check.variants, f"{lesson_id}\x1f{check.id}"):
+            rendered = {key: render(value, values, key) if self._templated(key) else value
+                        for key, value in base.items()}
+            try:
+                items.append(self.complete(rendered, values))
+            except ConditionError as error:  # an answer expression over the values
+                raise VariantError("answer", f"the expression {rendered.get('answer')!r} cannot be worked out: "
+                                   f"{error}", "write it over the variant's values, e.g. \"(a + b) / d\"") from None
         return items
 
-    def _render(self, key: str, value: Any, params: Mapping[str, Any], render: Any) -> Any:
-        if key in ("prompt", "feedback") or (key in self.fields and self.fields[key].templated):
-            return _render_deep(value, params, render)
-        return value
+    def _templated(self, key: str) -> bool:
+        return key in ("prompt", "feedback", "hints") or (key in self.fields and self.fields[key].templated)
 
     def complete(self, item: Item, params: Mapping[str, Any]) -> Item:
         """Finish an item once its templates are filled in (e.g. evaluate an answer expression)."""
@@ -114,6 +117,16 @@ class CheckKind(ABC):
         """Text that must never reach a student (answers, solutions, hidden tests)."""
         return []
 
+    def describe_key(self, item: Item) -> str:
+        """The answer key in the teacher's words, for the preview of a lesson source (only the
+        teacher runs it): what counts as right, with any tolerance or alternatives."""
+        return str(self.key(item))
+
+    def wrong_answer(self, item: Item) -> Any:
+        """An answer this item judges wrong, so a preview can walk a student who gets it wrong
+        along the lesson; None when the kind cannot make one (a program, a person's grade)."""
+        return None
+
     def key_problems(self, check: Check, items: list[Item], lesson: Lesson, *, run_code: bool,
                      files: Callable[[], Mapping[str, bytes]]) -> list[Problem]:
         """What is wrong with the answer key, found at validation.
@@ -123,7 +136,7 @@ class CheckKind(ABC):
         ``files`` (the lesson's files, read once for the lesson) are for a kind whose key
         is a program to run.
         """
-        from lessonkit.engine.kinds.hints import answer_in_hint
+        from lessonkit.engine.kinds.hints import answer_in_hint, item_hints
         from lessonkit.engine.seal import item_salt
 
         if self.graded_by_person:
@@ -146,7 +159,7 @@ class CheckKind(ABC):
                 if entry.get("answer") is not None and self.judge(sealed, entry["answer"]).correct:
                     found.append(Problem(check.where.at(f"feedback[{n}]"), f"{entry['answer']!r} has wrong-answer "
                                          "feedback but is accepted as right", "remove it, or narrow the tolerance"))
-            for n, hint in enumerate(check.hints):
+            for n, hint in enumerate(item_hints(check, item)):
                 if given := answer_in_hint(self, item, hint):
                     found.append(Problem(check.where.at(f"hints[{n}]"), f"the hint gives the answer away ({given!r})",
                                          "earlier hints lead towards the answer; the bottom-out hint may show its shape "
@@ -181,16 +194,6 @@ class CheckKind(ABC):
         """
         with sealing.in_the_clear():
             return self.judge(self.seal(item, "grading"), answer).score
-
-
-def _render_deep(value: Any, params: Mapping[str, Any], render: Any) -> Any:
-    if isinstance(value, str):
-        return render(value, params)
-    if isinstance(value, list):
-        return [_render_deep(v, params, render) for v in value]
-    if isinstance(value, dict):
-        return {k: _render_deep(v, params, render) for k, v in value.items()}
-    return value
 
 
 def seal_feedback(item: Item, salt: str, canonical: Any,

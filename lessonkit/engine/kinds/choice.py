@@ -69,6 +69,17 @@ class _Choice(CheckKind):
     def key(self, item: Item) -> list[int]:
         return sorted(i for i in self._indices(item) if i is not None)
 
+    def describe_key(self, item: Item) -> str:
+        return " and ".join(repr(str(item["options"][i])) for i in self.key(item))
+
+    def wrong_answer(self, item: Item) -> Any:
+        wrong = next((i for i in range(len(item["options"])) if i not in self.key(item)), None)
+        return None if wrong is None else self._answer_of([wrong])
+
+    def _answer_of(self, indices: list[int]) -> Any:
+        """What the player's input gives for these options picked."""
+        return indices
+
     def seal(self, item: Item, salt: str) -> Item:
         options = list(map(str, item["options"]))
         return {
@@ -109,6 +120,9 @@ class SingleChoice(_Choice):
     name = "single"
     input = "single"
     answer_field = "answer"
+
+    def _answer_of(self, indices: list[int]) -> Any:
+        return indices[0]
     fields = {
         "options": Field((list,), "the options, in the order shown", required=True),
         "answer": Field((str, int, float), "the right option: its text, or its index from 0", required=True),

@@ -55,6 +55,9 @@ class Code(CheckKind):
     def key(self, item: Item) -> str:
         return item["solution"]
 
+    def describe_key(self, item: Item) -> str:
+        return "the solution cell after this check, which must pass the test cells after it"
+
     def key_problems(self, check: Check, items: list[Item], lesson: Lesson, *, run_code: bool,
                      files: Callable[[], Mapping[str, bytes]]) -> list[Problem]:
         """The solution must pass its own tests, visible and hidden, run as the student's kernel

@@ -9,13 +9,14 @@ as a student's answer would be: a kind defines what counts as the same answer.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lessonkit.engine import sealing
 
 if TYPE_CHECKING:
     from lessonkit.engine.kinds.base import CheckKind, Item
-    from lessonkit.model import Hint
+    from lessonkit.model import Check, Hint
 
 
 #: a number as a hint may write it: 51, £51, 0.75, 1,000, 3/4, 25%
@@ -47,3 +48,12 @@ def answer_in_hint(kind: CheckKind, item: Item, hint: Hint) -> str:
             if (stated or not (hint.bottom_out or number in shown)) and kind.judge(clear, number).correct:
                 return number
     return ""
+
+
+def item_hints(check: Check, item: Item) -> list[Hint]:
+    """The check's hint ladder as one item shows it: each text filled in from the item's
+    variant (``CheckKind.items`` renders them), gates and costs as the teacher set them."""
+    texts = item.get("hints")
+    if not isinstance(texts, list) or len(texts) != len(check.hints):
+        return list(check.hints)  # a kind whose items carry no hints (code, response)
+    return [replace(hint, text=text) for hint, text in zip(check.hints, texts)]

@@ -156,6 +156,18 @@ class Numeric(CheckKind):
     def key(self, item: Item) -> float:
         return item["answer"]
 
+    def describe_key(self, item: Item) -> str:
+        from lessonkit.engine.conditions import render_value
+
+        tolerance, unit = item["tolerance"], _unit(item)
+        within = ("exactly" if tolerance == DEFAULT_TOLERANCE else f"\u00b1 {render_value(tolerance['abs'])}"
+                  if "abs" in tolerance else f"within {render_value(tolerance['rel'] * 100)} %")
+        return f"{render_value(item['answer'])}{' ' + unit if unit else ''} ({within})"
+
+    def wrong_answer(self, item: Item) -> float:
+        # far outside any tolerance a teacher sets: ten times the answer's size away
+        return item["answer"] + 10 * (item["tolerance"].get("abs", 0) + max(1.0, abs(item["answer"])))
+
     def secrets(self, item: Item) -> list[str]:
         # short numbers ("6") appear in any text; only distinctive ones are worth searching for
         text = repr(item["answer"])

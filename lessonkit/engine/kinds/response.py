@@ -40,6 +40,9 @@ class Response(CheckKind):
     def key(self, item: Item) -> str:
         return item["solution"]
 
+    def describe_key(self, item: Item) -> str:
+        return "graded by a person, against the model answer in the cell after this check"
+
     def secrets(self, item: Item) -> list[str]:
         return [line.strip() for line in item["solution"].splitlines() if len(line.strip()) >= 12]
 

@@ -76,6 +76,13 @@ class Text(CheckKind):
     def key(self, item: Item) -> str:
         return self._alternatives(item)[0]
 
+    def describe_key(self, item: Item) -> str:
+        alternatives = " or ".join(map(repr, self._alternatives(item)))
+        return alternatives + (f", or matching the pattern {item['pattern']!r} (at grading)" if "pattern" in item else "")
+
+    def wrong_answer(self, item: Item) -> str:
+        return "\u2205 not the answer \u2205"
+
     def secrets(self, item: Item) -> list[str]:
         return [a for a in self._alternatives(item) if len(a) >= 4] + ([item["pattern"]] if "pattern" in item else [])
 
