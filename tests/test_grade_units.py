@@ -8,16 +8,16 @@ import types
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from lessonkit.grade.assignment import NotebookSpec, TeacherCell, builtins_used
+from lessonkit.grade.assignment import NotebookSpec, TeacherCell, assert_messages, builtins_used
 from lessonkit.grade.execute import _GradingClient
-from lessonkit.grade.feedback import HideHiddenTests, hidden_lines
+from lessonkit.grade.redact import HideHiddenTests, verdict
 from lessonkit.grade.report import GradeReport, SubmissionReport
 from lessonkit.grade.sanitize import inspect_submission, prepare_notebook
 from lessonkit.grade.scoring import CellScore, failed_cells, score_notebook
 
 TEST_SOURCE = "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 4, 'squares grow fast'\n### END HIDDEN TESTS"
 TEST = TeacherCell("test_f", "code", TEST_SOURCE, "assert f(1) == 1", "abc", locked=True, grade=True, points=2.0,
-                   hidden_tests=True, builtins_used=frozenset())
+                   hidden_tests=True, builtins_used=frozenset(), assert_messages=frozenset({"squares grow fast"}))
 ANSWER = TeacherCell("f", "code", "def f(x):\n    return x * x", "def f(x):\n    pass", "def", locked=False,
                      solution=True)
 SPEC = NotebookSpec("nb", {"f": ANSWER, "test_f": TEST})
@@ -90,24 +90,52 @@ def test_unreadable_submissions_become_reasons():
     assert "not a notebook" in prepare_notebook(b'{"cells": 3}', SPEC, **common).problem
 
 
-def test_feedback_hides_hidden_tests_everywhere():
-    assert hidden_lines(SPEC) == {"assert f(2) == 4, 'squares grow fast'", "### BEGIN HIDDEN TESTS",
-                                  "### END HIDDEN TESTS"}
-    test = graded(new_output("error", ename="AssertionError", evalue="squares grow fast",
-                             traceback=["\x1b[0;32massert\x1b[0m f(2) == 4, 'squares grow fast'"]))
-    test.cells[0].metadata.nbgrader["score"] = 0.0
-    student = new_code_cell("print(In)", outputs=[
-        new_output("stream", name="stdout", text="['assert f(2) == 4, &#x27;squares grow fast&#x27;']"),
-        new_output("stream", name="stdout", text="just my own output\n")])
-    nb = new_notebook(cells=[student, test.cells[0]])
-    nb.metadata["widgets"] = {"state": {"model": {"value": "assert f(2) == 4, 'squares grow fast'"}}}
+def test_feedback_withholds_what_ran_after_hidden_tests():
+    """Outputs before the first hidden test are shown; from it on, none: the grader's verdicts instead."""
+    error = new_output("error", ename="AssertionError", evalue="squares grow fast",
+                       traceback=["\x1b[0;32massert\x1b[0m f(2) == 4, 'squares grow fast'"])
+    test = graded(error).cells[0]
+    test.metadata.nbgrader["score"] = 0.0
+    before = new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="my own output\n")])
+    after = new_code_cell("print(leak)", outputs=[
+        new_output("stream", name="stdout", text="YXNzZXJ0IGYoMikgPT0gNA==\n"),  # any encoding at all
+        new_output("error", ename="ZeroDivisionError", evalue="the hidden test was ...", traceback=[])])
+    liar = new_code_cell("raise type(leak, (Exception,), {})(leak)", outputs=[
+        new_output("error", ename="YXNzZXJ0", evalue="YXNzZXJ0", traceback=[])])
+    nb = new_notebook(cells=[before, test, after, liar])
+    nb.metadata["widgets"] = {"state": {"model": {"value": "anything"}}}
     nb, _ = HideHiddenTests().preprocess(nb, {"lessonkit": {"spec": SPEC}})
-    assert [o.text for o in nb.cells[0].outputs] == ["[output removed: it showed hidden test code]\n",
-                                                      "just my own output\n"]
+    assert [o.text for o in nb.cells[0].outputs] == ["my own output\n"]
     assert nb.cells[1].source == "assert f(1) == 1\n# This cell also runs hidden tests; they are not shown."
-    assert [o.text for o in nb.cells[1].outputs] == \
-        ["This cell also runs hidden tests; they are not shown. Result: failed.\n"]
+    assert [o.text for o in nb.cells[1].outputs] == ["Result: failed (AssertionError: squares grow fast).\n"]
+    withheld = "[Output not shown: this cell ran after hidden tests, so its output could reveal them. " \
+               "Your teacher sees it.]"
+    assert [o.text for o in nb.cells[2].outputs] == [withheld + " It ended in ZeroDivisionError.\n"]
+    assert [o.text for o in nb.cells[3].outputs] == [withheld + " It ended in an exception of the submission's own.\n"]
     assert "widgets" not in nb.metadata
+
+
+def test_a_failed_tests_verdict_quotes_only_what_the_grader_knows():
+    def why(*outputs, score=0.0):
+        cell = graded(*outputs).cells[0]
+        cell.metadata.nbgrader["score"] = score
+        return verdict(cell, TEST)
+
+    def error(name, value=""):
+        return new_output("error", ename=name, evalue=value, traceback=[])
+
+    assert why(error("AssertionError", "not the teacher's words")) == "Result: failed (AssertionError)."
+    assert why(error("NameError", "name 'leak' is not defined")) == "Result: failed (NameError)."
+    assert why(error("CellTimeoutError", "cell 3 ...")) == "Result: failed (it ran past the time limit)."
+    assert why(new_output("stream", name="stderr", text="secret\n")) == "Result: failed (it wrote to stderr)."
+    assert why(score=2.0) == "Result: passed."
+    assert why(score=0.5) == "Result: partly passed (0.5 of 2 points)."
+
+
+def test_assert_messages_are_the_teachers_literal_ones():
+    assert assert_messages(TEST_SOURCE) == {"squares grow fast"}
+    assert assert_messages("assert f(1), msg\nassert g(), f'{x}'\nassert h(), 'plain'") == {"plain"}
+    assert assert_messages("%time assert f(1), 'magic'") == frozenset()
 
 
 def test_output_budget_cuts_output_never_a_score():
