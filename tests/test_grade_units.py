@@ -1,19 +1,24 @@
 """The parts of ``lessonkit grade`` that need no kernel: scoring, the teacher's metadata, reading
-submissions, hiding hidden tests, the output budget (fast; the slow tests run them for real)."""
+submissions, what feedback withholds, the summary, where a password may go, the output budget (fast; the slow tests run them for real)."""
 
 from __future__ import annotations
 
+import json
 import types
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from lessonkit.engine.sandbox import Containment
 from lessonkit.grade.assignment import NotebookSpec, TeacherCell, assert_messages, builtins_used
+from lessonkit.grade.course import GradingError
 from lessonkit.grade.execute import _GradingClient
 from lessonkit.grade.redact import HideHiddenTests, verdict
 from lessonkit.grade.report import GradeReport, SubmissionReport
 from lessonkit.grade.sanitize import inspect_submission, prepare_notebook
 from lessonkit.grade.scoring import CellScore, failed_cells, score_notebook
+from lessonkit.grade.secrets import has_password, read_secret_file, refuse_on_command_line, refuse_readable_secrets
 
 TEST_SOURCE = "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 4, 'squares grow fast'\n### END HIDDEN TESTS"
 TEST = TeacherCell("test_f", "code", TEST_SOURCE, "assert f(1) == 1", "abc", locked=True, grade=True, points=2.0,
@@ -170,12 +175,62 @@ def test_errors_in_a_students_own_cells_are_listed():
         "nb.ipynb, cell f: SyntaxError: invalid syntax", "nb.ipynb, cell 2: ZeroDivisionError: division by zero"]
 
 
-def test_summary_names_only_submissions_with_notes():
+def test_summary_names_every_student_and_every_lost_point():
     cells = (CellScore("nb", "test_f", 2.0, 2.0, "passed"),)
-    report = GradeReport("a", (SubmissionReport("ann", 2.0, 2.0, cells),
-                               SubmissionReport("ben", 0.0, 2.0, cells, ("nb.ipynb is not valid JSON",))),
-                         2.0, 1.5, "2 local kernel(s)")
+    lost = (CellScore("nb", "test_f", 0.0, 2.0, "AssertionError: squares grow fast"),
+            CellScore("nb", "explain", None, 1.0, "graded by hand"))
+    report = GradeReport("a", (SubmissionReport("ann", 2.0, 3.0, cells),
+                               SubmissionReport("ben", 0.0, 3.0, lost, ("nb.ipynb: locked cell test_f was edited",))),
+                         3.0, 1.5, "2 local kernel(s)", limits="3 s per cell, 120 s per notebook")
     assert report.summary() == (
         "a: 2 submission(s) graded in 1.5 s (2 local kernel(s))\n"
-        "  mean automatic score 1.00 / 2; 0 submission(s) have answers to grade by hand in formgrader\n"
-        "  ben: 0 / 2\n    - nb.ipynb is not valid JSON")
+        "  limits: 3 s per cell, 120 s per notebook\n"
+        "  mean automatic score 1.00 / 3; 1 submission(s) have answers to grade by hand in formgrader\n"
+        "  ann: 2 / 3\n"
+        "  ben: 0 / 3\n"
+        "    - nb.ipynb, test_f: lost 2 of 2: AssertionError: squares grow fast\n"
+        "    - nb.ipynb: locked cell test_f was edited")
+    data = json.loads(json.dumps(report.as_json()))
+    assert [s["student"] for s in data["submissions"]] == ["ann", "ben"]
+    assert data["submissions"][1]["cells"][0] == {"notebook": "nb", "grade_id": "test_f", "score": 0.0,
+                                                  "max_score": 2.0, "reason": "AssertionError: squares grow fast",
+                                                  "lost": 2.0}
+    assert data["submissions"][1]["needs_manual_grading"] == 1 and data["limits"].startswith("3 s per cell")
+
+
+def test_a_reason_is_one_line_a_terminal_does_not_obey():
+    [cell] = score_notebook(graded(new_output("error", ename="ValueError", evalue="\x1b]0;owned\x07bad\x1b[2J\nmore",
+                                              traceback=[])), SPEC)
+    assert cell.reason == "ValueError: ?]0;owned?bad"
+    [cell] = score_notebook(graded(new_output("error", ename="CellTimeoutError", evalue="after 3 seconds",
+                                              traceback=[])), SPEC)
+    assert cell.reason == "timed out: after 3 seconds"
+
+
+def test_an_unreadable_notebooks_reason_is_no_schema_dump():
+    broken = json.dumps({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code"}]})
+    problem = prepare_notebook(broken.encode(), SPEC, assignment="a", student_id="s", config=None).problem
+    assert problem.startswith("nb.ipynb is not a notebook nbformat can read (") and "\n" not in problem, problem
+    assert "On instance" not in problem and len(problem) < 300
+
+
+def test_passwords_are_refused_where_a_kernel_could_read_them(tmp_path):
+    assert has_password("postgresql+psycopg://grader:s3cret@db/course")
+    assert has_password("postgresql://db/course?password=s3cret")
+    assert not has_password("postgresql://grader@db/course") and not has_password("/srv/events.sqlite")
+    assert not has_password(None)
+    with pytest.raises(GradingError, match="LESSONKIT_DB"):
+        refuse_on_command_line("postgresql://grader:s3cret@db/course")
+    refuse_on_command_line("sqlite:///events.sqlite")
+    urls = {"progress store": "postgresql://grader:s3cret@db/course", "gradebook": "sqlite:///gradebook.db"}
+    with pytest.raises(GradingError, match="the progress store URL holds a password.*install bubblewrap"):
+        refuse_readable_secrets(Containment(namespaces=False, own_uid=False), urls)
+    refuse_readable_secrets(Containment(namespaces=False, own_uid=True), urls)  # another uid reads neither
+    refuse_readable_secrets(Containment(namespaces=True, own_uid=False), urls)  # nor a kernel in namespaces
+    secret = tmp_path / "store-url"
+    secret.write_text("postgresql://grader:s3cret@db/course\n")
+    secret.chmod(0o640)
+    with pytest.raises(GradingError, match="can be read by other users: chmod 600"):
+        read_secret_file(secret)
+    secret.chmod(0o600)
+    assert read_secret_file(secret) == "postgresql://grader:s3cret@db/course"
