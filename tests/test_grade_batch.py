@@ -20,6 +20,7 @@ import nbformat
 import pytest
 from grade_fixtures.build import ANSWERS, cell_by_id, submission
 from grade_fixtures.courses import ADV, course, nbgrader, open_dir
+from traitlets.config import Config
 
 from lessonkit.grade import Limits, grade_assignment
 from lessonkit.grade.assignment import load_assignment
@@ -298,3 +299,33 @@ def _uid(pid: str) -> int | None:
         return int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
     except (OSError, IndexError):
         return None
+
+
+def test_a_notebooks_time_budget_stops_a_submission_of_slow_cells():
+    """Many cells each just under the cell timeout: the notebook's budget ends it, not cells × timeout."""
+    root = open_dir()
+    try:
+        folder = course(ADV, "adv", root / "course")
+        for student in {p.name for p in (folder / "submitted").iterdir()} - {"good_alice"}:
+            shutil.rmtree(folder / "submitted" / student)
+        released = nbformat.read(folder / "release" / "adv" / "adv.ipynb", as_version=4)
+
+        def slow_cells(nb):
+            after = nb.cells.index(cell_by_id(nb, "test_squares")) + 1
+            nb.cells[after:after] = [nbformat.v4.new_code_cell("import time\ntime.sleep(2.5)") for _ in range(12)]
+
+        (folder / "submitted" / "sleepy" / "adv").mkdir(parents=True)
+        nbformat.write(submission(released, test=slow_cells), folder / "submitted" / "sleepy" / "adv" / "adv.ipynb")
+        config = Config()
+        config.LessonkitGrader.notebook_seconds = 6
+        report = grade_assignment("adv", course_dir=folder, workers=2, limits=LIMITS, progress=False, config=config)
+    finally:
+        shutil.rmtree(root)
+    sleepy, alice = by_student(report)["sleepy"], by_student(report)["good_alice"]
+    assert {c.grade_id: c.score for c in sleepy.cells if c.score is not None} == \
+        {"test_squares": 2, "test_total": 0, "score_squares": 0}
+    assert any("was interrupted when the notebook's time budget of 6 s ran out" in note for note in sleepy.notes), \
+        sleepy.notes
+    assert "time budget of 6 s ran out" in next(c for c in sleepy.cells if c.grade_id == "test_total").reason
+    assert alice.score == 5
+    assert "6 s per notebook" in report.summary()
