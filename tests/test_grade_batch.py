@@ -329,3 +329,23 @@ def test_a_notebooks_time_budget_stops_a_submission_of_slow_cells():
     assert "time budget of 6 s ran out" in next(c for c in sleepy.cells if c.grade_id == "test_total").reason
     assert alice.score == 5
     assert "6 s per notebook" in report.summary()
+
+
+def test_nbgraders_own_feedback_shows_the_hidden_tests_and_ours_does_not(batch):
+    """Why docs/grading.md says not to use ``nbgrader generate_feedback`` (formgrader's feedback
+    button): after its autograde, it hands students the hidden tests, expected values and all."""
+    _, ours, _ = batch
+    root = open_dir()
+    try:
+        theirs = course(ADV, "adv", root / "course")
+        for student in {p.name for p in (theirs / "submitted").iterdir()} - {"partial_carol"}:
+            shutil.rmtree(theirs / "submitted" / student)
+        nbgrader("autograde", "adv", cwd=theirs)
+        nbgrader("generate_feedback", "adv", cwd=theirs)
+        their_page = html.unescape((theirs / "feedback" / "partial_carol" / "adv" / "adv.html").read_text())
+    finally:
+        shutil.rmtree(root)
+    hidden = 'assert sum(squares(10)) == 385, "the squares of 1..10 add up to 385"'
+    assert hidden in re.sub(r"<[^>]+>", "", their_page)
+    our_page = (ours / "feedback" / "partial_carol" / "adv" / "adv.html").read_text()
+    assert not leaked(our_page, {re.sub(r"\s", "", hidden)})

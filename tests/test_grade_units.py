@@ -165,6 +165,26 @@ def test_output_budget_cuts_output_never_a_score():
     assert client.cut_cells == {0}
 
 
+def test_a_later_cell_cannot_rewrite_an_earlier_cells_display():
+    shown = new_output("display_data", data={"text/plain": "before"})
+    nb = new_notebook(cells=[new_code_cell("h = display('before', display_id=True)", outputs=[shown]),
+                             new_code_cell("h.update(leak)"), new_code_cell("g = display('x', display_id=True)")])
+    client = _GradingClient(nb, types.SimpleNamespace(km=None, kc=None), budget=10_000)
+    client._display_id_map = {"d": {0: [0]}}
+
+    def update(text, cell_index):
+        msg = {"msg_type": "update_display_data", "header": {"msg_type": "update_display_data"},
+               "parent_header": {}, "content": {"data": {"text/plain": text}, "metadata": {},
+                                                "transient": {"display_id": "d"}}}
+        client.process_message(msg, nb.cells[cell_index], cell_index)
+
+    update("the hidden tests", 1)
+    assert nb.cells[0].outputs[0].data == {"text/plain": "before"}
+    update("its own cell may", 0)
+    assert nb.cells[0].outputs[0].data == {"text/plain": "its own cell may"}
+    assert client._display_id_map == {"d": {0: [0]}}
+
+
 def test_errors_in_a_students_own_cells_are_listed():
     answer = new_code_cell("def f(x): retur x", outputs=[new_output("error", ename="SyntaxError",
                                                                     evalue="invalid syntax", traceback=[])])

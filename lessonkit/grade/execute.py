@@ -11,6 +11,8 @@ this module adds is what a batch of untrusted notebooks needs and nbgrader lacks
 * an output budget per notebook (``Limits.output_bytes``): past it, output is dropped, but
   every fact a score depends on (an error, something on stderr, a test's result) is kept
   in a shortened form, so cutting output never changes a score;
+* a display is updated only in the cell that runs the update (an earlier cell's output
+  cannot be rewritten after hidden tests ran);
 * a time budget per notebook (``ExecutionSettings.notebook_seconds``): a cell gets what is
   left of it when that is less than the per-cell timeout, and once it is spent the cells
   left are not run (their tests score 0, with the reason);
@@ -197,6 +199,24 @@ class _GradingClient(Execute):
         self._left = budget
         self.cut_cells: set[int] = set()
         self._stderr_kept: set[int] = set()
+        self._running: int | None = None
+
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
+        self._running = cell_index
+        return super().process_message(msg, cell, cell_index)
+
+    def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
+        """Update a display only in the cell running now: a later cell that rewrote an earlier cell's
+        output could put what it read of hidden tests where feedback shows outputs (before the
+        first hidden test, see :mod:`lessonkit.grade.redact`)."""
+        everywhere = self._display_id_map.get(display_id)
+        if everywhere is None:
+            return
+        self._display_id_map[display_id] = {i: v for i, v in everywhere.items() if i == self._running}
+        try:
+            super()._update_display_id(display_id, msg)
+        finally:
+            self._display_id_map[display_id] = everywhere
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:
