@@ -26,7 +26,11 @@ def arguments(grade: argparse.ArgumentParser) -> None:
     grade.add_argument("--cluster", metavar="tcp://HOST:PORT", default=None,
                        help="grade on this Dask scheduler, every submission a task")
     grade.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: the course's)")
-    grade.add_argument("--no-feedback", action="store_true", help="do not write feedback HTML")
+    feedback = grade.add_mutually_exclusive_group()
+    feedback.add_argument("--no-feedback", action="store_true", help="do not write feedback HTML")
+    feedback.add_argument("--feedback-only", action="store_true",
+                          help="run nothing: rewrite feedback HTML from autograded/ and the gradebook (after grading "
+                               "by hand; unlike nbgrader generate_feedback, it shows no hidden test)")
     store = grade.add_mutually_exclusive_group()
     store.add_argument("--progress-store", metavar="URL", default=None,
                        help="where students' event logs go (default: LESSONKIT_DB or the embedded SQLite file); "
@@ -46,7 +50,7 @@ def arguments(grade: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from traitlets.config import Config
 
-    from lessonkit.grade import GradingError, export_canvas_csv, export_csv, grade_assignment
+    from lessonkit.grade import GradingError, export_canvas_csv, export_csv, generate_feedback, grade_assignment
     from lessonkit.grade.secrets import read_secret_file, refuse_on_command_line
 
     config = Config()
@@ -56,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
         config.LessonkitGrader.notebook_seconds = args.notebook_seconds
     students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
     try:
+        if args.feedback_only:
+            pages = generate_feedback(args.assignment, course_dir=args.course, students=students)
+            print(f"wrote {len(pages)} feedback page(s) in {Path(args.course) / 'feedback'}")
+            return 0
         refuse_on_command_line(args.progress_store)
         store = read_secret_file(args.progress_store_file) if args.progress_store_file else args.progress_store
         report = grade_assignment(
