@@ -86,8 +86,17 @@ VOILA_PREHEAT = Variable(
     "the request is already known",
     "Voila (preheated kernels)")
 
+NOTEBOOK_SECONDS = Variable(
+    "LESSONKIT_NOTEBOOK_SECONDS",
+    "the wall time `lessonkit grade` gives each notebook in all: a cell gets what is left of it when that is "
+    "less than the per-cell timeout, and the cells left once it is spent are not run (0: no budget); "
+    "`c.LessonkitGrader.notebook_seconds` in nbgrader_config.py comes first",
+    "120",
+    "the teacher, for an assignment whose notebooks run long")
+
 #: Every variable, in the order docs/configuration.md lists them.
-VARIABLES = (DB, ROSTER, IDENTITY_HEADER, STUDENT_HEADER, TRUST_QUERY, JUPYTERHUB_USER, QUERY_STRING, VOILA_PREHEAT)
+VARIABLES = (DB, ROSTER, IDENTITY_HEADER, STUDENT_HEADER, TRUST_QUERY, JUPYTERHUB_USER, QUERY_STRING, VOILA_PREHEAT,
+             NOTEBOOK_SECONDS)
 
 
 def identity_header() -> str | None:

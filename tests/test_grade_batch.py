@@ -4,6 +4,9 @@ the hidden tests in feedback; nothing they start outlives grading."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import codecs
 import html
 import json
 import os
@@ -17,11 +20,11 @@ import nbformat
 import pytest
 from grade_fixtures.build import ANSWERS, cell_by_id, submission
 from grade_fixtures.courses import ADV, course, nbgrader, open_dir
+from traitlets.config import Config
 
 from lessonkit.grade import Limits, grade_assignment
 from lessonkit.grade.assignment import load_assignment
 from lessonkit.grade.course import Course
-from lessonkit.grade.feedback import hidden_lines
 from lessonkit.progress import ANSWERED, Event, JsonlLog, open_store
 
 pytestmark = pytest.mark.slow
@@ -189,24 +192,69 @@ def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
             EXPECTED[student]["scores"], student
 
 
+def hidden_lines(folder: Path) -> set[str]:
+    """The lines of the teacher's tests that students were never given, without their spaces."""
+    found = set()
+    for teacher in load_assignment(Course(folder), "adv").notebook("adv").cells.values():
+        released = {line.strip() for line in teacher.released.splitlines()}
+        found |= {re.sub(r"\s", "", line) for line in teacher.source.splitlines()
+                  if line.strip() not in released and "HIDDEN TESTS" not in line}
+    return found
+
+
+def decodings(text: str) -> list[str]:
+    """``text`` read every way the leaking fixtures encode it (and as is), without whitespace."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", html.unescape(text)))  # also HTML split into spans
+    blobs = [blob for blob in re.findall(r"[A-Za-z0-9+/=]{16,}", plain)]
+    decoded = []
+    for blob in blobs:
+        for decode in (base64.b64decode, lambda b: base64.b32decode(b + "=" * (-len(b) % 8))):
+            try:
+                decoded.append(decode(blob).decode("utf-8", "replace"))
+            except (ValueError, binascii.Error):
+                pass
+    return [re.sub(r"\s", "", variant) for variant in
+            (text, plain, codecs.decode(plain, "rot13"), plain[::-1], *decoded)]
+
+
+def leaked(text: str, secrets: set[str]) -> set[str]:
+    return {secret for variant in decodings(text) for secret in secrets if secret in variant}
+
+
 def test_feedback_never_shows_a_hidden_test(batch):
+    """Student code that reads the hidden tests and prints them in any encoding gets them into the
+    teacher's graded notebook, never into the student's feedback page."""
     report, folder, _ = batch
-    secrets = hidden_lines(load_assignment(Course(folder), "adv").notebook("adv"))
+    secrets = hidden_lines(folder)
     assert len(secrets) >= 3
-    # the leaker did get hidden tests into its outputs: the teacher's autograded copy has them
-    assert any(secret in outputs(folder, "leaker", "total") for secret in secrets)
+    leakers = ["leaker", *(student for student in EXPECTED if student.startswith("leaks_"))]
+    assert len(leakers) == 7
+    for student in leakers:  # the attacks work: the teacher's copy has the hidden tests, encoded
+        graded = nbformat.read(folder / "autograded" / student / "adv" / "adv.ipynb", as_version=4)
+        assert leaked(json.dumps([cell.get("outputs", []) for cell in graded.cells]), secrets), student
     pages = list((folder / "feedback").glob("*/adv/adv.html"))
     assert len(pages) == len(report.submissions)  # every student hears back
     unreadable = (folder / "feedback" / "invalid_json" / "adv" / "adv.html").read_text()
     assert "This notebook could not be graded:</strong> adv.ipynb is not valid JSON" in unreadable
     for page in pages:
-        text = page.read_text()
-        visible = html.unescape(re.sub(r"<[^>]+>", "", text))
-        leaked = [s for s in secrets if s in visible or s in html.unescape(text)]
-        assert not leaked, f"{page}: {leaked}"
+        assert not leaked(page.read_text(), secrets), page
     leaker = (folder / "feedback" / "leaker" / "adv" / "adv.html").read_text()
-    assert "output removed: it showed hidden test code" in leaker
-    assert "This cell also runs hidden tests; they are not shown. Result: failed." in leaker
+    assert "Output not shown: this cell ran after hidden tests" in leaker
+    assert "# This cell also runs hidden tests; they are not shown." in leaker
+    assert "Result: failed (RuntimeError)." in leaker  # raised inside the hidden test: its name, not its text
+    exception = (folder / "feedback" / "leaks_in_an_exception" / "adv" / "adv.html").read_text()
+    assert "Result: failed (an exception of the submission&#39;s own)." in exception or \
+        "Result: failed (an exception of the submission's own)." in exception
+
+
+def test_feedback_gives_each_test_its_result_in_the_graders_words(batch):
+    _, folder, _ = batch
+    carol = (folder / "feedback" / "partial_carol" / "adv" / "adv.html").read_text()
+    assert "Result: failed (AssertionError)." in carol  # a visible assert without a message
+    assert "Result: partly passed (1 of 2 points)." in carol
+    dan = html.unescape((folder / "feedback" / "error_dan" / "adv" / "adv.html").read_text())
+    assert "name 'rnage' is not defined" not in dan  # raised in the tests, after hidden ones ran
+    assert "Result: failed (NameError)." in dan
 
 
 def test_student_code_reaches_nothing_of_the_teachers_or_others(batch):
@@ -251,3 +299,53 @@ def _uid(pid: str) -> int | None:
         return int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
     except (OSError, IndexError):
         return None
+
+
+def test_a_notebooks_time_budget_stops_a_submission_of_slow_cells():
+    """Many cells each just under the cell timeout: the notebook's budget ends it, not cells × timeout."""
+    root = open_dir()
+    try:
+        folder = course(ADV, "adv", root / "course")
+        for student in {p.name for p in (folder / "submitted").iterdir()} - {"good_alice"}:
+            shutil.rmtree(folder / "submitted" / student)
+        released = nbformat.read(folder / "release" / "adv" / "adv.ipynb", as_version=4)
+
+        def slow_cells(nb):
+            after = nb.cells.index(cell_by_id(nb, "test_squares")) + 1
+            nb.cells[after:after] = [nbformat.v4.new_code_cell("import time\ntime.sleep(2.5)") for _ in range(12)]
+
+        (folder / "submitted" / "sleepy" / "adv").mkdir(parents=True)
+        nbformat.write(submission(released, test=slow_cells), folder / "submitted" / "sleepy" / "adv" / "adv.ipynb")
+        config = Config()
+        config.LessonkitGrader.notebook_seconds = 6
+        report = grade_assignment("adv", course_dir=folder, workers=2, limits=LIMITS, progress=False, config=config)
+    finally:
+        shutil.rmtree(root)
+    sleepy, alice = by_student(report)["sleepy"], by_student(report)["good_alice"]
+    assert {c.grade_id: c.score for c in sleepy.cells if c.score is not None} == \
+        {"test_squares": 2, "test_total": 0, "score_squares": 0}
+    assert any("was interrupted when the notebook's time budget of 6 s ran out" in note for note in sleepy.notes), \
+        sleepy.notes
+    assert "time budget of 6 s ran out" in next(c for c in sleepy.cells if c.grade_id == "test_total").reason
+    assert alice.score == 5
+    assert "6 s per notebook" in report.summary()
+
+
+def test_nbgraders_own_feedback_shows_the_hidden_tests_and_ours_does_not(batch):
+    """Why docs/grading.md says not to use ``nbgrader generate_feedback`` (formgrader's feedback
+    button): after its autograde, it hands students the hidden tests, expected values and all."""
+    _, ours, _ = batch
+    root = open_dir()
+    try:
+        theirs = course(ADV, "adv", root / "course")
+        for student in {p.name for p in (theirs / "submitted").iterdir()} - {"partial_carol"}:
+            shutil.rmtree(theirs / "submitted" / student)
+        nbgrader("autograde", "adv", cwd=theirs)
+        nbgrader("generate_feedback", "adv", cwd=theirs)
+        their_page = html.unescape((theirs / "feedback" / "partial_carol" / "adv" / "adv.html").read_text())
+    finally:
+        shutil.rmtree(root)
+    hidden = 'assert sum(squares(10)) == 385, "the squares of 1..10 add up to 385"'
+    assert hidden in re.sub(r"<[^>]+>", "", their_page)
+    our_page = (ours / "feedback" / "partial_carol" / "adv" / "adv.html").read_text()
+    assert not leaked(our_page, {re.sub(r"\s", "", hidden)})

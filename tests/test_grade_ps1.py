@@ -190,3 +190,30 @@ def test_collect_from_the_exchange():
         shutil.rmtree(root)
     # beside the two submissions already in submitted/, the new one, under the student's login
     assert report.scores() == {"bitdiddle": 1.5, "hacker": 3.0, "root": 3.0}
+
+
+def test_the_command_reports_json_and_rewrites_feedback_alone():
+    """``lessonkit grade --json``: every student, every lost point with its reason, for scripts;
+    ``--feedback-only`` rewrites feedback from what grading left, running nothing."""
+    root = open_dir()
+    try:
+        folder = course(PS1, "ps1", root / "course")
+        done = subprocess.run([sys.executable, "-m", "lessonkit", "grade", "ps1", "--course", str(folder), "--json",
+                               "--quiet"], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        report = json.loads(done.stdout)
+        students = {s["student"]: s for s in report["submissions"]}
+        assert {name: s["score"] for name, s in students.items()} == {"bitdiddle": 1.5, "hacker": 3.0}
+        lost = [cell for cell in students["bitdiddle"]["cells"] if cell["lost"]]
+        assert lost and all(cell["reason"] and cell["reason"] != "passed" for cell in lost)
+        assert any("locked cell correct_squares was edited" in note for s in students.values() for note in s["notes"])
+        assert "s per notebook" in report["limits"]
+        shutil.rmtree(folder / "feedback")
+        again = subprocess.run([sys.executable, "-m", "lessonkit", "grade", "ps1", "--course", str(folder),
+                                "--feedback-only", "--students", "hacker"], capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert again.stdout.startswith("wrote 2 feedback page(s)")
+        assert sorted(p.name for p in (folder / "feedback" / "hacker" / "ps1").glob("*.html")) == \
+            ["problem1.html", "problem2.html"]
+    finally:
+        shutil.rmtree(root)

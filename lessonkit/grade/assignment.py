@@ -52,6 +52,8 @@ class TeacherCell:
     points: float | None = None
     hidden_tests: bool = False
     builtins_used: frozenset[str] = frozenset()
+    assert_messages: frozenset[str] = frozenset()
+    """The messages of the test's ``assert x, "message"`` lines: what its feedback may quote."""
     lessonkit: Mapping[str, Any] | None = None
 
     @property
@@ -147,12 +149,23 @@ def load_assignment(course: Course, assignment: str) -> AssignmentSpec:
 
 def builtins_used(source: str) -> frozenset[str]:
     """The builtin names ``source`` reads (``sum``, ``len`` ...); empty if it is not plain Python."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:  # IPython magics: the tests then run as nbgrader runs them
-        return frozenset()
-    loaded = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    loaded = {node.id for node in _nodes(source) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
     return frozenset(loaded & _BUILTIN_NAMES)
+
+
+def assert_messages(source: str) -> frozenset[str]:
+    """The literal messages of ``source``'s asserts (``assert x, "why"``); empty if it is not plain Python."""
+    return frozenset(node.msg.value for node in _nodes(source) if isinstance(node, ast.Assert)
+                     and isinstance(node.msg, ast.Constant) and isinstance(node.msg.value, str))
+
+
+def _nodes(source: str) -> list[ast.AST]:
+    """Every node of ``source``'s syntax tree; none for a cell that is not plain Python (IPython magics:
+    its tests then run as nbgrader runs them)."""
+    try:
+        return list(ast.walk(ast.parse(source)))
+    except SyntaxError:
+        return []
 
 
 def _gradebook_notebooks(gradebook: Gradebook, assignment: str) -> list[Any]:
@@ -202,7 +215,7 @@ def _notebook_spec(notebook: Any, teacher: NotebookNode | None, config: Config) 
 
 
 def _with_release_details(cell: TeacherCell, config: Config) -> TeacherCell:
-    """Fill in what students saw and, for tests, the builtins they read.
+    """Fill in what students saw and, for tests, the builtins they read and their assert messages.
 
     The released text comes from nbgrader's own ``ClearHiddenTests`` and ``ClearMarkScheme``
     applied to the teacher's cell, so it matches ``generate_assignment`` exactly.
@@ -212,5 +225,7 @@ def _with_release_details(cell: TeacherCell, config: Config) -> TeacherCell:
     node.metadata["nbgrader"] = cell.nbgrader_metadata()
     for preprocessor in (ClearHiddenTests(config=config), ClearMarkScheme(config=config)):
         node, _ = preprocessor.preprocess_cell(node, {}, 0)
-    return replace(cell, released=node.source,
-                   builtins_used=builtins_used(cell.source) if cell.autograded else frozenset())
+    if not cell.autograded:
+        return replace(cell, released=node.source)
+    return replace(cell, released=node.source, builtins_used=builtins_used(cell.source),
+                   assert_messages=assert_messages(cell.source))

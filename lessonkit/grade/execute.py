@@ -11,6 +11,11 @@ this module adds is what a batch of untrusted notebooks needs and nbgrader lacks
 * an output budget per notebook (``Limits.output_bytes``): past it, output is dropped, but
   every fact a score depends on (an error, something on stderr, a test's result) is kept
   in a shortened form, so cutting output never changes a score;
+* a display is updated only in the cell that runs the update (an earlier cell's output
+  cannot be rewritten after hidden tests ran);
+* a time budget per notebook (``ExecutionSettings.notebook_seconds``): a cell gets what is
+  left of it when that is less than the per-cell timeout, and once it is spent the cells
+  left are not run (their tests score 0, with the reason);
 * before each test cell, the guard of :mod:`lessonkit.engine.guard` puts back the builtins and
   IPython's machinery and has the test's comparisons checked; after it, a test whose machinery
   changed while it ran gets an error output, so it scores 0.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import ast
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -51,6 +57,9 @@ class ExecutionSettings:
     kernel: KernelSettings
     execute: Mapping[str, Any] = field(default_factory=dict)
     """nbgrader ``Execute`` options from the course configuration; the timeout is ``kernel.limits.timeout``."""
+    notebook_seconds: float = 0.0
+    """Wall time a notebook may take in all (0: no budget, only the per-cell timeout): without it one
+    submission of many slow cells holds its kernel's slot for cells × timeout."""
 
 
 @dataclass(frozen=True)
@@ -118,13 +127,21 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
     notes: list[str] = []
     seconds = 0.0
     stopped: str | None = None
+    budget = settings.notebook_seconds or math.inf
+    began = time.monotonic()
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or not cell.source.strip():
             continue
         label = _label(cell, index)
+        left = budget - (time.monotonic() - began)
+        if not stopped and left <= 0:
+            stopped = f"the notebook's time budget of {budget:g} s ran out before {label}"
+            notes.append(stopped)
         if stopped:
             _not_run(cell, stopped)
             continue
+        by_budget = left < limits.timeout
+        client.timeout = max(1, math.ceil(left)) if by_budget else config.Execute.timeout
         guarded = kernel.guard_name is not None and index in job.protected
         if guarded:
             undone = await _guard(kernel, f"before({list(job.protected[index])!r})")
@@ -148,7 +165,10 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
         finally:
             seconds += time.monotonic() - started
         if not stopped and _timed_out(cell):
-            notes.append(f"{label} ran longer than {limits.timeout:g} s and was interrupted")
+            if by_budget:
+                stopped = f"{label} was interrupted when the notebook's time budget of {budget:g} s ran out"
+            else:
+                notes.append(f"{label} ran longer than {limits.timeout:g} s and was interrupted")
             if not await _responsive(kernel):
                 stopped = _unresponsive(label, limits.timeout)
         if stopped:
@@ -179,6 +199,24 @@ class _GradingClient(Execute):
         self._left = budget
         self.cut_cells: set[int] = set()
         self._stderr_kept: set[int] = set()
+        self._running: int | None = None
+
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
+        self._running = cell_index
+        return super().process_message(msg, cell, cell_index)
+
+    def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
+        """Update a display only in the cell running now: a later cell that rewrote an earlier cell's
+        output could put what it read of hidden tests where feedback shows outputs (before the
+        first hidden test, see :mod:`lessonkit.grade.redact`)."""
+        everywhere = self._display_id_map.get(display_id)
+        if everywhere is None:
+            return
+        self._display_id_map[display_id] = {i: v for i, v in everywhere.items() if i == self._running}
+        try:
+            super()._update_display_id(display_id, msg)
+        finally:
+            self._display_id_map[display_id] = everywhere
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:

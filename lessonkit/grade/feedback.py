@@ -3,86 +3,28 @@
 ``nbgrader generate_feedback`` shows hidden tests by design (nbgrader #917), and a failing
 hidden test's traceback quotes its assert line.  Here the feedback goes through nbgrader's
 own exporter setup (its ``feedback`` template, ``GetGrades`` for the scores and comments
-graders entered) plus :class:`HideHiddenTests`, which gives a cell with hidden tests the
-source students were given and a plain sentence for its outputs, and removes any other
-output that quotes a hidden line (a student's cell can print the kernel's input history).
+graders entered) plus :class:`~lessonkit.grade.redact.HideHiddenTests`, which withholds
+everything the submission could have derived from hidden tests, by position.
 """
 
 from __future__ import annotations
 
-import html
 import os
-import re
 import shutil
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Mapping
 
 import nbformat
 import nbgrader
 from nbconvert.exporters import HTMLExporter
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import GetGrades
-from traitlets import Unicode
 from traitlets.config import Config
 
-from lessonkit.grade.assignment import AssignmentSpec, NotebookSpec
+from lessonkit.grade.assignment import AssignmentSpec
 from lessonkit.grade.course import Course
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_MIN_SECRET = 10
-"""Hidden lines shorter than this (``else:``, ``pass``) are too common to count as a leak."""
-
-
-class HideHiddenTests(Preprocessor):
-    """Keep every line of hidden tests out of a feedback notebook (see the module docstring)."""
-
-    notice = Unicode("This cell also runs hidden tests; they are not shown.",
-                     help="What a student reads in place of a cell's hidden tests and their outputs.").tag(config=True)
-    removed = Unicode("[output removed: it showed hidden test code]",
-                      help="What replaces any other output that quotes a hidden test.").tag(config=True)
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        spec: NotebookSpec = resources["lessonkit"]["spec"]
-        secrets = hidden_lines(spec)
-        for cell in nb.cells:
-            teacher = spec.cells.get(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
-            if teacher is not None and teacher.hidden_tests:
-                cell.source = f"{teacher.released.rstrip()}\n# {self.notice}".lstrip()
-                if cell.cell_type == "code":
-                    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=self._verdict(cell))]
-            elif cell.cell_type == "code":
-                cell.outputs = [self._redacted() if _quotes(out, secrets) else out for out in cell.outputs]
-        if any(_mentions(text, secrets) for text in _strings(nb.metadata.get("widgets", {}))):
-            nb.metadata.pop("widgets")
-        return nb, resources
-
-    def _verdict(self, cell: NotebookNode) -> str:
-        meta = cell.metadata.get("nbgrader", {})
-        score, points = meta.get("score"), meta.get("points")
-        if score is None or points is None:
-            result = "to be graded"
-        elif float(score) >= float(points):
-            result = "passed"
-        elif float(score) > 0:
-            result = f"partly passed ({float(score):g} of {float(points):g} points)"
-        else:
-            result = "failed"
-        return f"{self.notice} Result: {result}.\n"
-
-    def _redacted(self) -> NotebookNode:
-        return nbformat.v4.new_output("stream", name="stdout", text=self.removed + "\n")
-
-
-def hidden_lines(spec: NotebookSpec) -> set[str]:
-    """Lines of the teacher's test cells that students were never given."""
-    found = set()
-    for teacher in spec.cells.values():
-        if teacher.hidden_tests:
-            released = {line.strip() for line in teacher.released.splitlines()}
-            found |= {line.strip() for line in teacher.source.splitlines()
-                      if len(line.strip()) >= _MIN_SECRET and line.strip() not in released}
-    return found
+from lessonkit.grade.redact import HideHiddenTests
 
 
 class FeedbackWriter:
@@ -147,26 +89,3 @@ def ungraded_notice(reason: str) -> NotebookNode:
     """The feedback page of a notebook that could not be graded: why, so every student hears back."""
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         f"**This notebook could not be graded:** {reason}. Its questions score 0; ask your teacher.")])
-
-
-def _quotes(output: NotebookNode, secrets: set[str]) -> bool:
-    return any(_mentions(text, secrets) for text in _strings(dict(output)))
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside an output or widget state (JSON-like, nested)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _strings(item)
-
-
-def _mentions(text: str, secrets: set[str]) -> bool:
-    if not secrets:
-        return False
-    plain = html.unescape(_ANSI.sub("", text))
-    return any(secret in plain for secret in secrets)

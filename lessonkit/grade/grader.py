@@ -19,10 +19,11 @@ import nbformat
 from jupyter_core.utils import run_sync
 from nbformat.notebooknode import NotebookNode
 from tqdm.auto import tqdm
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode, default
 from traitlets.config import Config, LoggingConfigurable
 
-from lessonkit.engine.sandbox import Limits
+from lessonkit import settings as env
+from lessonkit.engine.sandbox import Limits, containment
 from lessonkit.grade.assignment import AssignmentSpec, load_assignment
 from lessonkit.grade.course import Course, GradingError, Submission
 from lessonkit.grade.execute import ExecutionSettings, NotebookJob, SubmissionJob, SubmissionOutcome
@@ -34,8 +35,12 @@ from lessonkit.grade.report import GradeReport, SubmissionReport
 from lessonkit.grade.runners import LocalRunner, Runner
 from lessonkit.grade.sanitize import Prepared, finish_notebook, prepare_notebook
 from lessonkit.grade.scoring import CellScore, failed_cells, score_notebook
+from lessonkit.grade.secrets import refuse_readable_secrets
 
 log = logging.getLogger("lessonkit.grade")
+
+DEFAULT_NOTEBOOK_SECONDS = 120.0
+"""A notebook's time budget when none is configured: minutes for a batch of hundreds, seconds are usual."""
 
 EVENT_LOGS = f"*{LOG_SUFFIX}"  # the player's log beside each notebook
 """A student's lessonkit event log, which travels beside their notebook in the submission."""
@@ -49,6 +54,9 @@ class LessonkitGrader(LoggingConfigurable):
                                "empty: this machine.").tag(config=True)
     timeout = Float(0.0, help="Seconds a cell may run before it is interrupted "
                               "(0: nbgrader's Execute.timeout).").tag(config=True)
+    notebook_seconds = Float(help="Seconds a notebook may run in all, so that one submission cannot hold its "
+                                  "kernel for cells × timeout (0: no budget; default: LESSONKIT_NOTEBOOK_SECONDS "
+                                  "or 120).").tag(config=True)
     cpu_seconds = Integer(600, help="CPU seconds a notebook's kernel may use in all.").tag(config=True)
     memory_mb = Integer(2048, help="Address space of a kernel, in MiB (a kernel with numpy needs ~1 GiB).") \
         .tag(config=True)
@@ -67,6 +75,20 @@ class LessonkitGrader(LoggingConfigurable):
     def __init__(self, course: Course, **kwargs: Any) -> None:
         super().__init__(config=course.config, **kwargs)
         self.course = course
+
+    @default("notebook_seconds")
+    def _notebook_seconds_from_environment(self) -> float:
+        configured = (env.NOTEBOOK_SECONDS.read() or "").strip()
+        if not configured:
+            return DEFAULT_NOTEBOOK_SECONDS
+        try:
+            seconds = float(configured)
+        except ValueError:
+            seconds = -1.0
+        if not seconds >= 0:
+            raise GradingError(f"{env.NOTEBOOK_SECONDS.name}={configured!r} is not a number of seconds "
+                               "(0 for no budget)")
+        return seconds
 
     def limits(self) -> Limits:
         """The containment of one notebook's kernel, from the options above."""
@@ -103,7 +125,10 @@ class LessonkitGrader(LoggingConfigurable):
         settings = ExecutionSettings(
             KernelSettings(kernel_name=kernel_names.pop(), limits=limits or self.limits(),
                            isolate_network=self.isolate_network, guard=self.guard_tests),
-            execute=dict(course.config.Execute))
+            execute=dict(course.config.Execute), notebook_seconds=self.notebook_seconds)
+        if not self.cluster:  # a cluster's kernels run on other machines, where this process is not
+            refuse_readable_secrets(containment(), {"progress store": self.progress_store or env.DB.read(),
+                                                    "gradebook": course.db_url})
         if self.cluster:
             from lessonkit.grade.cluster import DaskRunner  # Dask is an optional dependency
 
@@ -136,7 +161,16 @@ class LessonkitGrader(LoggingConfigurable):
             bar.close()
             run.close()
         return GradeReport(assignment, tuple(reports), spec.max_score, time.monotonic() - started, runner.where,
-                           feedback=self.feedback, events_imported=run.events_imported, notes=tuple(notes))
+                           feedback=self.feedback, events_imported=run.events_imported, notes=tuple(notes),
+                           limits=_in_words(settings))
+
+
+def _in_words(settings: ExecutionSettings) -> str:
+    limits = settings.kernel.limits
+    budget = f"{settings.notebook_seconds:g} s per notebook" if settings.notebook_seconds else \
+        "no time budget per notebook"
+    return (f"{limits.timeout:g} s per cell, {budget}, {limits.cpu_seconds} CPU s and {limits.memory_mb} MiB "
+            "per kernel")
 
 
 class _Run:

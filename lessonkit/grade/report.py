@@ -1,8 +1,15 @@
-"""What a grading run reports: a score and the reasons behind it for every submission."""
+"""What a grading run reports: a score and the reasons behind it for every submission.
+
+The summary is for the grader's terminal and :meth:`GradeReport.as_json` for scripts; both
+list every student, every point lost with the reason, and every note.  They quote student
+code's error messages, so they are the teacher's, never a student's (feedback pages are
+:mod:`lessonkit.grade.redact`'s).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from lessonkit.grade.scoring import CellScore
 
@@ -42,6 +49,8 @@ class GradeReport:
     events_imported: int = 0
     notes: tuple[str, ...] = field(default=())
     """Run-wide notes (the assignment had to be generated in the gradebook ...)."""
+    limits: str = ""
+    """The time and resource limits every notebook ran under, in words."""
 
     def scores(self) -> dict[str, float]:
         return {s.student_id: s.score for s in self.submissions}
@@ -50,16 +59,31 @@ class GradeReport:
         """``(student, notebook, grade cell)`` to score: what the parity tests compare."""
         return {(s.student_id, c.notebook, c.grade_id): c.score for s in self.submissions for c in s.cells}
 
+    @property
+    def mean(self) -> float:
+        return sum(s.score for s in self.submissions) / len(self.submissions) if self.submissions else 0.0
+
     def summary(self) -> str:
-        """The run in a few lines, then each submission that has notes, with them."""
-        count = len(self.submissions)
-        mean = sum(s.score for s in self.submissions) / count if count else 0.0
+        """The run in a few lines, then every student: score, each point lost and why, each note."""
         manual = sum(1 for s in self.submissions if s.needs_manual_grading)
-        lines = [f"{self.assignment}: {count} submission(s) graded in {self.elapsed_s:.1f} s ({self.where})",
-                 f"  mean automatic score {mean:.2f} / {self.max_score:g}; {manual} submission(s) have answers "
+        lines = [f"{self.assignment}: {len(self.submissions)} submission(s) graded in {self.elapsed_s:.1f} s "
+                 f"({self.where})",
+                 *([f"  limits: {self.limits}"] if self.limits else []),
+                 f"  mean automatic score {self.mean:.2f} / {self.max_score:g}; {manual} submission(s) have answers "
                  "to grade by hand in formgrader", *(f"  {note}" for note in self.notes)]
         for submission in self.submissions:
-            if submission.notes:
-                lines.append(f"  {submission.student_id}: {submission.score:g} / {submission.max_score:g}")
-                lines.extend(f"    - {note}" for note in submission.notes)
+            lines.append(f"  {submission.student_id}: {submission.score:g} / {submission.max_score:g}")
+            lines.extend(f"    - {cell.notebook}.ipynb, {cell.grade_id}: lost {cell.lost:g} of {cell.max_score:g}: "
+                         f"{cell.reason}" for cell in submission.cells if cell.lost)
+            lines.extend(f"    - {note}" for note in submission.notes)
         return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        """The whole report as JSON-ready data (``lessonkit grade --json``)."""
+        return {"assignment": self.assignment, "graded": len(self.submissions), "max_score": self.max_score,
+                "mean_score": self.mean, "elapsed_s": round(self.elapsed_s, 3), "where": self.where,
+                "limits": self.limits, "events_imported": self.events_imported, "notes": list(self.notes),
+                "submissions": [{"student": s.student_id, "score": s.score, "max_score": s.max_score,
+                                 "seconds": round(s.seconds, 3), "needs_manual_grading": s.needs_manual_grading,
+                                 "cells": [{**asdict(c), "lost": c.lost} for c in s.cells], "notes": list(s.notes)}
+                                for s in self.submissions]}

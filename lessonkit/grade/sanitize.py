@@ -139,14 +139,14 @@ def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student
         version = nbformat.reader.get_version(json.loads(text))
         with warnings.catch_warnings():  # nbformat's complaints about the file: the notes say what matters
             warnings.simplefilter("ignore")
-            nb = _normalized(nbformat.reads(text, as_version=4))
+            nb = _normalized(_upgraded(nbformat.reads(text, as_version=4)))
     except UnicodeDecodeError as error:
         return Prepared(None, problem=f"{filename} is not UTF-8 text ({error.reason} at byte {error.start})")
     except json.JSONDecodeError as error:
         return Prepared(None, problem=f"{filename} is not valid JSON (line {error.lineno}, column {error.colno}: "
                                       f"{error.msg})")
     except Exception as error:  # nbformat's readers raise several kinds for a wrong structure
-        return Prepared(None, problem=f"{filename} is not a notebook nbformat can read ({error})")
+        return Prepared(None, problem=f"{filename} is not a notebook nbformat can read ({_brief(error)})")
     notes = []
     if version[0] < 4:
         notes.append(f"{filename} was in the old notebook format {version[0]}; it was converted to format 4")
@@ -157,15 +157,15 @@ def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student
         nb = _sanitize(nb, resources, config)
     except Exception as error:
         if not _add_missing(config):
-            return Prepared(None, notes, f"{filename} could not be prepared for grading: {error}")
+            return Prepared(None, notes, f"{filename} could not be prepared for grading: {_brief(error)}")
         # OverwriteCells cannot place a missing cell whose neighbour is missing too: grade the rest as nbgrader does
         retry = Config(config)
         retry.SpecOverwriteCells.add_missing_cells = False
         try:
             nb = _sanitize(nb, resources, retry)
         except Exception as second:
-            return Prepared(None, notes, f"{filename} could not be prepared for grading: {second}")
-        notes.append(f"{filename}: deleted grade cells could not be put back ({error}); they score 0")
+            return Prepared(None, notes, f"{filename} could not be prepared for grading: {_brief(second)}")
+        notes.append(f"{filename}: deleted grade cells could not be put back ({_brief(error)}); they score 0")
     return Prepared(nb, notes)
 
 
@@ -217,6 +217,26 @@ def _sanitize(nb: NotebookNode, resources: dict[str, Any], config: Config) -> No
                          CheckCellMetadata):
         nb, resources = preprocessor(config=config, log=NBGRADER_LOG)(nb, resources)
     return _normalized(nb)  # cells nbgrader puts back have no id
+
+
+def _upgraded(nb: NotebookNode) -> NotebookNode:
+    """``nb`` in nbformat 4.5, the version nbgrader's own code validates cells against.
+
+    nbgrader's ``OverwriteCells`` checks a cell whose type it restores against the newest
+    schema, which requires cell ids: a 4.0 to 4.4 notebook (nbgrader's own examples are 4.0)
+    with a test cell turned into markdown would otherwise fail as a whole.
+    """
+    if nb.nbformat == 4 and nb.get("nbformat_minor", 0) < 5:
+        return nbformat.v4.upgrade(nb, from_version=4, from_minor=nb.get("nbformat_minor", 0))
+    return nb
+
+
+def _brief(error: Exception) -> str:
+    """What went wrong, in one line: a schema validator's message without the instance and schema dump."""
+    message = getattr(error, "message", None)  # jsonschema's and nbformat's validation errors
+    text = message if isinstance(message, str) and message else str(error)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+    return first if len(first) <= 200 else first[:199] + "…"
 
 
 def _normalized(nb: NotebookNode) -> NotebookNode:

@@ -22,6 +22,7 @@ from lessonkit.grade.assignment import NotebookSpec, TeacherCell
 log = logging.getLogger("lessonkit.grade")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # every control character but the newline
 _QUOTE_CHARS = 160
 _GRADER_MARKS = {"CellNotRun", "KernelDied", "KernelUnresponsive"}
 
@@ -34,6 +35,11 @@ class CellScore:
     """``None``: graded by hand."""
     max_score: float
     reason: str
+
+    @property
+    def lost(self) -> float:
+        """Points this cell did not earn (none while a person has yet to grade it)."""
+        return 0.0 if self.score is None else max(0.0, self.max_score - self.score)
 
 
 def score_notebook(nb: NotebookNode | None, spec: NotebookSpec, *, unread: str = "") -> list[CellScore]:
@@ -95,7 +101,12 @@ def _failure(cell: NotebookNode, points: float) -> str:
     """The output that gave 0, as nbgrader's rule reads them, in one line."""
     for output in cell.outputs:
         if output.output_type == "error":
-            return _one_line(f"{output.get('ename', 'Error')}: {output.get('evalue', '')}")
+            name = output.get("ename", "Error")
+            if name == "CellTimeoutError":
+                return f"timed out: {_one_line(output.get('evalue', ''))}"
+            if name in _GRADER_MARKS | {"TestsTamperedWith"}:  # the grader's own words say it all
+                return _one_line(output.get("evalue", ""))
+            return _one_line(f"{name}: {output.get('evalue', '')}")
         if output.output_type == "stream" and output.get("name") == "stderr":
             return _one_line(f"wrote to stderr: {output.get('text', '')}")
         if output.output_type == "execute_result":
@@ -104,6 +115,7 @@ def _failure(cell: NotebookNode, points: float) -> str:
 
 
 def _one_line(text: str) -> str:
-    text = _ANSI.sub("", text).strip()
+    """``text``'s first line, short, without escapes or control characters a terminal would obey."""
+    text = _CONTROL.sub("?", _ANSI.sub("", text).replace("\t", " ")).strip()
     first = next((line for line in text.splitlines() if line.strip()), text)
     return first if len(first) <= _QUOTE_CHARS else first[:_QUOTE_CHARS - 1] + "…"

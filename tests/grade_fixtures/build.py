@@ -210,6 +210,32 @@ ALWAYS_EQUAL = '''class Anything:
 def squares(n):
     return Anything()'''
 
+# correct functions that also read the source of the tests calling them, hidden tests
+# included; a later cell prints it, encoded so that no filter looking for hidden lines finds it
+SPIES = """import inspect
+seen = []
+
+def squares(n):
+    seen.append(inspect.getsource(inspect.stack()[1].frame))  # the test cell calling it
+    if n < 1:
+        raise ValueError(n)
+    return [i * i for i in range(1, n + 1)]"""
+LEAKS = {  # how each submission shows `leak`, what the tests have called squares() from
+    "leaks_base64": "import base64\nprint(base64.b64encode(leak.encode()).decode())",
+    "leaks_rot13": "import codecs\nprint(codecs.encode(leak, 'rot13'))",
+    "leaks_reversed": "print(leak[::-1])",
+    "leaks_spaced": "print(' '.join(leak))",
+    "leaks_html_spans": "from IPython.display import HTML, display\n"
+                        "display(HTML(''.join(f'<span>{c}</span>' for c in leak)))",
+}
+LEAKING_TOTAL = "def total(values):\n    return sum(values)\n\nleak = ''.join(seen)\n"
+# the leak as an exception's class name and message, raised by total() inside the tests
+LEAKS_IN_AN_EXCEPTION = """import base64
+
+def total(values):
+    secret = base64.b32encode(''.join(seen).encode()).decode().rstrip('=')
+    raise type(secret, (Exception,), {})(secret)"""
+
 SUBMISSIONS: dict[str, Callable[[nbformat.NotebookNode], nbformat.NotebookNode]] = {
     "good_alice": lambda r: submission(r),
     "good_bob": lambda r: submission(r, squares="def squares(n):\n    if n < 1:\n        raise ValueError(n)\n"
@@ -261,7 +287,12 @@ except OSError as error:
     "always_equal_inside": lambda r: submission(r, squares=ALWAYS_EQUAL.replace("return Anything()",
                                                                                 "return [Anything()] * n"),
                                                 total="def total(values):\n    return Anything()"),
+    "retyped_test_v4_0": lambda r: submission(r, squares=WRONG_SQUARES, test=_retype("test_squares")),
+    **{student: (lambda show: lambda r: submission(r, squares=SPIES, total=LEAKING_TOTAL + show))(show)
+       for student, show in LEAKS.items()},
+    "leaks_in_an_exception": lambda r: submission(r, squares=SPIES, total=LEAKS_IN_AN_EXCEPTION),
 }
+OLD_FORMATS = {"old_format": (3, 0), "retyped_test_v4_0": (4, 0)}  # nbgrader's own examples are 4.0
 
 #: what grading must give each submission: test cell scores, and words the report must contain
 EXPECTED = {
@@ -293,6 +324,10 @@ EXPECTED = {
     "repatches_shell": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "while the tests ran"),
     "always_equal": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "decides __eq__ with code of its own"),
     "always_equal_inside": ({"test_squares": 0, "test_total": 0, "score_squares": 0}, "decides __eq__ with code of its own"),
+    "retyped_test_v4_0": ({"test_squares": 0, "test_total": 1, "score_squares": 1}, "changed from code to markdown"),
+    # honest scores; what they print is kept from their feedback (test_grade_batch.py)
+    **{student: ({"test_squares": 2, "test_total": 1, "score_squares": 2}, None) for student in LEAKS},
+    "leaks_in_an_exception": ({"test_squares": 2, "test_total": 0, "score_squares": 2}, None),
 }
 
 #: what ``nbgrader autograde`` gives the submissions that fool it (lessonkit gives EXPECTED)
@@ -317,8 +352,8 @@ def build() -> None:
         folder.mkdir(parents=True)
         (folder / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC\n")
         nb = make(released)
-        if student == "old_format":
-            nbformat.write(nbformat.convert(nb, 3), folder / f"{ASSIGNMENT}.ipynb", version=3)
+        if student in OLD_FORMATS:
+            _write_old(nb, folder / f"{ASSIGNMENT}.ipynb", *OLD_FORMATS[student])
         else:
             nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
     folder = COURSE / "submitted" / "invalid_json" / ASSIGNMENT
@@ -329,6 +364,18 @@ def build() -> None:
         {student: {"scores": scores, "note": note, **({"nbgrader": NBGRADER_FOOLED[student]}
                                                        if student in NBGRADER_FOOLED else {})}
          for student, (scores, note) in EXPECTED.items()}, indent=1) + "\n")
+
+
+def _write_old(nb: nbformat.NotebookNode, path: Path, major: int, minor: int) -> None:
+    """``nb`` as a notebook of format ``major.minor`` (4.0 to 4.4 have no cell ids)."""
+    if major == 3:
+        nbformat.write(nbformat.convert(nb, 3), path, version=3)
+        return
+    old = copy.deepcopy(nb)
+    old.nbformat_minor = minor
+    for cell in old.cells:
+        cell.pop("id", None)
+    path.write_text(json.dumps(old, indent=1) + "\n")
 
 
 if __name__ == "__main__":
