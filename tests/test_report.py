@@ -302,9 +302,11 @@ def test_the_terminal_summary_leads_with_who_needs_help(report):
     assert "add-like: 56% of 9, most common wrong answer '0' ×16" in text
 
 
-def test_idleness_and_the_time_on_task_cap_from_hand_made_events():
+def test_idleness_and_the_time_on_task_cap_from_hand_made_events(tmp_path):
     from lessonkit.progress import ANSWERED, MASTERY_CHANGED, STEP_ENTERED, Event
-    from lessonkit.report.stats import IDLE_CAP_S, Tally
+    from lessonkit.progress.jsonl import JsonlLog
+    from lessonkit.report.facts import lesson_facts
+    from lessonkit.report.stats import IDLE_CAP_S, assemble
 
     def entered(student, ts):
         return Event("l", student, STEP_ENTERED, ts=ts, step_id="s", data={"kind": "check"})
@@ -321,7 +323,9 @@ def test_idleness_and_the_time_on_task_cap_from_hand_made_events():
     events = [entered("zed", 0), answered("zed", 10, False), entered("amy", 0), answered("amy", 30, True),
               mastery("kim", 5, False, True), answered("kim", 49, True), mastery("kim", 50, True, False),
               entered("amy", 2000)]
-    report = Tally("l").add_all(events).report()
+    log = JsonlLog(tmp_path / "events.jsonl")  # a log, not SQL: the report copies it into memory first
+    log.append_many(events)
+    report = assemble(lesson_facts(log, "l"))
     [zed] = report.needs_help
     assert zed.student == "zed" and zed.check == "c" and zed.evidence == ("idle 33 min on c without a correct answer",)
     amy = next(p for p in report.per_student if p.student == "amy")

@@ -1,8 +1,9 @@
 """Layer 6, the teacher's class report: who needs help, how to group the class, how each
 check and each student did, from a lesson's events.
 
-:func:`build_report` streams a lesson's events from the progress store once and folds
-them (:mod:`lessonkit.report.stats`); :func:`write_html` writes the self-contained HTML
+:func:`build_report` has the database aggregate a lesson's events
+(:mod:`lessonkit.report.facts`) and computes the report from those figures
+(:mod:`lessonkit.report.stats`); :func:`write_html` writes the self-contained HTML
 file (:mod:`lessonkit.report.html`, figures from :mod:`lessonkit.report.plots`);
 :func:`summary` is the terminal's short version.  See ``docs/report.md``.
 """
@@ -14,14 +15,16 @@ from pathlib import Path
 from lessonkit.errors import LessonkitError
 from lessonkit.progress import open_store
 from lessonkit.report.html import render_html, write_html
+from lessonkit.report.facts import lesson_facts
 from lessonkit.report.stats import (
     Cell,
     CheckStats,
     ClassReport,
+    FeedbackFired,
     Group,
     HelpNeeded,
     StudentReport,
-    Tally,
+    assemble,
 )
 from lessonkit.report.terminal import summary
 
@@ -29,6 +32,7 @@ __all__ = [
     "Cell",
     "CheckStats",
     "ClassReport",
+    "FeedbackFired",
     "Group",
     "HelpNeeded",
     "ReportError",
@@ -59,12 +63,12 @@ def build_report(store_url: str | None = None, lesson: str | None = None) -> Cla
         raise ReportError(f"no event store at {missing}: pass --store the file the class's events are in "
                           "(sqlite:///path/progress.sqlite, a path, or postgresql+psycopg://...)")
     with open_store(store_url) as store:
-        tally = Tally(lesson).add_all(store.lesson_events(lesson))
-    if not tally.events:
+        facts = lesson_facts(store, lesson)
+    if not facts.events:
         where = store_url or "the configured store"
         raise ReportError(f"no events for lesson {lesson!r} in {where}: check the lesson id and --store "
                           "(students' events go to LESSONKIT_DB, or to the store `lessonkit grade` imports into)")
-    return tally.report()
+    return assemble(facts)
 
 
 def _missing_file(store_url: str | None) -> Path | None:
