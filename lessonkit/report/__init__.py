@@ -10,10 +10,12 @@ file (:mod:`lessonkit.report.html`, figures from :mod:`lessonkit.report.plots`);
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from lessonkit.errors import LessonkitError
-from lessonkit.progress import open_store
+from lessonkit.progress import EventStore, open_store
 from lessonkit.report.html import render_html, write_html
 from lessonkit.report.facts import lesson_facts
 from lessonkit.report.stats import (
@@ -38,6 +40,7 @@ __all__ = [
     "ReportError",
     "StudentReport",
     "build_report",
+    "lesson_store",
     "render_html",
     "summary",
     "write_html",
@@ -56,6 +59,17 @@ def build_report(store_url: str | None = None, lesson: str | None = None) -> Cla
     not the lessons, so ``None`` is refused with a message saying how to name one.  A
     store file that does not exist is refused rather than created empty.
     """
+    with lesson_store(store_url, lesson) as store:
+        facts = lesson_facts(store, str(lesson))
+    if not facts.events:
+        raise no_events(store_url, str(lesson))
+    return assemble(facts)
+
+
+@contextlib.contextmanager
+def lesson_store(store_url: str | None, lesson: str | None) -> Iterator[EventStore]:
+    """The store a report, an export or a fit reads ``lesson`` from, refused with a sentence
+    saying what to fix when the lesson is not named or the store file does not exist."""
     if not lesson:
         raise ReportError("name the lesson to report on: --lesson ID (the id in the lesson's lk.lesson(id=...))")
     missing = _missing_file(store_url)
@@ -63,12 +77,13 @@ def build_report(store_url: str | None = None, lesson: str | None = None) -> Cla
         raise ReportError(f"no event store at {missing}: pass --store the file the class's events are in "
                           "(sqlite:///path/progress.sqlite, a path, or postgresql+psycopg://...)")
     with open_store(store_url) as store:
-        facts = lesson_facts(store, lesson)
-    if not facts.events:
-        where = store_url or "the configured store"
-        raise ReportError(f"no events for lesson {lesson!r} in {where}: check the lesson id and --store "
-                          "(students' events go to LESSONKIT_DB, or to the store `lessonkit grade` imports into)")
-    return assemble(facts)
+        yield store
+
+
+def no_events(store_url: str | None, lesson: str) -> ReportError:
+    where = store_url or "the configured store"
+    return ReportError(f"no events for lesson {lesson!r} in {where}: check the lesson id and --store "
+                       "(students' events go to LESSONKIT_DB, or to the store `lessonkit grade` imports into)")
 
 
 def _missing_file(store_url: str | None) -> Path | None:
