@@ -18,7 +18,7 @@ from test_player_lesson import Clock, build, subprocess_env
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Session
 from lessonkit.progress import open_store
-from lessonkit.report import build_report, render_html, summary, write_html
+from lessonkit.report import FeedbackFired, build_report, render_html, summary, write_html
 
 CELLS = [
     ("code", '''import lessonkit as lk
@@ -173,10 +173,21 @@ def test_per_check_figures_match_a_hand_count(report, sqlite_url):
     assert like.first_attempt_facility == pytest.approx(5 / 9)  # diligent and gamers right first time
     assert like.wrong_answers[0] == ("0", 2 * 8)  # the injected misconception, eight times each
     assert like.wrong_answers[1] == ("1", 2 * 4)
+    # "0" has the teacher's feedback (entry 0 of the check's feedback=[...]); "1" has none
+    assert like.feedback_fired == (FeedbackFired(0, 2 * 8, "0"),)
     assert like.hint_rate == pytest.approx(2 / 9) and like.bottom_out_rate == pytest.approx(2 / 9)
     assert like.discrimination is not None and like.discrimination > 0.5  # the diligent do well overall
     [unlike] = [c for c in report.checks if c.check_id == "add-unlike"]
     assert unlike.students == 3 and unlike.first_attempt_facility == 1.0 and unlike.discrimination is None
+
+
+def test_each_answer_records_which_feedback_message_was_shown(sqlite_url):
+    with open_store(sqlite_url) as store:
+        shown = {(e.data["answer"], e.data["correct"], e.data["feedback"]) for e in store.lesson_events("fractions")
+                 if e.type == "answered" and e.check_id == "add-like"}
+    assert ("0", False, 0) in shown  # the teacher's message for a sum of zero
+    assert ("1", False, None) in shown  # no entry for it: lessonkit's own "Not quite"
+    assert {f for a, c, f in shown if c} == {None}
 
 
 def test_flags_and_routes_per_student(report):
@@ -299,12 +310,14 @@ def test_bad_input_exits_2_saying_what_to_fix(args, says, sqlite_url, tmp_path, 
 def test_the_terminal_summary_leads_with_who_needs_help(report):
     text = summary(report)
     assert text.splitlines()[1] == "Needs help now (2):"
-    assert "add-like: 56% of 9, most common wrong answer '0' ×16" in text
+    assert "add-like: 56% of 9, most common wrong answer '0' ×16; your feedback[0] shown ×16" in text
 
 
-def test_idleness_and_the_time_on_task_cap_from_hand_made_events():
+def test_idleness_and_the_time_on_task_cap_from_hand_made_events(tmp_path):
     from lessonkit.progress import ANSWERED, MASTERY_CHANGED, STEP_ENTERED, Event
-    from lessonkit.report.stats import IDLE_CAP_S, Tally
+    from lessonkit.progress.jsonl import JsonlLog
+    from lessonkit.report.facts import lesson_facts
+    from lessonkit.report.stats import IDLE_CAP_S, assemble
 
     def entered(student, ts):
         return Event("l", student, STEP_ENTERED, ts=ts, step_id="s", data={"kind": "check"})
@@ -321,7 +334,9 @@ def test_idleness_and_the_time_on_task_cap_from_hand_made_events():
     events = [entered("zed", 0), answered("zed", 10, False), entered("amy", 0), answered("amy", 30, True),
               mastery("kim", 5, False, True), answered("kim", 49, True), mastery("kim", 50, True, False),
               entered("amy", 2000)]
-    report = Tally("l").add_all(events).report()
+    log = JsonlLog(tmp_path / "events.jsonl")  # a log, not SQL: the report copies it into memory first
+    log.append_many(events)
+    report = assemble(lesson_facts(log, "l"))
     [zed] = report.needs_help
     assert zed.student == "zed" and zed.check == "c" and zed.evidence == ("idle 33 min on c without a correct answer",)
     amy = next(p for p in report.per_student if p.student == "amy")

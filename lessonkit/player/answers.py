@@ -90,6 +90,7 @@ class Answers:
             "answer": stored, "item": index, "correct": None if pending else correct,
             "score": float(verdict.score), "pending": pending, "attempt": self._state.check(check_id).attempts + 1,
             "evidence": evidence, "elapsed_s": round(max(0.0, now - track.since), 3),
+            "feedback": feedback_shown(item, verdict),
         })
         voids = fresh and track.bottom_out and not pending
         moves, changed = self._moves(check_id, reviewing, evidence, voids, correct, now)
@@ -136,6 +137,21 @@ def _judge(kind_name: str, item: Mapping[str, Any], answer: Any) -> tuple[CheckK
     except Exception:  # the student sees a message; the details are for the teacher's logs
         log.debug("judging failed", exc_info=True)
         return kind, _NOT_JUDGED
+
+
+def feedback_shown(item: Mapping[str, Any], verdict: Verdict) -> int | None:
+    """Which of the teacher's feedback messages the student was shown, as its position in the
+    item's feedback table, so the report can say which misconception fired most.
+
+    The table holds the check's ``feedback=[...]`` entries in the teacher's order, keyed by
+    sealed answer (by test number for a code check), so the position is the entry's index
+    there.  A kind shows the message as its verdict's message, or among its details (a code
+    check lists one line per failed test); None when lessonkit's own words were shown.
+    """
+    if verdict.correct is not False:
+        return None
+    messages = list((item.get("feedback") or {}).values())
+    return next((messages.index(m) for m in (verdict.message, *verdict.details) if m in messages), None)
 
 
 def _storable(answer: Any) -> bool:

@@ -41,7 +41,7 @@ EVENT_TYPES: Mapping[str, tuple[str, ...]] = {
     LESSON_STARTED: ("version",),
     STEP_ENTERED: ("kind",),
     STEP_LEFT: ("elapsed_s",),
-    ANSWERED: ("answer", "item", "correct", "score", "pending", "attempt", "evidence", "elapsed_s"),
+    ANSWERED: ("answer", "item", "correct", "score", "pending", "attempt", "evidence", "elapsed_s", "feedback"),
     HINT_REVEALED: ("rung", "bottom_out", "cost"),
     SOLUTION_REVEALED: (),
     BRANCH_TAKEN: ("from", "to", "rule", "condition"),

@@ -141,6 +141,17 @@ class SqlEventStore(ClosingStore):
         with self._engine.connect() as conn:
             return list(conn.scalars(query))
 
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: what a report's own SQL must be written in."""
+        return self._engine.dialect.name
+
+    def read(self, query: sa.Executable, params: dict[str, Any] | None = None) -> Iterator[sa.Row[Any]]:
+        """The rows of a read-only query, streamed: the class report aggregates in the
+        database (``lessonkit.report.facts``) rather than read every event into Python."""
+        with self._engine.connect() as conn:
+            yield from conn.execution_options(yield_per=1000).execute(query, params or {})
+
     def close(self) -> None:
         self._engine.dispose()
 

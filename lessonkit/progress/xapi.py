@@ -124,7 +124,8 @@ def _answered(e: Event, home: str) -> _Built:
         "score": None if pending or d.get("score") is None else {"scaled": float(d["score"])},
         "duration": _duration(d.get("elapsed_s")),
         "extensions": _extensions(
-            {"attempt": d.get("attempt"), "item": d.get("item"), "evidence": d.get("evidence"), "pending": pending}
+            {"attempt": d.get("attempt"), "item": d.get("item"), "evidence": d.get("evidence"), "pending": pending,
+             "feedback": d.get("feedback")}
         ),
     }
     return _check(e, home), VERBS[e.type], result, {}

@@ -1,27 +1,32 @@
 """Layer 6, the teacher's class report: who needs help, how to group the class, how each
 check and each student did, from a lesson's events.
 
-:func:`build_report` streams a lesson's events from the progress store once and folds
-them (:mod:`lessonkit.report.stats`); :func:`write_html` writes the self-contained HTML
+:func:`build_report` has the database aggregate a lesson's events
+(:mod:`lessonkit.report.facts`) and computes the report from those figures
+(:mod:`lessonkit.report.stats`); :func:`write_html` writes the self-contained HTML
 file (:mod:`lessonkit.report.html`, figures from :mod:`lessonkit.report.plots`);
 :func:`summary` is the terminal's short version.  See ``docs/report.md``.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from lessonkit.errors import LessonkitError
-from lessonkit.progress import open_store
+from lessonkit.progress import EventStore, open_store
 from lessonkit.report.html import render_html, write_html
+from lessonkit.report.facts import lesson_facts
 from lessonkit.report.stats import (
     Cell,
     CheckStats,
     ClassReport,
+    FeedbackFired,
     Group,
     HelpNeeded,
     StudentReport,
-    Tally,
+    assemble,
 )
 from lessonkit.report.terminal import summary
 
@@ -29,11 +34,13 @@ __all__ = [
     "Cell",
     "CheckStats",
     "ClassReport",
+    "FeedbackFired",
     "Group",
     "HelpNeeded",
     "ReportError",
     "StudentReport",
     "build_report",
+    "lesson_store",
     "render_html",
     "summary",
     "write_html",
@@ -52,6 +59,17 @@ def build_report(store_url: str | None = None, lesson: str | None = None) -> Cla
     not the lessons, so ``None`` is refused with a message saying how to name one.  A
     store file that does not exist is refused rather than created empty.
     """
+    with lesson_store(store_url, lesson) as store:
+        facts = lesson_facts(store, str(lesson))
+    if not facts.events:
+        raise no_events(store_url, str(lesson))
+    return assemble(facts)
+
+
+@contextlib.contextmanager
+def lesson_store(store_url: str | None, lesson: str | None) -> Iterator[EventStore]:
+    """The store a report, an export or a fit reads ``lesson`` from, refused with a sentence
+    saying what to fix when the lesson is not named or the store file does not exist."""
     if not lesson:
         raise ReportError("name the lesson to report on: --lesson ID (the id in the lesson's lk.lesson(id=...))")
     missing = _missing_file(store_url)
@@ -59,12 +77,13 @@ def build_report(store_url: str | None = None, lesson: str | None = None) -> Cla
         raise ReportError(f"no event store at {missing}: pass --store the file the class's events are in "
                           "(sqlite:///path/progress.sqlite, a path, or postgresql+psycopg://...)")
     with open_store(store_url) as store:
-        tally = Tally(lesson).add_all(store.lesson_events(lesson))
-    if not tally.events:
-        where = store_url or "the configured store"
-        raise ReportError(f"no events for lesson {lesson!r} in {where}: check the lesson id and --store "
-                          "(students' events go to LESSONKIT_DB, or to the store `lessonkit grade` imports into)")
-    return tally.report()
+        yield store
+
+
+def no_events(store_url: str | None, lesson: str) -> ReportError:
+    where = store_url or "the configured store"
+    return ReportError(f"no events for lesson {lesson!r} in {where}: check the lesson id and --store "
+                       "(students' events go to LESSONKIT_DB, or to the store `lessonkit grade` imports into)")
 
 
 def _missing_file(store_url: str | None) -> Path | None:

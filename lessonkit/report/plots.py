@@ -17,6 +17,14 @@ from lessonkit.report.stats import DONE, ClassReport
 #: Large enough to read from the back of a classroom when projected.
 FONT_SIZE = 16
 
+#: Up to this many students the heat map names each row and prints each value; a larger
+#: class is drawn as a picture of the whole class (rows sorted by mastery), because 1,000
+#: row labels are unreadable on any screen and the table above gives every value anyway.
+LABELLED_ROWS = 40
+
+#: Resolution of the PNGs: sharp on a projector, small enough to keep the file light.
+DPI = 90
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -31,40 +39,56 @@ def _pyplot():  # type: ignore[no-untyped-def]
     matplotlib.use("Agg")  # no display on a server; set before pyplot is imported
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2, "figure.dpi": 100})
+    plt.rcParams.update({"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2, "figure.dpi": DPI})
     return plt
 
 
 def _encoded(figure) -> str:  # type: ignore[no-untyped-def]
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
-    figure.clf()
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)  # pyplot keeps every figure it made until told: a server would grow
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def mastery_heatmap(report: ClassReport) -> Figure:
-    """P(learned) per student and skill; a skill not started is left blank (hatched), not zero."""
+    """P(learned) per student and skill; a skill not started is left blank (grey), not zero."""
     plt = _pyplot()
-    rows, cols = report.students, report.skills
-    grid = [[math.nan if (p := report.grid[s][k].p) is None else p for k in cols] for s in rows]
-    figure = plt.figure(figsize=(max(6.0, 1.8 * len(cols) + 3), max(3.0, 0.55 * len(rows) + 1.5)))
+    cols = report.skills
+    rows = list(report.students)
+    labelled = len(rows) <= LABELLED_ROWS
+
+    def p(student: str, skill: str) -> float:
+        value = report.grid[student][skill].p
+        return math.nan if value is None else value
+
+    if not labelled:  # the whole class at a glance: strongest on top
+        rows.sort(key=lambda s: -sum(0.0 if math.isnan(v := p(s, k)) else v for k in cols))
+    grid = [[p(s, k) for k in cols] for s in rows]
+    height = 0.55 * len(rows) + 1.5 if labelled else 7.0
+    figure = plt.figure(figsize=(max(6.0, 1.8 * len(cols) + 3), max(3.0, height)))
     axes = figure.add_subplot()
     axes.set_facecolor("#e6e6e6")
-    image = axes.imshow(grid, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-    axes.set_xticks(range(len(cols)), cols)
-    axes.set_yticks(range(len(rows)), rows)
-    for i in range(len(rows)):
-        for j in range(len(cols)):
-            value = grid[i][j]
-            label = "\u2013" if math.isnan(value) else f"{value:.2f}"
-            dark = not math.isnan(value) and value < 0.45  # where black on viridis falls under 4.5:1
-            axes.text(j, i, label, ha="center", va="center", color="white" if dark else "black",
-                      fontsize=FONT_SIZE - 2)
+    image = axes.imshow(grid, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
+    axes.set_xticks(range(len(cols)), cols, rotation=30 if len(cols) > 6 else 0, ha="right" if len(cols) > 6 else "center")
+    if labelled:
+        axes.set_yticks(range(len(rows)), rows)
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                value = grid[i][j]
+                label = "\u2013" if math.isnan(value) else f"{value:.2f}"
+                dark = not math.isnan(value) and value < 0.45  # where black on viridis falls under 4.5:1
+                axes.text(j, i, label, ha="center", va="center", color="white" if dark else "black",
+                          fontsize=FONT_SIZE - 2)
+    else:
+        axes.set_yticks([])
+        axes.set_ylabel(f"{len(rows)} students, strongest on top")
     figure.colorbar(image, ax=axes, label="P(learned)")
     axes.set_title("Mastery by student and skill")
     mastered = sum(c.status in DONE for row in report.grid.values() for c in row.values())
     alt = (f"Heat map of P(learned) for {len(rows)} students (rows) and {len(cols)} skills (columns): "
-           f"{mastered} of {len(rows) * len(cols)} student-skill pairs mastered. The table below gives every value.")
+           f"{mastered} of {len(rows) * len(cols)} student-skill pairs mastered. The table above gives every value.")
     return Figure("Mastery by student and skill", alt, _encoded(figure))
 
 

@@ -1,10 +1,10 @@
 """The class report's figures, computed from a lesson's events and from nothing else.
 
-Pure computation (no store, no files, no plotting): :class:`Tally` folds events one at a
-time, so a class of a million events costs one pass and per-student summaries rather than
-the events themselves; :meth:`Tally.report` turns the tallies into a :class:`ClassReport`.
-The report can always be rebuilt from the log, and the same log gives the same report on
-SQLite and PostgreSQL, because nothing here reads the clock: "now" is the lesson's last event.
+Pure computation (no store, no files, no plotting): the database has already aggregated
+the events into per-student and per-check figures (:mod:`lessonkit.report.facts`), and
+:func:`assemble` turns those into a :class:`ClassReport`.  The report can always be
+rebuilt from the log, and the same log gives the same report on SQLite and PostgreSQL,
+because nothing here reads the clock: "now" is the lesson's last event.
 """
 
 from __future__ import annotations
@@ -14,19 +14,12 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from lessonkit.engine.flags import STUCK_ATTEMPTS
-from lessonkit.progress import (
-    ANSWERED,
-    BRANCH_TAKEN,
-    CHOICE_MADE,
-    MASTERY_CHANGED,
-    STEP_ENTERED,
-    Event,
-    StudentState,
-)
+from lessonkit.progress import BRANCH_TAKEN, CHOICE_MADE, MASTERY_CHANGED, STEP_ENTERED
+from lessonkit.report.facts import CheckFact, FlagFact, LessonFacts, Milestone, SkillFact
 
 IDLE_CAP_S = 300.0
 """A gap between two of a student's events counts as time on task up to this long: past
@@ -89,16 +82,28 @@ class CheckStats:
     hint_rate: float
     bottom_out_rate: float
     wrong_answers: tuple[tuple[str, int], ...]  # the most common, with counts
+    feedback_fired: tuple[FeedbackFired, ...]  # the teacher's messages shown most, most first
     discrimination: float | None  # point-biserial; None with too few students or no spread
 
 
-@dataclass(frozen=True, slots=True)  # one per answer of the class: kept small
+@dataclass(frozen=True)
+class FeedbackFired:
+    """One of the teacher's feedback messages of a check (``feedback`` is its index in the
+    check's ``feedback=[...]``, from 0), how often it was shown, and on which answer most."""
+
+    feedback: int
+    count: int
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)  # one per answer shown: kept small
 class AnswerRecord:
     ts: float
     check: str
     answer: str
     correct: bool | None  # None while pending grading
     attempt: int
+    feedback: int | None = None  # the teacher's feedback message shown, by index
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,8 @@ class StudentReport:
     route: tuple[str, ...]
     seconds_on_task: float
     flags: tuple[FlagRecord, ...]
-    answers: tuple[AnswerRecord, ...]
+    answers: tuple[AnswerRecord, ...]  # the most recent ones (facts.RECENT_ANSWERS), in order
+    answered: int  # every answer, shown or not
     finished: bool
 
 
@@ -142,105 +148,71 @@ def shown(answer: Any) -> str:
     return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
 
 
-@dataclass
-class _Student:
-    """What the report keeps of one student while the events stream past."""
+class _Assembly:
+    """Turn a lesson's :class:`~lessonkit.report.facts.LessonFacts` into a :class:`ClassReport`."""
 
-    state: StudentState
-    route: list[list[Any]] = field(default_factory=list)  # [step entered, why, visits in a row]
-    why: str = ""  # the branch or choice that decided the next step entered
-    answers: list[AnswerRecord] = field(default_factory=list)
-    first_try: dict[str, bool] = field(default_factory=dict)  # check -> first attempt correct
-    seconds: float = 0.0
-    last_ts: float | None = None
-    last_check: str | None = None
-    stuck_skill: set[str] = field(default_factory=set)
+    def __init__(self, facts: LessonFacts) -> None:
+        self.facts = facts
+        self.as_of = facts.as_of
+        self.names = tuple(sorted(s.student for s in facts.students))
+        self.student = {s.student: s for s in facts.students}
+        self.checks: dict[str, dict[str, CheckFact]] = defaultdict(dict)  # student -> check -> fact, as met
+        for c in facts.checks:
+            self.checks[c.student][c.check] = c
+        self.flags: dict[str, list[FlagFact]] = defaultdict(list)
+        for f in facts.flags:
+            self.flags[f.student].append(f)
+        self.answers: dict[str, list[AnswerRecord]] = defaultdict(list)
+        for a in facts.answers:
+            self.answers[a.student].append(AnswerRecord(a.ts, a.check, shown(a.answer), a.correct, a.attempt,
+                                                        a.feedback))
+        self.routes: dict[str, list[str]] = {}
+        self.stuck_skill: dict[str, set[str]] = defaultdict(set)
+        self.remediation: dict[str, Counter[str]] = defaultdict(Counter)  # skill -> steps its escape hatch sent to
+        self._walk(facts.milestones)
 
-
-class Tally:
-    """Fold a lesson's events, in store order, into the figures of a :class:`ClassReport`."""
-
-    def __init__(self, lesson_id: str) -> None:
-        self.lesson_id = lesson_id
-        self.events = 0
-        self.as_of = 0.0
-        self._students: dict[str, _Student] = {}
-        self._skills: dict[str, None] = {}  # in order of first evidence
-        self._skill_of: dict[str, str] = {}  # check -> the skill its answers moved
-        self._remediation: dict[str, Counter[str]] = defaultdict(Counter)  # skill -> steps sent to
-        self._waiting: dict[str, str] = {}  # student -> skill whose escape hatch just fired
-        self._wrong: dict[str, Counter[str]] = defaultdict(Counter)
-
-    def add_all(self, events: Iterable[Event]) -> Tally:
-        for event in events:
-            self.add(event)
-        return self
-
-    def add(self, event: Event) -> None:
-        self.events += 1
-        self.as_of = max(self.as_of, event.ts)
-        student = self._students.get(event.student_id)
-        if student is None:
-            student = self._students[event.student_id] = _Student(StudentState(lesson_id=self.lesson_id))
-        if student.last_ts is not None:
-            student.seconds += min(max(event.ts - student.last_ts, 0.0), IDLE_CAP_S)
-        student.last_ts = event.ts
-        student.state.apply(event)
-        if event.check_id:
-            student.last_check = event.check_id
-        d = event.data
-        if event.type == STEP_ENTERED:
-            entered = f"{event.step_id} ({d.get('kind', 'content')})"
-            if student.route and student.route[-1][0] == entered and not student.why:
-                student.route[-1][2] += 1  # a practice loop is one line, not one per item
-            else:
-                student.route.append([entered, student.why, 1])
-            student.why = ""
-            waiting = self._waiting.pop(event.student_id, None)
-            if waiting and d.get("kind") == "remediation":
-                self._remediation[waiting][str(event.step_id)] += 1
-        elif event.type == BRANCH_TAKEN:
-            student.why = f", as {d['condition']}" if d.get("condition") else ""
-        elif event.type == CHOICE_MADE:
-            student.why = f", having chosen {d.get('label')!s} at {d.get('choice')}"
-        elif event.type == ANSWERED:
-            self._answered(student, event)
-        elif event.type == MASTERY_CHANGED:
-            skill = str(d["skill"])
-            self._skills.setdefault(skill)
-            if event.check_id:
-                self._skill_of.setdefault(event.check_id, skill)
-            if d.get("needs_remediation"):
-                self._waiting[event.student_id] = skill
-                student.stuck_skill.add(skill)
-
-    def _answered(self, student: _Student, event: Event) -> None:
-        d, check = event.data, str(event.check_id)
-        pending = bool(d.get("pending"))
-        correct = None if pending else bool(d.get("correct"))
-        attempt = int(d.get("attempt") or len(student.state.check(check).answers))
-        student.answers.append(AnswerRecord(event.ts, check, shown(d.get("answer")), correct, attempt))
-        if correct is not None:
-            student.first_try.setdefault(check, correct)
-        if correct is False:
-            self._wrong[check][shown(d.get("answer"))] += 1
-
-    # -- from the tallies to the report -------------------------------------------------
+    def _walk(self, milestones: list[Milestone]) -> None:
+        """Routes, escape hatches and the remediation steps they led to, from each student's milestones."""
+        by_student: dict[str, list[Milestone]] = defaultdict(list)
+        for m in milestones:
+            by_student[m.student].append(m)
+        for name, steps in by_student.items():
+            route: list[list[Any]] = []  # [step entered, why, visits in a row]
+            why, waiting = "", None
+            for m in steps:
+                if m.type == STEP_ENTERED:
+                    entered = f"{m.step} ({m.kind or 'content'})"
+                    if route and route[-1][0] == entered and not why:
+                        route[-1][2] += 1  # a practice loop is one line, not one per item
+                    else:
+                        route.append([entered, why, 1])
+                    why = ""
+                    if waiting and m.kind == "remediation":
+                        self.remediation[waiting][str(m.step)] += 1
+                    waiting = None
+                elif m.type == BRANCH_TAKEN:
+                    why = f", as {m.condition}" if m.condition else ""
+                elif m.type == CHOICE_MADE:
+                    why = f", having chosen {m.label!s} at {m.choice}"
+                elif m.type == MASTERY_CHANGED and m.skill:
+                    waiting = m.skill
+                    self.stuck_skill[name].add(m.skill)
+            self.routes[name] = [step + (f" \u00d7{visits}" if visits > 1 else "") + reason
+                                 for step, reason, visits in route]
 
     def report(self) -> ClassReport:
-        skills = tuple(self._skills)
-        names = tuple(sorted(self._students))
-        grid = {s: {k: self._cell(self._students[s].state, k) for k in skills} for s in names}
+        skills = tuple(self.facts.skill_order)
+        known = {(k.student, k.skill): k for k in self.facts.skills}
+        grid = {s: {k: self._cell(known.get((s, k))) for k in skills} for s in self.names}
         paired: Counter[str] = Counter()  # spread the help-list over the peers who can give it
-        help = tuple(h for s in names if (h := self._help(s, grid, paired)) is not None)
+        help = tuple(h for s in self.names if (h := self._help(s, grid, paired)) is not None)
         return ClassReport(
-            lesson_id=self.lesson_id, as_of=self.as_of, events=self.events, skills=skills, students=names,
-            needs_help=help, groups=self._groups(names, grid, help), grid=grid, checks=self._check_stats(),
-            per_student=tuple(self._student_report(s) for s in names),
+            lesson_id=self.facts.lesson_id, as_of=self.as_of, events=self.facts.events, skills=skills,
+            students=self.names, needs_help=help, groups=self._groups(grid, help), grid=grid,
+            checks=self._check_stats(), per_student=tuple(self._student_report(s) for s in self.names),
         )
 
-    def _cell(self, state: StudentState, skill: str) -> Cell:
-        known = state.skills.get(skill)
+    def _cell(self, known: SkillFact | None) -> Cell:
         if known is None or known.p is None:
             return Cell("not started")
         if known.mastered and known.next_due is not None and known.next_due <= self.as_of:
@@ -248,38 +220,40 @@ class Tally:
         return Cell("mastered" if known.mastered else "practising", known.p, known.evidence)
 
     def _help(self, name: str, grid: dict[str, dict[str, Cell]], paired: Counter[str]) -> HelpNeeded | None:
-        student = self._students[name]
-        state, evidence = student.state, []
+        student, checks_of = self.student[name], self.checks[name]
+        evidence: list[str] = []
         skills: list[str] = []
         checks: list[str] = []
         open_skills = {k for k, c in grid[name].items() if c.status in OPEN}
-        for flag in state.flags:  # an escape hatch the student has since climbed out of is history
+        for flag in self.flags[name]:  # an escape hatch the student has since climbed out of is history
             if flag.kind == "stuck" and flag.skill in open_skills and flag.skill not in skills:
                 evidence.append(f"escape hatch on {flag.skill}: {flag.detail}")
                 skills.append(flag.skill)
-        for skill in sorted(student.stuck_skill & open_skills - set(skills)):
+        for skill in sorted(self.stuck_skill[name] & open_skills - set(skills)):
             evidence.append(f"escape hatch on {skill}: practice used up without mastery")
             skills.append(skill)
-        for check_id, check in state.checks.items():
+        for check_id, check in checks_of.items():
             if check.attempts >= MANY_ATTEMPTS and not check.correct:
                 evidence.append(f"{check.attempts} answers to {check_id}, none correct")
                 checks.append(check_id)
-        idle = self.as_of - (student.last_ts or self.as_of)
+        idle = self.as_of - student.last_ts
         last = student.last_check
-        if last and not state.finished and idle >= IDLE_ON_CHECK_S and not state.check(last).correct:
+        if last and not student.finished and idle >= IDLE_ON_CHECK_S and not (
+                last in checks_of and checks_of[last].correct):
             evidence.append(f"idle {idle / 60:.0f} min on {last} without a correct answer")
             checks.append(last)
         if not evidence:
             return None
-        skill = next(iter(skills), None) or next((self._skill_of[c] for c in checks if c in self._skill_of), None)
+        skill_of = self.facts.skill_of
+        skill = next(iter(skills), None) or next((skill_of[c] for c in checks if c in skill_of), None)
         return HelpNeeded(name, skill, next(iter(checks), None), tuple(evidence),
                           self._suggestions(name, skill, grid, paired))
 
     def _suggestions(self, name: str, skill: str | None, grid: dict[str, dict[str, Cell]],
                      paired: Counter[str]) -> tuple[str, ...]:
         moves = []
-        if skill and self._remediation.get(skill):
-            step = self._remediation[skill].most_common(1)[0][0]
+        if skill and self.remediation.get(skill):
+            step = self.remediation[skill].most_common(1)[0][0]
             moves.append(f"work through the remediation step {step!r} with them")
         mine = grid[name]
         weakest = min((k for k, c in mine.items() if c.status == "practising" and k != skill and c.p is not None),
@@ -294,12 +268,11 @@ class Tally:
                 moves.append(f"pair them with {peers[0]}, who mastered {skill}")
         return tuple(moves) or ("sit with them and ask them to explain their last answer",)
 
-    def _groups(self, names: tuple[str, ...], grid: dict[str, dict[str, Cell]],
-                help: tuple[HelpNeeded, ...]) -> tuple[Group, ...]:
+    def _groups(self, grid: dict[str, dict[str, Cell]], help: tuple[HelpNeeded, ...]) -> tuple[Group, ...]:
         stuck_on = {h.student: h.skill for h in help}
         ready, practising, idle = [], [], []
         reteach: dict[str, list[str]] = defaultdict(list)
-        for name in names:
+        for name in self.names:
             row = grid[name]
             skill = stuck_on.get(name)
             if row and all(c.status in DONE for c in row.values()):
@@ -319,34 +292,52 @@ class Tally:
         return tuple(g for g in groups if g.members)
 
     def _check_stats(self) -> tuple[CheckStats, ...]:
-        by_check: dict[str, list[_Student]] = defaultdict(list)
-        for student in self._students.values():
-            for check_id in student.state.checks:
-                by_check[check_id].append(student)
+        by_check: dict[str, list[CheckFact]] = defaultdict(list)
+        totals: Counter[str] = Counter()  # student -> checks right first time
+        for c in self.facts.checks:
+            if c.attempts:
+                by_check[c.check].append(c)
+            totals[c.student] += bool(c.first_try)
+        wrong: dict[str, Counter[str]] = defaultdict(Counter)
+        fired: dict[str, Counter[int]] = defaultdict(Counter)
+        fired_on: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
+        for w in self.facts.wrong:
+            wrong[w.check][shown(w.answer)] += w.count
+            if w.feedback is not None:
+                fired[w.check][w.feedback] += w.count
+                fired_on[w.check, w.feedback][shown(w.answer)] += w.count
         out = []
         for check_id in sorted(by_check):
-            answered = [s for s in by_check[check_id] if s.state.checks[check_id].attempts]
-            if not answered:
-                continue
-            judged = [s for s in answered if check_id in s.first_try]
-            states = [s.state.checks[check_id] for s in answered]
+            answered = by_check[check_id]
+            judged = [c for c in answered if c.first_try is not None]
             out.append(CheckStats(
-                check_id=check_id, skill=self._skill_of.get(check_id), students=len(answered),
-                first_attempt_facility=_rate(s.first_try[check_id] for s in judged),
-                median_attempts=float(statistics.median(c.attempts for c in states)),
-                hint_rate=_rate(c.hints > 0 for c in states), bottom_out_rate=_rate(c.bottom_out for c in states),
-                wrong_answers=tuple(self._wrong[check_id].most_common(3)),
-                discrimination=point_biserial([s.first_try[check_id] for s in judged],
-                                              [sum(s.first_try.values()) for s in judged]),
+                check_id=check_id, skill=self.facts.skill_of.get(check_id), students=len(answered),
+                first_attempt_facility=_rate(bool(c.first_try) for c in judged),
+                median_attempts=float(statistics.median(c.attempts for c in answered)),
+                hint_rate=_rate(c.hints > 0 for c in answered), bottom_out_rate=_rate(c.bottom_out for c in answered),
+                wrong_answers=_top(wrong[check_id], 3),
+                feedback_fired=tuple(FeedbackFired(n, count, _top(fired_on[check_id, n], 1)[0][0])
+                                     for n, count in _top(fired[check_id], 3)),
+                discrimination=point_biserial([bool(c.first_try) for c in judged],
+                                              [totals[c.student] for c in judged]),
             ))
         return tuple(out)
 
     def _student_report(self, name: str) -> StudentReport:
-        student = self._students[name]
-        flags = tuple(FlagRecord(f.kind, f.ts, f.skill or f.check or "the lesson", f.detail)
-                      for f in student.state.flags)
-        route = tuple(step + (f" \u00d7{visits}" if visits > 1 else "") + why for step, why, visits in student.route)
-        return StudentReport(name, route, student.seconds, flags, tuple(student.answers), student.state.finished)
+        flags = tuple(FlagRecord(f.kind, f.ts, f.skill or f.check or "the lesson", f.detail) for f in self.flags[name])
+        answered = sum(c.attempts for c in self.checks[name].values())
+        return StudentReport(name, tuple(self.routes.get(name, ())), self.student[name].seconds, flags,
+                             tuple(self.answers[name]), answered, self.student[name].finished)
+
+
+def assemble(facts: LessonFacts) -> ClassReport:
+    """The report from a lesson's figures (:func:`lessonkit.report.facts.lesson_facts`)."""
+    return _Assembly(facts).report()
+
+
+def _top(counts: Counter[Any], n: int) -> tuple[tuple[Any, int], ...]:
+    """The ``n`` most common, ties broken by value so that every store gives the same order."""
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:n])
 
 
 def _rate(values: Iterable[bool]) -> float:

@@ -23,5 +23,7 @@ def summary(report: ClassReport, *, hardest: int = 3) -> str:
         for c in checks:
             wrong = f", most common wrong answer {c.wrong_answers[0][0]!r} ×{c.wrong_answers[0][1]}" \
                 if c.wrong_answers else ""
-            lines.append(f"  {c.check_id}: {100 * c.first_attempt_facility:.0f}% of {c.students}{wrong}")
+            fired = (f"; your feedback[{c.feedback_fired[0].feedback}] shown ×{c.feedback_fired[0].count}"
+                     if c.feedback_fired else "")
+            lines.append(f"  {c.check_id}: {100 * c.first_attempt_facility:.0f}% of {c.students}{wrong}{fired}")
     return "\n".join(lines)

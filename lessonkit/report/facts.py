@@ -1,0 +1,328 @@
+"""The class report's raw figures, aggregated by the database rather than in Python.
+
+A class of 1,000 students leaves about a million events; folding them one by one in
+Python (an ``Event`` and a JSON parse each) took most of a minute and grew with the log.
+Here each figure the report needs is one ``GROUP BY`` or window query over the
+``events`` table, so what reaches Python is one row per student and check, per wrong
+answer, per step entered: tens of thousands of rows, not a million.  The same SQL runs
+on SQLite and PostgreSQL; only reading a field out of the JSON ``data`` differs
+(:class:`_Json`).  A JSON-lines log is copied into an in-memory SQLite store first
+(:func:`lesson_facts`), so there is one way of counting, whatever the store.
+
+Every query orders its rows fully, so both databases return the same report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from lessonkit.progress import EventStore
+from lessonkit.progress.sql import SqlEventStore
+
+#: The most recent answers kept per student for the report's "answers in order": a class's
+#: full log would be a book per student, and the teacher reads the latest ones.
+RECENT_ANSWERS = 40
+
+#: Events copied at a time from a JSON-lines log into the in-memory store.
+_COPY_BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFact:
+    """One student's work on one check."""
+
+    student: str
+    check: str
+    attempts: int
+    correct: bool  # right at least once
+    first_try: bool | None  # the first judged answer was right; None before one was judged
+    hints: int
+    bottom_out: bool
+    first_seq: int  # orders a student's checks as they met them
+
+
+@dataclass(frozen=True, slots=True)
+class StudentFact:
+    student: str
+    events: int
+    last_ts: float
+    seconds: float  # time on task, each gap capped
+    finished: bool
+    last_check: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SkillFact:
+    """A student's latest mastery estimate of a skill, and the next review due."""
+
+    student: str
+    skill: str
+    p: float | None
+    evidence: int
+    mastered: bool
+    next_due: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """One event of a student's way through the lesson, in order: a step entered, a branch or a
+    choice that decided the next one, or an escape hatch (``needs_remediation``)."""
+
+    student: str
+    type: str
+    step: str | None
+    kind: str | None = None  # a step's kind
+    condition: str | None = None  # a branch's rule
+    label: str | None = None  # a choice's option
+    choice: str | None = None
+    skill: str | None = None  # the escape hatch's skill
+
+
+@dataclass(frozen=True, slots=True)
+class FlagFact:
+    student: str
+    ts: float
+    kind: str
+    skill: str | None
+    check: str | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFact:
+    student: str
+    ts: float
+    check: str
+    answer: Any
+    correct: bool | None  # None while pending grading
+    attempt: int
+    feedback: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class WrongFact:
+    """How many judged wrong answers to a check were ``answer`` and got feedback ``feedback``."""
+
+    check: str
+    answer: Any
+    feedback: int | None
+    count: int
+
+
+@dataclass
+class LessonFacts:
+    """Everything the report is computed from, for one lesson."""
+
+    lesson_id: str
+    checks: list[CheckFact] = field(default_factory=list)
+    students: list[StudentFact] = field(default_factory=list)
+    skills: list[SkillFact] = field(default_factory=list)
+    skill_order: list[str] = field(default_factory=list)  # by first evidence
+    skill_of: dict[str, str] = field(default_factory=dict)  # check -> the skill its first evidence moved
+    milestones: list[Milestone] = field(default_factory=list)
+    flags: list[FlagFact] = field(default_factory=list)
+    answers: list[AnswerFact] = field(default_factory=list)  # the recent ones, per student in order
+    wrong: list[WrongFact] = field(default_factory=list)
+
+    @property
+    def events(self) -> int:
+        return sum(s.events for s in self.students)
+
+    @property
+    def as_of(self) -> float:
+        return max((s.last_ts for s in self.students), default=0.0)
+
+
+class _Dialect:
+    """The few things the report's SQL writes differently on SQLite and PostgreSQL."""
+
+    def __init__(self, dialect: str) -> None:
+        self.pg = dialect == "postgresql"
+
+    def text(self, name: str, column: str = "data") -> str:
+        """A field of the JSON ``data`` as SQL text (numbers and booleans as SQL values on SQLite)."""
+        return f"({column}::json->>'{name}')" if self.pg else f"json_extract({column}, '$.{name}')"
+
+    def json(self, name: str) -> str:
+        """The field as JSON text (an answer may be a string, a number or a list)."""
+        return f"((data::json)->'{name}')::text" if self.pg else f"(data -> '$.{name}')"
+
+    def true(self, name: str) -> str:
+        """1 when the field is JSON true, else 0 (missing, null or false)."""
+        value = f"(data::json->>'{name}') = 'true'" if self.pg else f"json_extract(data, '$.{name}') = 1"
+        return f"(CASE WHEN {value} THEN 1 ELSE 0 END)"
+
+    def value(self, name: str) -> str:
+        """The field as a JSON value, to be put in a JSON array as it is."""
+        return f"((data::json)->'{name}')" if self.pg else f"(data -> '$.{name}')"
+
+    def integer(self, name: str) -> str:
+        return f"(data::json->>'{name}')::bigint" if self.pg else f"json_extract(data, '$.{name}')"
+
+    def array(self, *items: str) -> str:
+        return f"json_build_array({', '.join(items)})" if self.pg else f"json_array({', '.join(items)})"
+
+    def in_order(self, item: str) -> str:
+        """A JSON array of ``item`` over a group, in ``seq`` order (SQLite: the ordered rows it is fed)."""
+        return f"json_agg({item} ORDER BY seq)" if self.pg else f"json_group_array({item})"
+
+    def ordered(self, where: str) -> str:
+        """The lesson's events, for :meth:`in_order`: SQLite's aggregate takes the order of its input."""
+        if self.pg:
+            return f"events WHERE {where}"
+        return f"(SELECT * FROM events WHERE {where} ORDER BY student_id, seq) AS events"
+
+    def latest(self, value: str) -> str:
+        """The row's ``seq``, zero-padded, then ``value``: the greatest of these is the latest row's."""
+        seq = "lpad(seq::text, 19, '0')" if self.pg else "printf('%019d', seq)"
+        return f"({seq} || {value})" + (' COLLATE "C"' if self.pg else "")
+
+
+def lesson_facts(store: EventStore, lesson_id: str) -> LessonFacts:
+    """The lesson's figures from any store; a store that is not SQL is copied into memory first."""
+    if isinstance(store, SqlEventStore):
+        return _Queries(store, lesson_id).all()
+    with SqlEventStore("sqlite://", setting="the report's in-memory copy") as copy:
+        batch = []
+        for event in store.lesson_events(lesson_id):
+            batch.append(event)
+            if len(batch) >= _COPY_BATCH:
+                copy.append_many(batch)
+                batch = []
+        copy.append_many(batch)
+        return _Queries(copy, lesson_id).all()
+
+
+class _Queries:
+    """Four queries, each one pass over the lesson's events: per student (in ``seq`` order),
+    per student and check, per student and skill, and the wrong answers."""
+
+    def __init__(self, store: SqlEventStore, lesson_id: str) -> None:
+        self.store = store
+        self.lesson = lesson_id
+        self.sql = _Dialect(store.dialect)
+
+    def rows(self, sql: str, **params: Any) -> Iterator[sa.Row[Any]]:
+        return self.store.read(sa.text(sql), {"lesson": self.lesson, **params})
+
+    def all(self) -> LessonFacts:
+        facts = LessonFacts(self.lesson)
+        self.students(facts)
+        if not facts.students:
+            return facts
+        facts.checks = self.checks()
+        self.skills(facts)
+        facts.wrong = self.wrong()
+        return facts
+
+    def students(self, facts: LessonFacts) -> None:
+        """Per student: counts, the time on task (from every event's time), the way through the
+        lesson (steps, branches, choices, escape hatches), the flags and the latest answers,
+        each list built as one JSON array by the database and decoded at C speed."""
+        from lessonkit.report.stats import IDLE_CAP_S
+
+        q = self.sql
+        milestone = (f"type IN ('step_entered', 'choice_made') OR type = 'branch_taken' AND {q.text('condition')} "
+                     f"IS NOT NULL OR type = 'mastery_changed' AND {q.true('needs_remediation')} = 1")
+        way = q.array("type", "step_id", q.text("kind"), q.text("condition"), q.text("label"), q.text("choice"),
+                      q.text("skill"))
+        flag = q.array("ts", "check_id", q.text("kind"), q.text("skill"), q.text("check"), q.text("detail"))
+        answer = q.array("ts", "check_id", q.value("answer"), q.true("correct"), q.true("pending"), q.integer("attempt"),
+                         q.integer("feedback"))
+        sql = f"""
+        SELECT student_id, COUNT(*) AS events, MAX(ts) AS last_ts,
+               MAX(CASE WHEN type = 'step_entered' AND {q.text('kind')} = 'end' THEN 1 ELSE 0 END) AS finished,
+               MAX(CASE WHEN check_id IS NOT NULL THEN {q.latest('check_id')} END) AS last_check,
+               {q.in_order('CAST(ROUND(ts * 1000) AS BIGINT)')} AS times,
+               {q.in_order(way)} FILTER (WHERE {milestone}) AS way,
+               {q.in_order(flag)} FILTER (WHERE type = 'flag_raised') AS flags,
+               {q.in_order(answer)} FILTER (WHERE type = 'answered' AND check_id IS NOT NULL) AS answers
+        FROM {q.ordered('lesson_id = :lesson')} GROUP BY student_id"""
+        for r in self.rows(sql):
+            times = np.asarray(_decoded(r.times), dtype=np.int64)
+            gaps = np.clip(np.diff(times), 0, int(IDLE_CAP_S * 1000))  # integers: the same sum on every store
+            last = r.last_check[19:] if r.last_check else None
+            facts.students.append(StudentFact(r.student_id, int(r.events), float(r.last_ts), int(gaps.sum()) / 1000,
+                                              bool(r.finished), last))
+            facts.milestones += [Milestone(r.student_id, *m) for m in _decoded(r.way) or ()]
+            facts.flags += [FlagFact(r.student_id, float(ts), str(kind), skill, flag_check or check, str(detail or ""))
+                            for ts, check, kind, skill, flag_check, detail in _decoded(r.flags) or ()]
+            facts.answers += [AnswerFact(r.student_id, float(ts), check, answer, None if pending else bool(right),
+                                         int(attempt or 0), feedback)
+                              for ts, check, answer, right, pending, attempt, feedback
+                              in (_decoded(r.answers) or ())[-RECENT_ANSWERS:]]
+        facts.students.sort(key=lambda s: s.student)
+
+    def checks(self) -> list[CheckFact]:
+        q = self.sql
+        judged = f"type = 'answered' AND {q.true('pending')} = 0"
+        sql = f"""
+        SELECT student_id, check_id,
+               SUM(CASE WHEN type = 'answered' THEN 1 ELSE 0 END) AS attempts,
+               MAX(CASE WHEN {judged} THEN {q.true('correct')} ELSE 0 END) AS correct,
+               MIN(CASE WHEN {judged} THEN seq * 2 + {q.true('correct')} END) AS first_judged,
+               COUNT(DISTINCT CASE WHEN type = 'hint_revealed' THEN COALESCE({q.integer('rung')}, -1) END) AS hints,
+               MAX(CASE WHEN type = 'hint_revealed' THEN {q.true('bottom_out')} ELSE 0 END) AS bottom_out,
+               MIN(seq) AS first_seq
+        FROM events
+        WHERE lesson_id = :lesson AND check_id IS NOT NULL AND type IN ('answered', 'hint_revealed')
+        GROUP BY student_id, check_id"""
+        # first_judged packs the first judged answer's seq with its verdict in the lowest bit
+        found = [CheckFact(r.student_id, r.check_id, int(r.attempts), bool(r.correct),
+                           None if r.first_judged is None else bool(int(r.first_judged) % 2), int(r.hints),
+                           bool(r.bottom_out), int(r.first_seq)) for r in self.rows(sql)]
+        return sorted(found, key=lambda c: (c.student, c.first_seq))
+
+    def skills(self, facts: LessonFacts) -> None:
+        """The latest estimate of each student's skills, the next review due, which skill came first
+        and which skill each check moved first."""
+        q = self.sql
+        sql = f"""
+        SELECT student_id, type, {q.text('skill')} AS skill, check_id, MIN(seq) AS first_seq,
+               MAX({q.latest('data')}) AS latest
+        FROM events WHERE lesson_id = :lesson AND type IN ('mastery_changed', 'review_done')
+        GROUP BY student_id, type, {q.text('skill')}, check_id"""
+        latest: dict[tuple[str, str, str], str] = {}
+        first_of_skill: dict[str, int] = {}
+        first_of_check: dict[str, tuple[int, str]] = {}
+        for r in self.rows(sql):
+            key = (r.type, r.student_id, r.skill)
+            latest[key] = max(latest.get(key, ""), r.latest)
+            if r.type == "mastery_changed":
+                first_of_skill[r.skill] = min(first_of_skill.get(r.skill, r.first_seq), r.first_seq)
+                if r.check_id is not None:
+                    first_of_check[r.check_id] = min(first_of_check.get(r.check_id, (r.first_seq, r.skill)),
+                                                     (r.first_seq, r.skill))
+        facts.skill_order = sorted(first_of_skill, key=first_of_skill.__getitem__)
+        facts.skill_of = {check: skill for check, (_, skill) in sorted(first_of_check.items())}
+        for (kind, student, skill), packed in sorted(latest.items()):
+            if kind != "mastery_changed":
+                continue
+            d = json.loads(packed[19:])
+            review = latest.get(("review_done", student, skill))
+            due = json.loads(review[19:]).get("next_due") if review else None
+            facts.skills.append(SkillFact(student, skill, None if d.get("p") is None else float(d["p"]),
+                                          int(d.get("evidence") or 0), bool(d.get("mastered")),
+                                          None if due is None else float(due)))
+
+    def wrong(self) -> list[WrongFact]:
+        q = self.sql
+        answer, feedback = q.json("answer"), q.integer("feedback")
+        sql = f"""
+        SELECT check_id, {answer} AS answer, {feedback} AS feedback, COUNT(*) AS n FROM events
+        WHERE lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL
+          AND {q.true('pending')} = 0 AND {q.true('correct')} = 0
+        GROUP BY check_id, {answer}, {feedback}"""
+        return [WrongFact(r.check_id, _decoded(r.answer), None if r.feedback is None else int(r.feedback), int(r.n))
+                for r in self.rows(sql)]
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON value as SQLite returns it (text) or psycopg does (already decoded)."""
+    return json.loads(value) if isinstance(value, str) else value
