@@ -175,7 +175,7 @@ class PageView(Readable, widgets.VBox):
         current step, marked for screen readers with ``aria-current``."""
         session = self.session
         entered = [e.step_id for e in session.events if e.type == "step_entered" and e.step_id in session.path.steps]
-        if not entered:
+        if len(entered) < 2:  # the first step: no route yet
             return ""
         older, recent = entered[:-_TRAIL], entered[-_TRAIL:]
         items = [f"<li>{len(older)} earlier step{'s' if len(older) != 1 else ''}</li>"] if older else []
