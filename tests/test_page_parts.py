@@ -6,6 +6,8 @@ every skill at 17%)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_player_lesson import CELLS, CODE_CELLS, REPO, Clock, build
 from test_player_lessons import play
@@ -93,9 +95,9 @@ def test_a_code_check_on_a_page_shows_what_the_students_code_printed(tmp_path):
     assert "What your code printed" in view.printed.value
 
 
-def _struggle_to_the_end(sealed: dict, tmp_path, student: str = "sam") -> PageView:
-    page = PageView(Session(sealed, Identity(student, "header"), open_store(str(tmp_path / "p.sqlite")),
-                            clock=Clock()))
+def struggle_to_the_end(sealed: dict, db: Path, student: str = "sam") -> PageView:
+    """A student who answers every check wrong twice and reveals every hint, to the end."""
+    page = PageView(Session(sealed, Identity(student, "header"), open_store(str(db)), clock=Clock()))
     for _ in range(80):
         for view in page.checks:
             play(view)  # two wrong answers and every hint
@@ -110,7 +112,7 @@ def _struggle_to_the_end(sealed: dict, tmp_path, student: str = "sam") -> PageVi
 
 def test_a_struggling_student_is_told_where_they_stand_and_what_to_do_next(tmp_path):
     sealed = seal_lesson(read_lesson(REPO / "lessons" / "python-loops" / "python-loops.ipynb"))
-    page = _struggle_to_the_end(sealed, tmp_path)
+    page = struggle_to_the_end(sealed, tmp_path / "p.sqlite")
     session = page.session
     assert session.current_step == "done" and not any(session.skill_mastery(s).mastered for s in session.skills)
     [end] = [c for c in page.body.children if isinstance(c, EndSummary)]

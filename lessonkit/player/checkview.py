@@ -30,7 +30,7 @@ from lessonkit.player.examples import Printed, lesson_files, run_printed
 from lessonkit.player.rendering import Readable, icon, markdown_inline, markdown_output, points, set_markdown, status_html
 from lessonkit.player.session import Outcome, Session
 
-__all__ = ["CheckView", "check_text", "step_link", "step_title"]
+__all__ = ["CheckView", "all_mastered", "check_text", "step_link", "step_title"]
 
 _CHECK_INPUTS = ("single", "multiple", "number", "text", "code")
 
@@ -338,10 +338,19 @@ class CheckView(Readable, widgets.VBox):
         super().close()
 
 
+def all_mastered(session: Session) -> bool:
+    return all(session.skill_mastery(s).mastered for s in session.skills)
+
+
 def step_title(session: Session, step_id: str | None) -> str:
+    """A step's name for the student.  An end step's title is the teacher's congratulation
+    ("Well done"), true only once every skill is mastered: until then it is "the end of the
+    lesson" (see :mod:`lessonkit.player.endpage`)."""
     if step_id is None:
         return "the end of the lesson"
     step = session.path.step(step_id)
+    if step["kind"] == "end" and not all_mastered(session):
+        return "the end of the lesson"
     return step.get("title") or step_id
 
 

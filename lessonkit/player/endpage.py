@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 
 from lessonkit.engine.path import Route
-from lessonkit.player.checkview import step_title
+from lessonkit.player.checkview import all_mastered, step_title
 from lessonkit.player.rendering import icon
 from lessonkit.player.session import Session
 
@@ -33,10 +33,6 @@ class Move:
     skill: str
     step: str
     label: str
-
-
-def all_mastered(session: Session) -> bool:
-    return all(session.skill_mastery(s).mastered for s in session.skills)
 
 
 def next_moves(session: Session) -> list[Move]:
