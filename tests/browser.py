@@ -48,6 +48,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+TEMPLATE_ROOT = REPO_ROOT / "extensions" / "voila-template" / "share" / "jupyter"
+"""Where the lessonkit Voila template is in the source tree: laid out as it is installed
+(``share/jupyter/voila/templates/lessonkit``), so it is a JUPYTER_PATH entry as it stands."""
 VOILA_START_TIMEOUT = 30.0
 WIDGETS_TIMEOUT_MS = 20_000
 
@@ -91,6 +94,10 @@ def served(command: Sequence[str], port: int, env: Mapping[str, str] | None = No
         p for p in (str(REPO_ROOT), child_env.get("PYTHONPATH")) if p
     )
     child_env.setdefault("JUPYTER_PLATFORM_DIRS", "1")  # silences jupyter_core's warning
+    # the lessonkit Voila template of this working tree, found before any installed copy
+    child_env["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(TEMPLATE_ROOT), child_env.get("JUPYTER_PATH")) if p
+    )
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             list(command), env=child_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
@@ -206,3 +213,38 @@ def wait_for_widgets(page, timeout: float = WIDGETS_TIMEOUT_MS) -> None:
     errors = page.evaluate(_PAGE_ERRORS)
     if errors:
         raise AssertionError("the Voila page shows errors:\n" + "\n".join(errors))
+
+
+def record_requests(page) -> list[str]:
+    """Every URL the page asks for from now on (aborted ones included), in order."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def foreign_requests(urls: Sequence[str], base_url: str) -> list[str]:
+    """The requests that went anywhere but the server at ``base_url`` (data: URLs stay in the page)."""
+    own = urlsplit(base_url)
+    return [u for u in urls if not u.startswith(("data:", "blob:"))
+            and (urlsplit(u).scheme, urlsplit(u).netloc) != (own.scheme, own.netloc)]
+
+
+def serious_accessibility_violations(page, context: str | None = None) -> list[str]:
+    """axe-core's audit of the page as it is now (WCAG 2.x A and AA rules and best practices):
+    each serious or critical violation as "rule: help (selectors)"."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context)
+    return [f"{v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:5])})"
+            for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def tab_to(page, selector: str, *, presses: int = 60, backwards: bool = False) -> None:
+    """Press Tab (Shift+Tab) until the focused element matches ``selector``: the keyboard alone
+    moves; the test only reads where the focus is."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(presses):
+        if page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{presses} presses of {key} never reached {selector!r}")

@@ -74,7 +74,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     assert which.hint_button.description == "No more hints" and which.hint_button.disabled
     mark = len(session.events)
     answer(which, 1)
-    assert "Correct" in which.feedback.value and "\u2714" in which.feedback.value
+    assert "Correct" in which.feedback.value and "lessonkit-icon" in which.feedback.value
     assert new_events(session, mark) == [("answered", {
         "answer": 1, "item": 0, "correct": True, "score": 1.0, "pending": False, "attempt": 2,
         "evidence": None, "elapsed_s": 20.0})]  # a retry gives feedback, not evidence
@@ -179,7 +179,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     page.next_button.click()
     assert session.current_step == "done" and session.state.finished
     assert page.progress.value == 1.0 and page.next_button.layout.display == "none"
-    assert "mastered" in page.body.children[-1].value
+    assert "mastered" in page.body.children[-1].summary.value
 
     # -- a fresh process on the same store: same step, same answers, same mastery ---------------------
     expected = {"step": "done", "mastered": True, "attempts": {"which-equal": 2, "add-like-v": 6},
@@ -437,7 +437,7 @@ def test_every_control_is_labelled_and_feedback_is_not_colour_alone(built, store
         if type(widget).__name__ == "Button":
             assert widget.tooltip
     feedback = page.checks[0].feedback.value
-    assert 'role="status"' in feedback and "Not yet" in feedback and "\u2718" in feedback
+    assert 'role="status"' in feedback and "Not yet" in feedback and "lessonkit-icon" in feedback
 
 
 def test_code_checks_are_honest_about_hidden_tests_and_never_show_test_code(tmp_path):
