@@ -43,14 +43,15 @@ def serve_command(folder: Path, port: int, *options: str) -> list[str]:
 
 
 def fetch(url: str, *, headers: dict[str, str] | None = None, data: dict[str, str] | None = None,
-          source: str = "127.0.0.1"):
+          source: str = "127.0.0.1", method: str | None = None):
     """(status, headers, body) of one request from the address ``source``, redirects not followed."""
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60, source_address=(source, 0))
     body = urllib.parse.urlencode(data) if data is not None else None
     form = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
     try:
-        connection.request("GET" if body is None else "POST", parts.path or "/", body, {**(headers or {}), **form})
+        connection.request(method or ("GET" if body is None else "POST"), parts.path or "/", body,
+                           {**(headers or {}), **form})
         answer = connection.getresponse()
         return answer.status, answer.headers, answer.read().decode()
     finally:

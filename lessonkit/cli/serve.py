@@ -45,6 +45,11 @@ def arguments(serve: argparse.ArgumentParser) -> None:
                        "is believed (default: none, no header is)")
     serve.add_argument("--identity-header", default=settings.DEFAULT_IDENTITY_HEADER, type=header_name,
                        help="the header the trusted proxy names the student with (default: X-Lessonkit-Student)")
+    serve.add_argument("--warm", type=int, default=2, metavar="N", help="kernels each page keeps started ahead of "
+                       "the students, so a page opens without waiting for one (about 60 MB each; set it near the "
+                       "class size before a lesson starts; 0: start one per visit; default: 2)")
+    serve.add_argument("--cull-idle", type=float, default=15, metavar="MINUTES", help="shut down a page's kernel "
+                       "after this long with no browser connected (default: 15)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         serve(args.path, out=args.out, course=args.course, port=args.port, ip=args.ip, db=args.db,
               identity_header=args.identity_header, roster=args.roster,
-              trusted_proxies=args.trusted_proxy)
+              trusted_proxies=args.trusted_proxy, warm_kernels=max(0, args.warm),
+              cull_idle_seconds=max(1, round(args.cull_idle * 60)))
     except LessonError as error:
         print(f"lessonkit serve: a lesson has problems; fix them first:\n{error}", file=sys.stderr)
     return 1

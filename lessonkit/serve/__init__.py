@@ -50,15 +50,17 @@ def check_exposure(ip: str, *, signin: bool, trusted_proxies: Sequence[str], hub
 
 
 def voila_command(root: Path, *, port: int, ip: str = "127.0.0.1", identity_header: str = IDENTITY_HEADER,
-                  pages: dict[str, str] | None = None, roster: Path | None = None,
-                  trusted_proxies: Sequence[str] = (), open_user: str = "", cull_idle_seconds: int = 900) -> list[str]:
-    """The command of lessonkit's Voila application serving the built ``pages`` under ``root``."""
+                  pages: dict[str, dict] | None = None, roster: Path | None = None,
+                  trusted_proxies: Sequence[str] = (), open_user: str = "", cull_idle_seconds: int = 900,
+                  warm_kernels: int = 0) -> list[str]:
+    """The command of lessonkit's Voila application serving the built ``pages`` under ``root``
+    (``pages``: path under ``root`` → :func:`lessonkit.serve.standing.catalog_entry`)."""
     return [
         sys.executable, "-m", "lessonkit.serve.app", str(root), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--Voila.port_retries=0",  # a class's bookmarks name one port: fail rather than move
         # a student who closes the tab leaves a 50 MB kernel behind unless it is culled
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_seconds}",
-        "--MappingKernelManager.cull_interval=60",
+        f"--MappingKernelManager.cull_interval={min(60, max(1, cull_idle_seconds // 4))}",
         "--MappingKernelManager.cull_connected=False",
         # lesson images only, and only the pages' copies
         r"--VoilaConfiguration.file_allowlist=[^/]+/page/.*\.(png|jpg|jpeg|gif|svg)",
@@ -66,6 +68,7 @@ def voila_command(root: Path, *, port: int, ip: str = "127.0.0.1", identity_head
         f"--LessonkitVoila.roster={roster or ''}",
         f"--LessonkitVoila.open_user={open_user}",
         f"--LessonkitVoila.lessons={json.dumps(pages or {})}",
+        f"--LessonkitVoila.warm_kernels={warm_kernels}",
         *(f"--LessonkitVoila.trusted_proxies={address}" for address in trusted_proxies),
     ]
 
@@ -73,15 +76,19 @@ def voila_command(root: Path, *, port: int, ip: str = "127.0.0.1", identity_head
 def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: str | Path = "grading",
           port: int = 8866, ip: str = "127.0.0.1", db: str | None = None,
           identity_header: str = IDENTITY_HEADER, trusted_proxies: Sequence[str] = (),
-          roster: str | Path | None = None, extra_args: Sequence[str] = ()) -> None:
+          roster: str | Path | None = None, extra_args: Sequence[str] = (),
+          warm_kernels: int = 0, cull_idle_seconds: int = 900) -> None:
     """Build the lessons at ``path``, then become the Voila server for their pages.
 
     The process is replaced by Voila (so Ctrl-C and a service manager's signals reach the
     server and its kernels directly); it returns only by raising.  Progress goes to ``db``
     (a SQLAlchemy URL), by default the embedded SQLite file.  Students sign in against
-    ``roster`` (by default ``LESSONKIT_ROSTER``) when it has members.
+    ``roster`` (by default ``LESSONKIT_ROSTER``) when it has members.  ``warm_kernels`` kernels
+    per page are kept started ahead of the students; a page's kernel idle for
+    ``cull_idle_seconds`` is shut down.
     """
     from lessonkit.compile import build_lesson, discover
+    from lessonkit.serve.standing import catalog_entry
 
     class_roster = Roster(roster)
     signin = bool(class_roster.members())
@@ -95,17 +102,18 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
     if db:
         values[settings.DB] = db
     env = settings.environment_with(values)
-    pages = {built.page.relative_to(out).as_posix(): built.lesson.title for built in lessons}
+    pages = {built.page.relative_to(out).as_posix(): catalog_entry(built.lesson) for built in lessons}
     # nothing else names the student: the hub's user, or the person at this (loopback-only) machine
     open_user = "" if signin or trusted_proxies else notebook_identity().student_id
     command = voila_command(Path(out), port=port, ip=ip, identity_header=identity_header, pages=pages,
                             roster=class_roster.path if signin else None, trusted_proxies=trusted_proxies,
-                            open_user=open_user) + list(extra_args)
+                            open_user=open_user, cull_idle_seconds=cull_idle_seconds,
+                            warm_kernels=warm_kernels) + list(extra_args)
     if open_user and not hub:
         print(f"no roster: this server is for this machine only, and every page is {open_user}'s "
               "(`lessonkit class add NAME` adds students who sign in)")
     print(f"serving {len(lessons)} lesson(s) at http://{ip}:{port}/ :")
-    for page, title in pages.items():
-        print(f"  {title}: http://{ip}:{port}/voila/render/{page}")
+    for page, entry in pages.items():
+        print(f"  {entry['title']}: http://{ip}:{port}/voila/render/{page}")
     sys.stdout.flush()
     os.execve(command[0], command, env)

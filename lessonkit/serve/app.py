@@ -2,7 +2,11 @@
 
 A subclass rather than Voila's own token login: a class needs one account per student
 (the account is the progress store's student id), and Voila's tree of the build folder
-would list the student notebooks too.  Run as ``python -m lessonkit.serve.app ROOT ...``
+would list the student notebooks too.  Every kernel-addressed handler of Voila's is
+swapped for one that serves only the kernel's owner (:mod:`lessonkit.serve.kernels`).
+With ``warm_kernels`` each page keeps that many kernels started and run up to the point
+where the page asks who its student is (``voila.utils.wait_for_request``), so a student
+waits for their own part of the page only.  Run as ``python -m lessonkit.serve.app ROOT ...``
 by :func:`lessonkit.serve.serve`.
 """
 
@@ -11,14 +15,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from traitlets import Unicode, default
+from traitlets import Int, Unicode, default
 from traitlets import List as ListTrait
 from voila.app import Voila
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from lessonkit.serve import auth
+from lessonkit.serve import auth, home, kernels
 from lessonkit.serve.roster import Roster
+
+#: lessonkit's own pages, each module's ``handlers()`` (the teacher dashboard registers here too)
+PAGES = (home,)
 
 
 class LessonkitVoila(Voila):
@@ -28,7 +35,8 @@ class LessonkitVoila(Voila):
     trusted_proxies = ListTrait(Unicode(), config=True, help="addresses whose identity header is believed")
     identity_header = Unicode(config=True, help="the header that names the student, for the kernel")
     open_user = Unicode("", config=True, help="who every request is when nothing else says (loopback only)")
-    lessons = Unicode("{}", config=True, help="the built pages, as JSON: {path under the root: title}")
+    lessons = Unicode("{}", config=True, help="the built pages, as JSON: {path under the root: catalog entry}")
+    warm_kernels = Int(0, config=True, help="kernels kept started per page, ahead of the students (0: none)")
 
     @default("identity_provider_class")
     def _identity(self) -> type:
@@ -41,22 +49,32 @@ class LessonkitVoila(Voila):
 
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
-        self.voila_configuration.prelaunch_hook = auth.prelaunch_hook
         self.voila_configuration.http_header_envs = [self.identity_header]
+        self.voila_configuration.preheat_kernel = self.warm_kernels > 0
 
     def init_settings(self) -> dict:
+        pages = json.loads(self.lessons)
+        # a pool for each built page only, none for the student notebooks beside them; a pooled
+        # kernel calls back to this server for its request, by the address it listens on
+        callback = self.ip if self.ip not in ("", "0.0.0.0", "::") else "127.0.0.1"
+        self.config.VoilaKernelManager.kernel_pools_config = {
+            "default": {"pool_size": 0},
+            **{page: {"pool_size": self.warm_kernels, "kernel_env_variables": {"VOILA_APP_IP": callback}}
+               for page in pages}}
         settings = super().init_settings()
         settings["login_url"] = auth.LOGIN_URL
-        settings["lessonkit_pages"] = json.loads(self.lessons)
+        settings["lessonkit_pages"] = pages
+        settings[kernels.OWNERS] = kernels.KernelOwners()
         return settings
 
     def init_handlers(self) -> list:
         # the tree and the contents API would list the student notebooks beside the pages
         hidden = (TornadoVoilaTreeHandler, VoilaContentsHandler)
-        handlers = [handler for handler in super().init_handlers() if handler[1] not in hidden]
-        ours = self.identity_provider.get_handlers()
+        handlers = [(pattern, kernels.REPLACEMENTS.get(handler, handler), *rest)
+                    for pattern, handler, *rest in super().init_handlers() if handler not in hidden]
+        ours = self.identity_provider.get_handlers() + [route for module in PAGES for route in module.handlers()]
         # tornado takes the first match: lessonkit's "/" before anything of Voila's
-        return ours + [handler for handler in handlers if handler not in ours]
+        return ours + [handler for handler in handlers if handler[1] not in dict(ours).values()]
 
 
 main = LessonkitVoila.launch_instance

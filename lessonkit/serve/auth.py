@@ -6,14 +6,14 @@ A page's kernel trusts the identity header Voila copies into its environment
 page handler copies headers, and replaces whatever the browser sent with the verified
 student (a signed session cookie, or the header of a trusted proxy's address).  Not in
 the prelaunch hook: Voila 0.5 copies the headers for the kernel before it calls the hook,
-so scrubbing there would be too late.  The Voila ``prelaunch_hook`` then refuses any kernel for a notebook that is not a built page,
-or whose header is not the verified student.
+so scrubbing there would be too late.  The page handler (:mod:`lessonkit.serve.kernels`) then refuses any notebook that is not a
+built page, and ties the page's kernel to its student.  A member's role (student or teacher)
+comes from the roster, whatever said who they are: :func:`require_teacher` is the one check
+every teacher-only handler makes.
 """
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,26 +26,10 @@ from lessonkit.serve.roster import Roster
 COOKIE = "lessonkit-session"
 SESSION_DAYS = 14
 LOGIN_URL = "/lessonkit/login"
+JOIN_URL = "/lessonkit/join"
 #: Failed sign-ins allowed per address and name in ``FAILURE_WINDOW`` seconds, before a pause.
 FAILURES_ALLOWED = 5
 FAILURE_WINDOW = 300.0
-
-
-class FailedLogins:
-    """Recent failed sign-ins by (address, name): enough to make guessing a password slow,
-    not a lockout anyone can impose on a classmate from another machine."""
-
-    def __init__(self) -> None:
-        self._times: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-
-    def blocked(self, key: tuple[str, str]) -> bool:
-        times = self._times[key]
-        while times and times[0] < time.monotonic() - FAILURE_WINDOW:
-            times.popleft()
-        return len(times) >= FAILURES_ALLOWED
-
-    def record(self, key: tuple[str, str]) -> None:
-        self._times[key].append(time.monotonic())
 
 
 class LessonkitIdentity(IdentityProvider):
@@ -75,15 +59,22 @@ class LessonkitIdentity(IdentityProvider):
         proxied = headers.get(app.identity_header) if self.from_trusted_proxy(handler) else None
         name = (proxied or "").strip() or self.session_student(handler) or app.open_user or None
         if name is None:  # Jupyter's prepare sends the request to sign in: no kernel sees its headers
+            headers.pop(app.identity_header, None)
             return None
         headers[app.identity_header] = name  # replaces every copy the browser sent
         return User(username=name)
 
+    def is_teacher(self, name: str) -> bool:
+        """A teacher is a roster member marked so (``lessonkit class add NAME --teacher``), however they signed in."""
+        roster = self.roster()
+        member = roster.member(name) if roster else None
+        return bool(member and member.teacher)
+
     def get_handlers(self) -> list[tuple[str, Any]]:
-        return [(LOGIN_URL, LoginHandler), ("/lessonkit/logout", LogoutHandler), ("/", HomeHandler)]
+        return [(LOGIN_URL, LoginHandler), (JOIN_URL, JoinHandler), ("/lessonkit/logout", LogoutHandler)]
 
 
-class _Handler(web.RequestHandler):
+class PlainHandler(web.RequestHandler):
     """Plain tornado handlers: Jupyter's ``prepare`` would demand the sign-in they provide."""
 
     @property
@@ -99,65 +90,105 @@ class _Handler(web.RequestHandler):
         target = self.get_argument("next", "/")
         return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
 
+    def signed_in(self) -> User:
+        """The verified user; anyone else is sent to sign in (and the handler stops)."""
+        user = self.identity.get_user(self)
+        if user is None:
+            self.redirect(f"{LOGIN_URL}?{urlencode({'next': self.request.uri or '/'})}")
+            raise web.Finish()
+        return user
 
-class LoginHandler(_Handler):
-    failures = FailedLogins()
 
+def require_teacher(handler: web.RequestHandler) -> User:
+    """The teacher a teacher-only request is from; a student gets 403, nobody is sent to sign in.
+
+    Works in any handler of this server (plain tornado or Jupyter's): who the user is comes
+    from :class:`LessonkitIdentity` as for every page, the role from the roster.
+    """
+    identity: LessonkitIdentity = handler.settings["identity_provider"]
+    user = identity.get_user(handler)
+    if user is None:
+        if handler.request.method in ("GET", "HEAD"):
+            handler.redirect(f"{LOGIN_URL}?{urlencode({'next': handler.request.uri or '/'})}")
+            raise web.Finish()
+        raise web.HTTPError(403)
+    if not identity.is_teacher(user.username):
+        raise web.HTTPError(403, "teachers only")
+    return user
+
+
+class _SignInForm(PlainHandler):
+    """What the password form and the join-code form share: XSRF, the pause after failures, the cookie."""
+
+    def roster_or_404(self) -> Roster:
+        self.check_xsrf_cookie()  # tornado checks it only for apps with xsrf_cookies, Voila's has not
+        roster = self.identity.roster()
+        if roster is None:
+            raise web.HTTPError(404)
+        return roster
+
+    def paused(self, roster: Roster, key: str) -> bool:
+        # kept in the roster file: a restart of the server is no way around the pause
+        return roster.recent_failures(key, FAILURE_WINDOW) >= FAILURES_ALLOWED
+
+    def start_session(self, name: str) -> None:
+        # behind a TLS proxy the request reaching here is plain HTTP: the proxy says what the browser used
+        https = self.request.protocol == "https" or (self.identity.from_trusted_proxy(self) and
+                                                     self.request.headers.get("X-Forwarded-Proto") == "https")
+        self.set_signed_cookie(COOKIE, name, expires_days=SESSION_DAYS, httponly=True, samesite="Lax", secure=https)
+        self.redirect(self.safe_next())
+
+
+class LoginHandler(_SignInForm):
     def get(self) -> None:
         self.write(pages.login_page(self.xsrf_form_html(), next_url=self.safe_next(),
                                     available=self.identity.roster() is not None))
 
     def post(self) -> None:
-        self.check_xsrf_cookie()  # tornado checks it only for apps with xsrf_cookies, Voila's has not
-        roster = self.identity.roster()
-        if roster is None:
-            raise web.HTTPError(404)
+        roster = self.roster_or_404()
         name, password = self.get_argument("name", "").strip(), self.get_argument("password", "")
-        key = (self.request.remote_ip or "", name.lower())
-        if self.failures.blocked(key):
+        key = f"{self.request.remote_ip or ''} {name.lower()}"
+        if self.paused(roster, key):
             self.set_status(429)
             return self._again(name, "Too many wrong passwords. Wait five minutes, or ask your teacher.")
         member = roster.verify(name, password)
         if member is None:
-            self.failures.record(key)
+            roster.record_failure(key)
             self.set_status(403)
             return self._again(name, "That name and password do not match. Check them and try again.")
-        # behind a TLS proxy the request reaching here is plain HTTP: the proxy says what the browser used
-        https = self.request.protocol == "https" or (self.identity.from_trusted_proxy(self) and
-                                                     self.request.headers.get("X-Forwarded-Proto") == "https")
-        self.set_signed_cookie(COOKIE, member.name, expires_days=SESSION_DAYS, httponly=True, samesite="Lax",
-                               secure=https)
-        self.redirect(self.safe_next())
+        self.start_session(member.name)
 
     def _again(self, name: str, error: str) -> None:
         self.write(pages.login_page(self.xsrf_form_html(), next_url=self.safe_next(), name=name, error=error))
 
 
-class LogoutHandler(_Handler):
+class JoinHandler(_SignInForm):
+    """``/lessonkit/join``: sign in once with a join code from the teacher (the code is then spent)."""
+
+    def get(self) -> None:
+        if self.identity.roster() is None:
+            raise web.HTTPError(404)
+        self.write(pages.join_page(self.xsrf_form_html(), next_url=self.safe_next()))
+
+    def post(self) -> None:
+        roster = self.roster_or_404()
+        key = f"{self.request.remote_ip or ''} join-code"
+        if self.paused(roster, key):
+            self.set_status(429)
+            return self._again("Too many wrong codes. Wait five minutes, or ask your teacher.")
+        member = roster.redeem_join_code(self.get_argument("code", ""))
+        if member is None:
+            roster.record_failure(key)
+            self.set_status(403)
+            return self._again("That code does not work: it may be mistyped, used already, or too old.")
+        self.start_session(member.name)
+
+    def _again(self, error: str) -> None:
+        self.write(pages.join_page(self.xsrf_form_html(), next_url=self.safe_next(), error=error))
+
+
+class LogoutHandler(PlainHandler):
     def post(self) -> None:
         self.check_xsrf_cookie()  # else any site could sign a student out
         self.clear_cookie(COOKIE)
         self.redirect(LOGIN_URL)
-
-
-class HomeHandler(_Handler):
-    """``/``: the signed-in student's lessons (in place of Voila's file tree)."""
-
-    def get(self) -> None:
-        user = self.identity.get_user(self)
-        if user is None:
-            return self.redirect(f"{LOGIN_URL}?{urlencode({'next': '/'})}")
-        lessons = [(f"/voila/render/{path}", title) for path, title in self.settings["lessonkit_pages"].items()]
-        self.write(pages.home_page(user.username, lessons, self.xsrf_form_html(),
-                                   can_sign_out=self.identity.session_student(self) is not None))
-
-
-def prelaunch_hook(handler: web.RequestHandler, notebook: Any, cwd: str) -> None:
-    """Voila's last word before a kernel starts: only a built page, only for its verified student."""
-    path = handler.path_args[0] if handler.path_args else ""
-    if path not in handler.settings["lessonkit_pages"]:
-        raise web.HTTPError(404)  # a student notebook, or anything else in the build folder
-    header = handler.settings["identity_provider"].parent.identity_header
-    if handler.current_user is None or handler.request.headers.get(header) != handler.current_user.username:
-        raise web.HTTPError(403)
-

@@ -3,16 +3,21 @@
 A SQLite file beside the progress store (``LESSONKIT_ROSTER``), because the teacher's
 machine already has SQLite and a roster is a few dozen rows.  Only hashes are stored: a
 copied roster file gives no one a password.  The session cookies' secret lives beside it,
-in a file only its owner can read, so sessions survive a restart of the server.
+in a file only its owner can read, so sessions survive a restart of the server.  Failed
+sign-ins are counted here too, not in the server's memory, so restarting the server does
+not hand a guesser a fresh allowance.  A join code is a one-time, short-lived stand-in for a
+password (young students type a code from a card once; the session cookie does the rest).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import re
 import secrets
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +31,15 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _HASHER = PasswordHasher()
 #: verified against when the name is unknown, so that a wrong name costs as long as a wrong password
 _NOBODY = _HASHER.hash(secrets.token_urlsafe(16))
+#: no look-alike characters: read off a card by a child, or out loud
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+JOIN_CODE_DAYS = 7
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS members (name TEXT PRIMARY KEY, hash TEXT NOT NULL, teacher INTEGER NOT NULL)",
+           # a code is 10 random characters (50 bits), one use, a week at most: its SHA-256 is enough to find it,
+           # a slow hash would need a scan of every row to look one up
+           "CREATE TABLE IF NOT EXISTS join_codes (digest TEXT PRIMARY KEY, name TEXT NOT NULL, expires REAL NOT NULL)",
+           "CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL)",
+           "CREATE INDEX IF NOT EXISTS failures_by_key ON failures (key, at)")
 
 
 class RosterError(LessonkitError, ValueError):
@@ -45,8 +59,11 @@ def default_path() -> Path:
 
 def new_password() -> str:
     """A password to read out or hand over on paper: 12 characters, no look-alikes."""
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(12))
+    return "".join(secrets.choice(_ALPHABET) for _ in range(12))
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.strip().lower().replace("-", "").encode()).hexdigest()
 
 
 class Roster:
@@ -58,9 +75,9 @@ class Roster:
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.touch(mode=0o600)  # hashes are slow to crack, not impossible: no one else reads them
-        connection = sqlite3.connect(self.path)
-        connection.execute("CREATE TABLE IF NOT EXISTS members "
-                           "(name TEXT PRIMARY KEY, hash TEXT NOT NULL, teacher INTEGER NOT NULL)")
+        connection = sqlite3.connect(self.path, timeout=10)
+        for statement in _SCHEMA:
+            connection.execute(statement)
         return connection
 
     def members(self) -> list[Member]:
@@ -86,6 +103,7 @@ class Roster:
         with self._connect() as db:
             if db.execute("DELETE FROM members WHERE name = ?", (name,)).rowcount == 0:
                 raise RosterError(f"{name}: not in the roster at {self.path}")
+            db.execute("DELETE FROM join_codes WHERE name = ?", (name,))
 
     def import_csv(self, path: str | Path) -> list[tuple[str, str]]:
         """Add every row of a CSV with a ``name`` column (``teacher``: yes/1/true, optional);
@@ -114,12 +132,48 @@ class Roster:
             return None
         return Member(name, bool(row[1])) if row else None
 
-    def has(self, name: str) -> bool:
-        """Whether ``name`` is still a member (a removed student's session ends with them)."""
+    def member(self, name: str) -> Member | None:
+        """``name``'s membership, None if not (or no longer) a member: a removed student's session ends with them."""
         if not self.path.exists():
-            return False
+            return None
         with self._connect() as db:
-            return db.execute("SELECT 1 FROM members WHERE name = ?", (name,)).fetchone() is not None
+            row = db.execute("SELECT teacher FROM members WHERE name = ?", (name,)).fetchone()
+        return Member(name, bool(row[0])) if row else None
+
+    def has(self, name: str) -> bool:
+        return self.member(name) is not None
+
+    def issue_join_code(self, name: str, *, days: float = JOIN_CODE_DAYS) -> str:
+        """A one-time code that signs ``name`` in, valid ``days``; printed once, only its digest is kept."""
+        if not self.has(name):
+            raise RosterError(f"{name}: not in the roster at {self.path}; add them first (`lessonkit class add {name}`)")
+        code = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+        with self._connect() as db:
+            db.execute("INSERT INTO join_codes VALUES (?, ?, ?)", (_digest(code), name, time.time() + days * 86400))
+        return f"{code[:5]}-{code[5:]}"
+
+    def redeem_join_code(self, code: str) -> Member | None:
+        """The member a valid code was for, spending the code; None for a wrong, used or expired one."""
+        if not self.path.exists():
+            return None
+        with self._connect() as db:
+            db.execute("DELETE FROM join_codes WHERE expires < ?", (time.time(),))
+            row = db.execute("DELETE FROM join_codes WHERE digest = ? RETURNING name", (_digest(code),)).fetchone()
+        return self.member(row[0]) if row else None
+
+    def record_failure(self, key: str) -> None:
+        """Count one failed sign-in under ``key`` (who tried, and as whom)."""
+        with self._connect() as db:
+            db.execute("INSERT INTO failures VALUES (?, ?)", (key, time.time()))
+
+    def recent_failures(self, key: str, seconds: float) -> int:
+        """Failed sign-ins under ``key`` in the last ``seconds`` (older ones are forgotten)."""
+        if not self.path.exists():
+            return 0
+        now = time.time()
+        with self._connect() as db:
+            db.execute("DELETE FROM failures WHERE at < ?", (now - seconds,))
+            return db.execute("SELECT COUNT(*) FROM failures WHERE key = ? AND at >= ?", (key, now - seconds)).fetchone()[0]
 
     def cookie_secret(self) -> bytes:
         """The secret that signs session cookies, made on first use in a file only its owner can read."""

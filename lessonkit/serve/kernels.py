@@ -1,0 +1,159 @@
+"""Every kernel belongs to the student whose page started it, and only they can reach it.
+
+Voila addresses a kernel by its id alone: its websocket, its REST model, its shutdown and the
+preheat query socket all take ``/<kernel_id>`` from anyone the server lets in.  An id is
+random and sent only to its own page, but a page's HTML is easy to share, a screenshot shows
+it, and a student who learned a classmate's id could attach to their kernel and drive their
+page.  So the page handler records the verified student as the kernel's owner the moment it
+has a kernel (a fresh one, or one handed out of the preheated pool), and every
+kernel-addressed handler answers 404 (not 403: no oracle for which ids exist) to anyone else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.services.kernels.handlers import KernelHandler
+from tornado import web
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.execution_request_handler import ExecutionRequestHandler
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+from lessonkit.serve import is_loopback
+
+OWNERS = "lessonkit_kernel_owners"
+
+
+class KernelOwners:
+    """kernel id → the student it was started for, kept in the server's memory (kernels are too)."""
+
+    def __init__(self) -> None:
+        self._owner: dict[str, str] = {}
+
+    def claim(self, kernel_id: str, student: str) -> None:
+        if self._owner.setdefault(kernel_id, student) != student:  # a pooled kernel is handed out once
+            raise web.HTTPError(500, f"kernel {kernel_id} already belongs to someone else")
+
+    def owns(self, student: str | None, kernel_id: str, kernel_manager: Any) -> bool:
+        if kernel_id not in kernel_manager:  # ended (culled, shut down): forget it
+            self._owner.pop(kernel_id, None)
+            return False
+        return student is not None and self._owner.get(kernel_id) == student
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+
+class _ClaimingKernelManager:
+    """The kernel manager as one page request sees it: any kernel it obtains is claimed for its student."""
+
+    def __init__(self, manager: Any, owners: KernelOwners, student: str) -> None:
+        self._manager, self._owners, self._student = manager, owners, student
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+        kernel_id = await ensure_async(self._manager.start_kernel(*args, **kwargs))
+        self._owners.claim(kernel_id, self._student)
+        return kernel_id
+
+    async def get_rendered_notebook(self, *args: Any, **kwargs: Any) -> tuple[Any, list[str], str]:
+        task, rendered, kernel_id = await self._manager.get_rendered_notebook(*args, **kwargs)
+        # claimed before Voila sends the request (and the student's name) to the waiting kernel
+        self._owners.claim(kernel_id, self._student)
+        return task, rendered, kernel_id
+
+
+class PageHandler(TornadoVoilaHandler):
+    """``/voila/render/<page>``: only a page ``lessonkit serve`` built, only for a verified student.
+
+    This replaces Voila's ``prelaunch_hook`` (which the preheated pool cannot be combined with):
+    the check runs before either path, pooled or fresh, obtains a kernel.
+    """
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        await ensure_async(super().prepare(*args, **kwargs))
+        if self._finished:  # sent to sign in
+            return
+        path = self.path_args[0] if self.path_args else ""
+        if path not in self.settings["lessonkit_pages"]:
+            raise web.HTTPError(404)  # a student notebook, or anything else in the build folder
+        header = self.settings["identity_provider"].parent.identity_header
+        if self.current_user is None or self.request.headers.get(header) != self.current_user.username:
+            raise web.HTTPError(403)
+
+    @property
+    def kernel_manager(self) -> Any:
+        manager = super().kernel_manager
+        if self.current_user is None:
+            return manager
+        return _ClaimingKernelManager(manager, self.settings[OWNERS], self.current_user.username)
+
+
+class _OwnerOnly:
+    """For handlers addressed by ``kernel_id``: 404 unless the signed-in student owns that kernel."""
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        await ensure_async(super().prepare(*args, **kwargs))  # type: ignore[misc]
+        if self._finished:  # type: ignore[attr-defined]
+            return
+        user = self.current_user  # type: ignore[attr-defined]
+        kernel_id = self.path_kwargs.get("kernel_id") or (self.path_args or [""])[0]  # type: ignore[attr-defined]
+        owners: KernelOwners = self.settings[OWNERS]  # type: ignore[attr-defined]
+        if not owners.owns(user.username if user else None, kernel_id, self.kernel_manager):  # type: ignore[attr-defined]
+            raise web.HTTPError(404)
+
+
+class OwnedKernelHandler(_OwnerOnly, KernelHandler):
+    """``/api/kernels/<id>``: the kernel's model, or shut it down (DELETE)."""
+
+
+class OwnedKernelWebsocketHandler(_OwnerOnly, VoilaKernelWebsocketHandler):
+    """``/api/kernels/<id>/channels``: the page's widget messages."""
+
+
+class OwnedShutdownHandler(_OwnerOnly, VoilaShutdownKernelHandler):
+    """``/voila/api/shutdown/<id>``: the page's ``beforeunload`` shutdown."""
+
+
+class OwnedExecutionHandler(_OwnerOnly, ExecutionRequestHandler):
+    """``/voila/execution/<id>``: progressive rendering's execution socket."""
+
+
+class KernelQueryHandler(RequestInfoSocketHandler):
+    """``/voila/query/<id>``: where a preheated kernel learns who it is for.
+
+    The client is the kernel itself, connecting from this machine with no cookie; Voila's own
+    handler accepts anyone, any number of times, and replays the request (the student's name)
+    to each.  Here a connection is accepted once per kernel, from loopback, for a kernel this
+    server started, and carries no browser session; the cached request is dropped once delivered.
+    """
+
+    _answered: set[str] = set()
+
+    def prepare(self) -> None:
+        kernel_id = self.path_kwargs.get("kernel_id", "")
+        sent_by_browser = "Cookie" in self.request.headers or "Origin" in self.request.headers
+        if (not is_loopback(self.request.remote_ip or "") or sent_by_browser
+                or kernel_id in self._answered or kernel_id not in self.settings["kernel_manager"]):
+            raise web.HTTPError(404)
+        self._answered.add(kernel_id)
+
+    def open(self, kernel_id: str) -> None:  # type: ignore[override]
+        super().open(kernel_id)
+        if kernel_id in self._cache:
+            del RequestInfoSocketHandler._cache[kernel_id]
+
+
+REPLACEMENTS = {
+    KernelHandler: OwnedKernelHandler,
+    VoilaKernelWebsocketHandler: OwnedKernelWebsocketHandler,
+    VoilaShutdownKernelHandler: OwnedShutdownHandler,
+    ExecutionRequestHandler: OwnedExecutionHandler,
+    RequestInfoSocketHandler: KernelQueryHandler,
+    TornadoVoilaHandler: PageHandler,
+}
