@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lessonkit.compile.course import course_entry
 from lessonkit.compile.validate import Report, validate_lesson
 from lessonkit.engine.seal import grading_key, seal_lesson
 from lessonkit.format import blob, writer
@@ -42,7 +43,7 @@ def build_lesson(source: str | Path, *, out: str | Path = "build", course: str |
     if not report.ok or report.lesson is None:
         raise LessonError(report.errors)
     lesson = report.lesson
-    sealed = blob.encode(seal_lesson(lesson))
+    sealed = blob.encode(seal_lesson(lesson) | course_entry(source))  # its course: mastery across lessons
     keys = writer.GradeKeys(sealed, {c.id: grading_key(lesson, c) for c in lesson.checks.values()})
     name = f"{lesson.id}.ipynb"
     outputs = {
