@@ -26,7 +26,7 @@ from lessonkit.engine.mastery import SkillMastery
 from lessonkit.engine.path import LessonPath, Route
 from lessonkit.model import MasteryPolicy, Skill
 from lessonkit.player.answers import Answers, Outcome
-from lessonkit.player.estimates import Estimates
+from lessonkit.player.estimates import Estimates, carried_mastery
 from lessonkit.player.flags import FlagWatch
 from lessonkit.player.hints import HintOffer, Hints
 from lessonkit.player.identity import Identity
@@ -74,7 +74,7 @@ class Session:
         self._step_of = {c: s for s in self.path.order for c in self.path.checks_of(s)}
         self._journal = Journal(lesson["id"], identity.student_id, store, self._fold, clock=clock,
                                 step_of=self._step_of)
-        self._estimates = Estimates(self.skills, self.policy, self._journal)
+        self._estimates = Estimates(self.skills, self.policy, self._journal, carried_mastery(lesson, identity, store))
         self.standing = Standing(self.state, self._estimates)
         self._items = Items(checks, self.path, identity.student_id, mode=mode, clock=clock)
         self._reviews = Reviews(self.path, checks, self._step_of, self._estimates, self._journal)
