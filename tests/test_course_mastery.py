@@ -155,3 +155,21 @@ def test_review_comes_due_across_lessons_and_only_from_the_students_own_events(c
     assert progress.finished("alpha") and not progress.started("beta")
     # another student's events never enter ana's course
     assert course_progress(store, "ben", ["alpha", "beta"]).skills == {}
+
+
+def test_the_lesson_index_recommends_from_the_students_own_events(course, tmp_path):
+    from lessonkit.model.course import CoursePlan
+    from lessonkit.progress.course import next_lesson
+
+    store, clock = open_store(str(tmp_path / "progress.sqlite")), Clock()
+    plan = CoursePlan.from_dict(course["alpha"]["course"])
+    assert next_lesson(store, "ana", plan, clock.now).lesson_id == "alpha"
+    alpha = Session(course["alpha"], Identity("ana", "header"), store, clock=clock)
+    alpha.start()
+    while not alpha.finished:
+        answer_and_move(alpha, "sum", right=True)
+    after = next_lesson(store, "ana", plan, clock.now)
+    assert after.lesson_id == "beta" and after.skills == ("carry",) and "\u201cCarrying\u201d" in after.reason
+    assert next_lesson(store, "ben", plan, clock.now).lesson_id == "alpha"
+    due = course_progress(store, "ana", ["alpha", "beta"]).skills["add"].next_due
+    assert next_lesson(store, "ana", plan, due + 1).kind == "review"

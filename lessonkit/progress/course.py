@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from lessonkit.engine.mastery import SkillMastery
+from lessonkit.engine.recommend import Learner, Recommendation, recommend
+from lessonkit.model.course import CoursePlan
 from lessonkit.progress.events import MASTERY_CHANGED, REVIEW_DONE, Event
 from lessonkit.progress.state import StudentState
 from lessonkit.progress.store import EventStore
 
-__all__ = ["CourseProgress", "SkillRecord", "course_progress", "lesson_ids_of"]
+__all__ = ["CourseProgress", "SkillRecord", "course_progress", "lesson_ids_of", "next_lesson"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,12 @@ class CourseProgress:
         due = [(r.next_due, r.skill) for r in self.skills.values()
                if r.mastered and r.next_due is not None and r.next_due <= now]
         return [skill for _, skill in sorted(due)]
+
+    def learner(self, now: float, goal: Sequence[str] = ()) -> Learner:
+        """The student as ``engine.recommend`` sees them at ``now``."""
+        return Learner({s: r.mastery() for s, r in self.skills.items()}, tuple(self.due_reviews(now)),
+                       frozenset(l for l in self.lessons if self.started(l)),
+                       frozenset(l for l in self.lessons if self.finished(l)), tuple(goal))
 
     def finished(self, lesson_id: str) -> bool:
         state = self.lessons.get(lesson_id)
@@ -129,6 +137,14 @@ def _with_due(record: SkillRecord, history: list[tuple[float, bool]]) -> SkillRe
     assert due is not None
     return SkillRecord(record.skill, record.p, record.evidence, record.mastered, record.lesson, record.updated_at,
                        record.mastered_at, record.reviews, due.timestamp())
+
+
+def next_lesson(store: EventStore, student_id: str, plan: CoursePlan, now: float,
+                goal: Sequence[str] = ()) -> Recommendation:
+    """The lesson a student should open next and why: what the class server's lesson index
+    shows each student (``engine.recommend`` decides; this reads their events for it)."""
+    progress = course_progress(store, student_id, [l.id for l in plan.lessons])
+    return recommend(plan, progress.learner(now, goal))
 
 
 def lesson_ids_of(course: Mapping[str, object]) -> list[str]:
