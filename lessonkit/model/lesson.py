@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from lessonkit.model.problems import Where
 
-STEP_KINDS = ("content", "check", "remediation", "enrichment", "review", "end")
+STEP_KINDS = ("content", "check", "remediation", "enrichment", "review", "end", "placement")
 #: multiple-choice feedback about one option: a wrong one picked, a right one left out
 ONE_OPTION_FEEDBACK = ("picked", "missed")
 

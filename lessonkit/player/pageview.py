@@ -29,6 +29,7 @@ _BADGES = {
     "remediation": "Another way in",
     "enrichment": "Going further",
     "review": "Quick review",
+    "placement": "Show what you know",
     "end": "Finished",
 }
 
