@@ -15,9 +15,11 @@ from lessonkit.preview import Preview
 
 
 def lesson(id: str, title: str = "", *, version: str = "1", skills: dict[str, Any] | None = None,
-           mastery: dict[str, Any] | None = None) -> Preview:
-    """The lesson header: its id, title, version, skills and mastery policy."""
-    return Preview("lesson", dict(id=id, title=title, version=version, skills=skills or {}, mastery=mastery or {}))
+           mastery: dict[str, Any] | None = None, confidence: bool = False) -> Preview:
+    """The lesson header: its id, title, version, skills, mastery policy, and whether each check
+    asks the student how sure they are first."""
+    return Preview("lesson", dict(id=id, title=title, version=version, skills=skills or {}, mastery=mastery or {},
+                                  confidence=confidence))
 
 
 def step(id: str, *, kind: str = "content", title: str = "", review: list[str] | None = None) -> Preview:
@@ -36,6 +38,12 @@ def check(id: str, *, kind: str, prompt: str = "", skills: list[str] | None = No
 def branch(rules: list[dict[str, str]]) -> Preview:
     """Ordered rules that pick the next step; the last one, without "if", is the default."""
     return Preview("branch", dict(rules=rules))
+
+
+def reflect(prompt: str) -> Preview:
+    """A reflection prompt in the current step: the student answers in words, saved with their
+    work and never graded."""
+    return Preview("reflect", dict(prompt=prompt))
 
 
 def choose(id: str, *, prompt: str, options: list[dict[str, str]]) -> Preview:

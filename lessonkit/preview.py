@@ -19,7 +19,8 @@ class Preview:
 
     def _repr_html_(self) -> str:
         args = {k: v for k, v in self.args.items() if v not in (None, [], {}, "")}
-        title = {"lesson": "Lesson", "step": "Step", "check": "Check", "branch": "Branch", "choose": "Choice"}[self.call]
+        title = {"lesson": "Lesson", "step": "Step", "check": "Check", "branch": "Branch", "choose": "Choice",
+                 "reflect": "Reflection"}[self.call]
         name = args.pop("id", "")
         body = html.escape(json.dumps(args, indent=2, ensure_ascii=False, default=str))
         return (f'<div style="border-left:4px solid #3b6ea5;padding:4px 10px;background:#f3f7fb">'

@@ -14,6 +14,8 @@ import html
 
 import ipywidgets as widgets
 
+from lessonkit.player.goals import GoalView
+from lessonkit.player.reflection import ReflectionView, calibration_html
 from lessonkit.player.session import Session
 from lessonkit.player.widgets import (
     CheckView,
@@ -42,6 +44,7 @@ class PageView(_Readable, widgets.VBox):
         session.start()
         self.heading = widgets.HTML(f"<h1>{html.escape(session.lesson['title'])}</h1>")
         self.notice = widgets.HTML()
+        self.goal = GoalView(session)  # player.goals
         self.progress = widgets.FloatProgress(min=0.0, max=1.0, description="Progress",
                                               style={"description_width": "initial"})
         self.progress_text = widgets.Label()
@@ -54,7 +57,7 @@ class PageView(_Readable, widgets.VBox):
         self.review_button.on_click(lambda _: self.review())
         self.next_button.on_click(lambda _: self.next())
         super().__init__([
-            self.heading, self.notice, self.review_button, widgets.HBox([self.progress, self.progress_text]), self.body,
+            self.heading, self.notice, self.goal, self.review_button, widgets.HBox([self.progress, self.progress_text]), self.body,
             self.nav_note, widgets.HBox([self.next_button, self.choices]),
         ])
         self.add_class("lessonkit-page")
@@ -108,12 +111,14 @@ class PageView(_Readable, widgets.VBox):
                     children.append(markdown_output(block["source"]))
                 elif block["kind"] == "code":
                     children.append(markdown_output(f"```python\n{block['source']}\n```"))
+                elif block["kind"] == "reflection":
+                    children.append(ReflectionView(session, block["source"]))
                 else:
                     view = CheckView(session, block["check"])
                     self.checks.append(view)
                     children.append(view)
             if step["kind"] == "end":
-                children.append(self._summary())
+                children += [self._summary(), calibration_html(session)]
         self.body.children = children
         self.choices.children = self._choice_buttons()
         self.refresh()
@@ -192,6 +197,7 @@ class PageView(_Readable, widgets.VBox):
 
     def close(self) -> None:
         self._unsubscribe()
+        self.goal.close()
         for view in self.checks:
             view.close()
         super().close()

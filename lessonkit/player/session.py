@@ -35,9 +35,12 @@ from lessonkit.player.journal import Journal
 from lessonkit.player.review import Reviews
 from lessonkit.player.routing import Router
 from lessonkit.player.standing import Standing
-from lessonkit.progress import Event, EventStore, StudentState
+from lessonkit.progress import CONFIDENCE_GIVEN, GOAL_SET, REFLECTION_SAVED, Event, EventStore, StudentState
 
 __all__ = ["HintOffer", "Outcome", "Session"]
+
+#: the events a student writes about themselves (:meth:`Session.note`)
+STUDENT_NOTES = (GOAL_SET, CONFIDENCE_GIVEN, REFLECTION_SAVED)
 
 
 class Session:
@@ -209,6 +212,15 @@ class Session:
         a choice), recording why, and enter its target.  An end route only records the
         leaving."""
         self._router.go(route)
+
+    def note(self, event_type: str, data: Mapping[str, Any], *, check_id: str | None = None) -> Event:
+        """Record the student's own goal, confidence or reflection (``player.goals``,
+        ``player.reflection``) in the current step: events no score, estimate or route reads."""
+        if event_type not in STUDENT_NOTES:
+            raise ValueError(f"note() records {', '.join(STUDENT_NOTES)}, not {event_type!r}")
+        event = self._journal.event(event_type, step_id=self.current_step, check_id=check_id, data=dict(data))
+        self._journal.record([event])
+        return self.events[-1]
 
     def _fold(self, event: Event) -> None:
         """Apply one event to ``StudentState`` and to every part that keeps more than it."""

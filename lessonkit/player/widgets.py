@@ -21,6 +21,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from lessonkit.engine.path import Route
+from lessonkit.player.reflection import ConfidenceInput
 from lessonkit.player.session import Outcome, Session
 
 __all__ = ["CheckView", "LessonHeader", "NextStepView", "check_text", "markdown_output"]
@@ -117,12 +118,13 @@ class CheckView(_Readable, widgets.VBox):
         self.hint_note = widgets.HTML()
         self.hints = widgets.HTML()
         self.meter = widgets.HTML()
+        self.confidence = ConfidenceInput(session, check_id)  # player.reflection: empty unless the lesson asks
         self.check_button.on_click(lambda _: self.submit())
         self.hint_button.on_click(lambda _: self.ask_hint())
         show_prompt = not (self.kind == "code" and namespace is not None)  # the prompt is a cell above
         super().__init__([
             *([self.prompt] if show_prompt else []),
-            self.answer_input,
+            self.answer_input, self.confidence,
             widgets.HBox([self.check_button, self.hint_button]),
             self.feedback, self.hint_note, self.hints, self.meter,
         ])
@@ -196,6 +198,7 @@ class CheckView(_Readable, widgets.VBox):
     def submit(self) -> Outcome:
         """What the Check button does: judge, record, and show the feedback."""
         self.check_button.disabled = True  # no double submission while judging (code can take a while)
+        self.confidence.record()
         try:
             outcome = self.session.answer(self.check_id, self.answer_value())
         finally:
