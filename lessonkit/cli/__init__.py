@@ -18,7 +18,7 @@ from lessonkit.errors import LessonkitError
 
 #: The verbs' modules, in the order ``lessonkit --help`` lists them (``import_nbgrader`` is
 #: the verb ``import-nbgrader``, ``class_`` the verb ``class``).
-VERBS = ("new", "validate", "build", "serve", "class_", "grade", "report", "import_nbgrader")
+VERBS = ("new", "validate", "build", "serve", "class_", "grade", "report", "portfolio", "import_nbgrader")
 
 
 def verb_name(module: str) -> str:
