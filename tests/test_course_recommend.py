@@ -10,8 +10,8 @@ import pytest
 from lessonkit.compile.course import validate_course
 from lessonkit.engine.mastery import SkillMastery
 from lessonkit.engine.recommend import Learner, recommend
-from lessonkit.model.course import CoursePlan, PlannedLesson
 from lessonkit.model import Skill
+from lessonkit.model.course import CoursePlan, PlannedLesson
 
 REPO = Path(__file__).resolve().parent.parent
 FRACTIONS = ("equivalent", "add-like", "common-denominator", "add-unlike")

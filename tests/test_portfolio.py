@@ -65,7 +65,7 @@ def play(session: Session, answers: dict[str, object], reflection: str | None) -
 
 @pytest.fixture(scope="module")
 def store_with_two_students(course, tmp_path_factory):
-    folder, _, sealed = course
+    _, _, sealed = course
     url = str(tmp_path_factory.mktemp("store") / "progress.sqlite")
     store = open_store(url)
     ana = Session(sealed, Identity("ana", "header"), store, clock=Clock())
@@ -80,7 +80,7 @@ def store_with_two_students(course, tmp_path_factory):
 def test_the_portfolio_holds_exactly_the_students_own_work(course, store_with_two_students):
     folder, lesson, sealed = course
     title, lessons = lessons_at(folder)
-    assert title == "Numbers, first steps" and [l.id for l in lessons] == ["tiny"]
+    assert title == "Numbers, first steps" and [l["id"] for l in lessons] == ["tiny"]
     portfolio = build_portfolio(open_store(store_with_two_students), "ana", lessons, title=title)
     text = render_portfolio(portfolio)
     data = text.encode("utf-8")

@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from lessonkit.engine.path import LessonPath
-from lessonkit.engine.placement import false_mastery_rate, placement_rounds, start_after_placement
+from lessonkit.engine.placement import (
+    false_mastery_rate,
+    placement_rounds,
+    start_after_placement,
+)
 from lessonkit.engine.seal import seal_lesson
 from lessonkit.format import blob
 from lessonkit.format.reader import read_lesson

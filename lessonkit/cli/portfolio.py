@@ -25,8 +25,14 @@ def arguments(command: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lessonkit.progress import open_store
-    from lessonkit.report.portfolio import (PortfolioError, build_portfolio, lessons_at, pdf_converter,
-                                            render_portfolio, write_pdf)
+    from lessonkit.report.portfolio import (
+        PortfolioError,
+        build_portfolio,
+        lessons_at,
+        pdf_converter,
+        render_portfolio,
+        write_pdf,
+    )
 
     if args.store and "://" not in args.store and not Path(args.store).expanduser().exists():
         raise PortfolioError(f"no event store at {args.store}: pass --store the file the class's events are in")

@@ -11,12 +11,19 @@ them, so checking a course runs nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from lessonkit.format.reader import parse_lesson
 from lessonkit.model import Lesson, Problem, Skill, Where, did_you_mean
-from lessonkit.model.course import COURSE_FILE, Course, CoursePlan, parse_course, plan_course
+from lessonkit.model.course import (
+    COURSE_FILE,
+    Course,
+    CoursePlan,
+    parse_course,
+    plan_course,
+)
 
 __all__ = ["CourseReport", "course_entry", "course_to_validate", "find_course", "validate_course"]
 
@@ -140,8 +147,8 @@ def _cycles(course: Course, lessons: dict[str, Lesson]) -> list[Problem]:
         if key in reported:
             continue
         reported.add(key)
-        links = ", ".join(f"'{a}' requires '{b}' ({declared.get((a, b), '?')})" for a, b in zip(cycle, cycle[1:]))
-        course_links = [a for a, b in zip(cycle, cycle[1:]) if declared.get((a, b), "").startswith("[")]
+        links = ", ".join(f"'{a}' requires '{b}' ({declared.get((a, b), '?')})" for a, b in pairwise(cycle))
+        course_links = [a for a, b in pairwise(cycle) if declared.get((a, b), "").startswith("[")]
         where = course.skills[course_links[0]].where.at("requires") if course_links else Where(course.path)
         problems.append(Problem(where, f"prerequisite cycle across lessons: {links}",
                                 "remove one of these requires so the skills can be learned in some order"))

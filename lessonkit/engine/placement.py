@@ -22,6 +22,7 @@ simulation tests hold the engine to.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+
 from lessonkit.engine.mastery import SkillMastery, update
 from lessonkit.engine.path import LessonPath, Route
 from lessonkit.model import MasteryPolicy, Skill

@@ -13,10 +13,12 @@ themselves and is ``lessonkit.compile.course``'s job.
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+
+import tomllib
 
 from lessonkit.model.lesson import Lesson, Skill
 from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean

@@ -16,7 +16,12 @@ import ipywidgets as widgets
 
 from lessonkit.player.session import Session
 from lessonkit.progress import GOAL_SET, Event
-from lessonkit.progress.selfassessment import GOAL_LEVELS, Goal, goal_event_data, latest_goal
+from lessonkit.progress.selfassessment import (
+    GOAL_LEVELS,
+    Goal,
+    goal_event_data,
+    latest_goal,
+)
 
 __all__ = ["GoalView", "goal_summary", "set_goal"]
 
@@ -57,8 +62,10 @@ class GoalView(widgets.VBox):
         self.by = widgets.DatePicker(description="By")
         self.level = widgets.ToggleButtons(options=[(label.capitalize(), key) for key, label in GOAL_LEVELS.items()],
                                            value="core", description="Challenge")
-        self.set_button = widgets.Button(description="Set my goal", icon="flag", button_style="info")
-        self.change_button = widgets.Button(description="Change my goal", layout=widgets.Layout(width="auto"))
+        self.set_button = widgets.Button(description="Set my goal", icon="flag", button_style="info",
+                                         tooltip="Save this goal (it changes no score or route)")
+        self.change_button = widgets.Button(description="Change my goal", layout=widgets.Layout(width="auto"),
+                                            tooltip="Choose the skills, date and challenge you aim for")
         self.summary = widgets.HTML()
         self.form = widgets.VBox([widgets.HTML("<b>Set yourself a goal</b> (you can change it any time)"),
                                   self.skills, self.by, self.level, self.set_button])

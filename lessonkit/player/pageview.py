@@ -118,7 +118,7 @@ class PageView(_Readable, widgets.VBox):
                     self.checks.append(view)
                     children.append(view)
             if step["kind"] == "end":
-                children += [self._summary(), calibration_html(session)]
+                children += [calibration_html(session), self._summary()]
         self.body.children = children
         self.choices.children = self._choice_buttons()
         self.refresh()

@@ -16,7 +16,12 @@ import ipywidgets as widgets
 
 from lessonkit.player.session import Session
 from lessonkit.progress import CONFIDENCE_GIVEN, REFLECTION_SAVED, Event
-from lessonkit.progress.selfassessment import CONFIDENCE_LEVELS, calibration, confidence_event_data, reflections
+from lessonkit.progress.selfassessment import (
+    CONFIDENCE_LEVELS,
+    calibration,
+    confidence_event_data,
+    reflections,
+)
 
 __all__ = ["MAX_REFLECTION", "ConfidenceInput", "ReflectionView", "asks_confidence", "calibration_html"]
 
@@ -64,6 +69,7 @@ class ReflectionView(widgets.VBox):
         self.prompt = prompt
         saved = self._saved()
         self.text = widgets.Textarea(value=saved, placeholder="Write a few sentences in your own words.",
+                                     description="My answer", style={"description_width": "initial"},
                                      layout=widgets.Layout(width="100%", height="7em"))
         self.save_button = widgets.Button(description="Save my reflection", icon="floppy-o",
                                           tooltip="Saved with your work; it is not marked")
@@ -96,7 +102,7 @@ class ReflectionView(widgets.VBox):
 def calibration_html(session: Session) -> widgets.HTML:
     """How well the student's confidence matched their results, in sentences (end of lesson)."""
     if not asks_confidence(session):
-        return widgets.HTML()
+        return widgets.HTML(layout=widgets.Layout(display="none"))
     result = calibration(session.events)
     if not result.answers:
         return widgets.HTML('<p style="color:#555">You did not rate your confidence this time.</p>')

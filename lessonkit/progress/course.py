@@ -129,7 +129,9 @@ def _with_due(record: SkillRecord, history: list[tuple[float, bool]]) -> SkillRe
     since, in whichever lesson (the same rule as ``player.review``, over the whole course)."""
     if not record.mastered or not history:
         return record
-    from lessonkit.engine.review import schedule_review  # fsrs only when something was mastered
+    from lessonkit.engine.review import (
+        schedule_review,  # fsrs only when something was mastered
+    )
 
     card, due = None, None
     for when, passed in history:

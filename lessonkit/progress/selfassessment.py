@@ -16,13 +16,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from lessonkit.progress.events import ANSWERED, CONFIDENCE_GIVEN, GOAL_SET, REFLECTION_SAVED, Event
+from lessonkit.progress.events import (
+    ANSWERED,
+    CONFIDENCE_GIVEN,
+    GOAL_SET,
+    REFLECTION_SAVED,
+    Event,
+)
 
 __all__ = [
     "CONFIDENCE_LEVELS",
+    "GOAL_LEVELS",
     "Calibration",
     "Goal",
-    "GOAL_LEVELS",
     "Reflection",
     "calibration",
     "confidence_event_data",

@@ -29,12 +29,18 @@ from typing import Any
 from lessonkit.engine.seal import seal_lesson
 from lessonkit.errors import LessonkitError
 from lessonkit.format.reader import parse_lesson
-from lessonkit.model import Lesson
 from lessonkit.model.course import COURSE_FILE, parse_course
 from lessonkit.progress import ANSWERED, EventStore, StudentState
 from lessonkit.progress.course import course_progress
-from lessonkit.progress.selfassessment import GOAL_LEVELS, Calibration, Goal, Reflection, calibration, latest_goal, \
-    reflections
+from lessonkit.progress.selfassessment import (
+    GOAL_LEVELS,
+    Calibration,
+    Goal,
+    Reflection,
+    calibration,
+    latest_goal,
+    reflections,
+)
 
 __all__ = ["AnsweredCheck", "LessonWork", "Portfolio", "PortfolioError", "build_portfolio", "lessons_at",
            "pdf_converter", "render_portfolio", "write_pdf"]
@@ -89,42 +95,47 @@ class Portfolio:
     mastered: tuple[MasteredSkill, ...]
 
 
-def lessons_at(path: str | os.PathLike[str]) -> tuple[str, list[Lesson]]:
-    """The lessons a portfolio covers: a course file's lessons in its order (or the course in a
-    folder), else every lesson notebook in the folder.  Returns (title, lessons)."""
+def lessons_at(path: str | os.PathLike[str]) -> tuple[str, list[Mapping[str, Any]]]:
+    """The lessons a portfolio covers, sealed: a course file's lessons in its order (or the
+    course in a folder), else every lesson notebook in the folder.  Returns (title, lessons).
+
+    Sealed, so the portfolio is made from what the student's page holds and the teacher's
+    answers never enter it, whoever runs the command."""
     path = Path(path)
     course_file = path if path.suffix == ".toml" else path / COURSE_FILE
+    notebooks: list[Path]
+    title = "My lessons"
     if course_file.is_file():
         course, _ = parse_course(course_file)
-        if course is not None:
-            read = [parse_lesson(course.notebook(entry.id))[0] for entry in course.lessons
-                    if course.notebook(entry.id).is_file()]
-            return course.title, [lesson for lesson in read if lesson is not None]
-    if path.is_file():
+        if course is None:
+            raise PortfolioError(f"{course_file}: the course file cannot be read; run lessonkit validate on it")
+        title = course.title
+        notebooks = [course.notebook(entry.id) for entry in course.lessons if course.notebook(entry.id).is_file()]
+    elif path.is_file():
         notebooks = [path]
     elif path.is_dir():
-        notebooks = sorted(p for p in path.rglob("*.ipynb") if ".lesson(" in p.read_text(encoding="utf-8",
-                                                                                          errors="replace"))
+        notebooks = sorted(p for p in path.rglob("*.ipynb")
+                           if ".lesson(" in p.read_text(encoding="utf-8", errors="replace"))
     else:
         raise PortfolioError(f"{path}: no such lesson, folder or course file")
     lessons = [lesson for lesson in (parse_lesson(nb)[0] for nb in notebooks) if lesson is not None]
-    return "My lessons", lessons
+    return title, [seal_lesson(lesson) for lesson in lessons]
 
 
-def build_portfolio(store: EventStore, student_id: str, lessons: Sequence[Lesson], *, title: str = "My lessons",
-                    now: float | None = None) -> Portfolio:
-    """One student's work in ``lessons``, from their own events only."""
+def build_portfolio(store: EventStore, student_id: str, lessons: Sequence[Mapping[str, Any]], *,
+                    title: str = "My lessons", now: float | None = None) -> Portfolio:
+    """One student's work in ``lessons`` (sealed lessons), from their own events only."""
     if not lessons:
         raise PortfolioError("no lessons to make a portfolio of: give --lessons a course file or a folder of lessons")
     moment = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(now, timezone.utc)
-    progress = course_progress(store, student_id, [lesson.id for lesson in lessons])
-    titles = {lesson.id: lesson.title for lesson in lessons}
-    names = {s.id: s.name or s.id for lesson in lessons for s in lesson.skills.values()}
+    progress = course_progress(store, student_id, [lesson["id"] for lesson in lessons])
+    titles = {lesson["id"]: lesson["title"] for lesson in lessons}
+    names = {sid: skill.get("name") or sid for lesson in lessons for sid, skill in lesson["skills"].items()}
     works = []
     for lesson in lessons:
-        events = store.history(lesson.id, student_id)
+        events = store.history(lesson["id"], student_id)
         if events:
-            works.append(_lesson_work(lesson, progress.lessons[lesson.id], events, names))
+            works.append(_lesson_work(lesson, progress.lessons[lesson["id"]], events, names))
     if not works:
         raise PortfolioError(f"no work by {student_id!r} in these lessons: check --student and --store")
     mastered = tuple(MasteredSkill(names.get(r.skill, r.skill), titles.get(r.lesson, r.lesson), _when(r.mastered_at))
@@ -132,8 +143,7 @@ def build_portfolio(store: EventStore, student_id: str, lessons: Sequence[Lesson
     return Portfolio(student_id, title, moment, tuple(works), mastered)
 
 
-def _lesson_work(lesson: Lesson, state: StudentState, events: list, names: Mapping[str, str]) -> LessonWork:
-    sealed = seal_lesson(lesson)
+def _lesson_work(sealed: Mapping[str, Any], state: StudentState, events: list, names: Mapping[str, str]) -> LessonWork:
     answered_items: dict[str, Any] = {}
     for event in events:
         if event.type == ANSWERED and event.check_id in sealed["checks"]:
@@ -147,10 +157,9 @@ def _lesson_work(lesson: Lesson, state: StudentState, events: list, names: Mappi
         checks.append(AnsweredCheck(check_id, str(item.get("prompt", "")), check["input"],
                                     tuple(_shown(a, item) for a in done.answers), done.correct, done.pending,
                                     done.best_score))
-    return LessonWork(lesson.id, lesson.title, "finished" if state.finished else "in progress",
+    return LessonWork(sealed["id"], sealed["title"], "finished" if state.finished else "in progress",
                       _when(events[0].ts), _when(events[-1].ts), tuple(checks), tuple(reflections(events)),
-                      latest_goal(events), calibration(events),
-                      {s: names.get(s, s) for s in lesson.skills})
+                      latest_goal(events), calibration(events), {s: names.get(s, s) for s in sealed["skills"]})
 
 
 def _shown(answer: Any, item: Mapping[str, Any]) -> str:
