@@ -9,8 +9,8 @@ import) because student kernels import lessonkit too.
 
 from __future__ import annotations
 
-from lessonkit.authoring import branch, check, choose, lesson, step
+from lessonkit.authoring import branch, check, choose, lesson, reflect, step
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "branch", "check", "choose", "lesson", "step"]
+__all__ = ["__version__", "branch", "check", "choose", "lesson", "reflect", "step"]

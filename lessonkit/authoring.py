@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 
 
 def lesson(id: str, title: str = "", *, version: str = "1", skills: dict[str, Any] | None = None,
-           mastery: dict[str, Any] | None = None) -> ipywidgets.Widget:
-    """The lesson header: its id, title, version, skills and mastery policy."""
-    return _preview("lesson", id=id, title=title, version=version, skills=skills, mastery=mastery)
+           mastery: dict[str, Any] | None = None, confidence: bool | None = None) -> ipywidgets.Widget:
+    """The lesson header: its id, title, version, skills, mastery policy, and whether each check
+    asks the student how sure they are first."""
+    return _preview("lesson", id=id, title=title, version=version, skills=skills, mastery=mastery,
+                    confidence=confidence)
 
 
 def step(id: str, *, kind: str = "content", title: str = "", review: list[str] | None = None) -> ipywidgets.Widget:
@@ -41,6 +43,12 @@ def check(id: str, *, kind: str, prompt: str = "", skills: list[str] | None = No
 def branch(rules: list[dict[str, str]]) -> ipywidgets.Widget:
     """Ordered rules that pick the next step; the last one, without "if", is the default."""
     return _preview("branch", rules=rules)
+
+
+def reflect(prompt: str) -> ipywidgets.Widget:
+    """A reflection prompt in the current step: the student answers in words, saved with their
+    work and never graded."""
+    return _preview("reflect", prompt=prompt)
 
 
 def choose(id: str, *, prompt: str, options: list[dict[str, str]]) -> ipywidgets.Widget:

@@ -68,6 +68,8 @@ BAD_INPUT = {
     "grade": (["ps1", "--course", "{tmp}/nowhere"], 2, ["lessonkit grade:", "{tmp}/nowhere", "no such course folder"]),
     "report": (["--store", "{tmp}/nowhere.sqlite", "--lesson", "x"], 2, ["lessonkit report:", "{tmp}/nowhere.sqlite",
                                                                          "no event store at"]),
+    "portfolio": (["--student", "ana", "--lessons", "{tmp}/nowhere"], 2,
+                  ["lessonkit portfolio:", "{tmp}/nowhere", "no such lesson, folder or course file"]),
     "import_nbgrader": (["{tmp}"], 2, ["lessonkit import-nbgrader:", "{tmp}", "no notebooks found"]),
 }
 

@@ -43,6 +43,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "mastery_changed": {"skill": "add-unlike", "p": 0.97, "evidence": 4, "mastered": True, "needs_remediation": False},
     "review_done": {"skill": "add-like", "correct": True, "next_due": 1_700_000_000.0},
     "flag_raised": {"kind": "rapid_guessing", "check": "half", "detail": "3 wrong answers in 6 s"},
+    "goal_set": {"skills": ["add-unlike"], "by": "2026-12-15", "level": "enrichment", "scope": "lesson"},
+    "confidence_given": {"item": 3, "confidence": 2},
+    "reflection_saved": {"prompt": "What was hardest, and what helped?", "text": "Common denominators; the strips."},
 }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lessonkit.compile.course import course_entry
 from lessonkit.compile.validate import Report, validate_lesson
 from lessonkit.engine.points import plan_points
 from lessonkit.engine.routes import lesson_routes
@@ -46,7 +47,7 @@ def build_lesson(source: str | Path, *, out: str | Path = "build", course: str |
     if not report.ok or report.lesson is None:
         raise LessonError(report.errors)
     lesson = report.lesson
-    sealed = blob.encode(seal_lesson(lesson))
+    sealed = blob.encode(seal_lesson(lesson) | course_entry(source))  # its course: mastery across lessons
     keys = writer.GradeKeys(sealed, {c.id: grading_key(lesson, c) for c in lesson.checks.values()},
                             **points_layout(lesson))
     name = f"{lesson.id}.ipynb"

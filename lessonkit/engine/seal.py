@@ -71,6 +71,7 @@ def seal_lesson(lesson: Lesson) -> dict[str, Any]:
         "mastery": asdict(lesson.mastery),
         "steps": steps,
         "checks": {c.id: seal_check(lesson, c) for c in lesson.checks.values()},
+        **({"confidence": True} if lesson.confidence else {}),  # absent when off: older builds stay byte-identical
     }
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from lessonkit.model import Problem, Where
 
-AUTHORING = ("lesson", "step", "check", "branch", "choose")
+AUTHORING = ("lesson", "step", "check", "branch", "choose", "reflect")
 #: positional parameters each call accepts, in order
-POSITIONAL = {"lesson": ("id", "title"), "step": ("id",), "check": ("id",), "branch": ("rules",), "choose": ("id",)}
+POSITIONAL = {"lesson": ("id", "title"), "step": ("id",), "check": ("id",), "branch": ("rules",), "choose": ("id",), "reflect": ("prompt",)}
 
 _MAGIC = re.compile(r"^\s*[%!]")
 

@@ -292,6 +292,15 @@ class _Reader:
         choice = Choice(self._id(call, "id"), self._typed(call, "prompt", str, ""), tuple(options), where=call.where)
         self._end_step(call, "choice", choice)
 
+    def _on_reflect(self, call: Call) -> None:
+        """A reflection prompt: a block of the current step, answered in words, never graded."""
+        self._unknown(call, ("prompt",))
+        prompt = self._typed(call, "prompt", str, "")
+        if not prompt.strip():
+            self.problem(call.where.at("prompt"), "a reflection needs a prompt", 'lk.reflect("What was hardest?")')
+            return
+        self._block(Block("reflection", prompt, where=call.where), call.where)
+
     def _end_step(self, call: Call, what: str, value: Any) -> None:
         if self.header is None:
             self.problem(call.where, "comes before the lesson header")
@@ -466,7 +475,7 @@ class _Reader:
     def _lesson(self) -> Lesson:
         call = self.header
         assert call is not None
-        self._unknown(call, ("id", "title", "version", "skills", "mastery"))
+        self._unknown(call, ("id", "title", "version", "skills", "mastery", "confidence"))
         title = self._typed(call, "title", str, "")
         if not title:
             self.problem(call.where.at("title"), "the lesson needs a title")
@@ -491,6 +500,7 @@ class _Reader:
             checks=dict(self.checks),
             path=self.path,
             where=call.where,
+            confidence=bool(self._typed(call, "confidence", bool, False)),
         )
 
     def _skills(self, call: Call) -> dict[str, Skill]:

@@ -105,6 +105,9 @@ class _Layout:
                 yield self.cell("markdown", block.source, "content", step=step.id)
             elif block.kind == "code":
                 yield self.cell("code", block.source, "example", step=step.id)
+            elif block.kind == "reflection":  # the answer cell travels with the submission, ungraded
+                yield self.cell("markdown", f"**Reflect:** {block.source}", "reflection", step=step.id)
+                yield self.cell("markdown", "*Write your answer here.*", "reflection-answer", step=step.id)
             else:
                 yield from self.check(block.check or "", step)
         if step.branch is not None or step.choice is not None:

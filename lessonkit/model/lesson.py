@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from lessonkit.model.problems import Where
 
-STEP_KINDS = ("content", "check", "remediation", "enrichment", "review", "end")
+STEP_KINDS = ("content", "check", "remediation", "enrichment", "review", "end", "placement")
 #: multiple-choice feedback about one option: a wrong one picked, a right one left out
 ONE_OPTION_FEEDBACK = ("picked", "missed")
 
@@ -147,7 +147,7 @@ class Choice:
 class Block:
     """One piece of a step, in order: markdown, example code, or a check (by id)."""
 
-    kind: str  # "markdown" | "code" | "check"
+    kind: str  # "markdown" | "code" | "check" | "reflection" (source: the teacher's prompt)
     source: str = ""
     check: str | None = None
     where: Where = field(default_factory=Where, compare=False)
@@ -186,6 +186,8 @@ class Lesson:
     checks: Mapping[str, Check] = field(default_factory=dict)
     path: str = ""
     where: Where = field(default_factory=Where, compare=False)  # the lk.lesson(...) header cell
+    #: ask "how sure are you?" before each check (shown as calibration, never scored)
+    confidence: bool = False
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

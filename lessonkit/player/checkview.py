@@ -27,6 +27,7 @@ import ipywidgets as widgets
 
 from lessonkit.player.choices import ChoiceGroup
 from lessonkit.player.examples import Printed, lesson_files, run_printed
+from lessonkit.player.reflection import ConfidenceInput
 from lessonkit.player.rendering import Readable, icon, markdown_inline, markdown_output, points, set_markdown, status_html
 from lessonkit.player.session import Outcome, Session
 
@@ -75,6 +76,7 @@ class CheckView(Readable, widgets.VBox):
         self.hint_note = widgets.HTML()
         self.hints = widgets.HTML()
         self.meter = widgets.HTML()
+        self.confidence = ConfidenceInput(session, check_id)  # empty unless the lesson asks
         self.printed = widgets.HTML()  # a page's code check: what the student's code printed
         self.run_button = widgets.Button(description="Run my code", tooltip="Run your code and see what it prints",
                                          layout=widgets.Layout(width="auto"))
@@ -84,7 +86,7 @@ class CheckView(Readable, widgets.VBox):
         show_prompt = not (self.kind == "code" and namespace is not None)  # the prompt is a cell above
         super().__init__([
             *([self.prompt] if show_prompt else []),
-            self.answer_input,
+            self.answer_input, self.confidence,
             widgets.HBox([self.check_button, *([self.run_button] if self._runs_contained else []), self.hint_button]),
             self.feedback, self.printed, self.hint_note, self.hints, self.meter,
         ])
@@ -160,6 +162,7 @@ class CheckView(Readable, widgets.VBox):
         """What the Check button does: judge, record, and show the feedback (and, for a page's
         code check, what the code printed, from a second contained run after the tests')."""
         self.check_button.disabled = True  # no double submission while judging (code can take a while)
+        self.confidence.record()
         answer = self.answer_value()
         try:
             outcome = self.session.answer(self.check_id, answer)

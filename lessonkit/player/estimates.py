@@ -9,23 +9,28 @@ reached rather than recomputing them from answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from lessonkit.engine.mastery import SkillMastery, update, void_item
 from lessonkit.model import MasteryPolicy, Skill
+from lessonkit.player.identity import Identity
 from lessonkit.player.journal import Journal
-from lessonkit.progress import MASTERY_CHANGED, Event
+from lessonkit.progress import MASTERY_CHANGED, Event, EventStore
 
-__all__ = ["Estimates"]
+__all__ = ["Estimates", "carried_mastery"]
 
 
 class Estimates:
     """Per skill of the lesson, the latest estimate; a skill without evidence is at its prior."""
 
-    def __init__(self, skills: Mapping[str, Skill], policy: MasteryPolicy, journal: Journal) -> None:
+    def __init__(self, skills: Mapping[str, Skill], policy: MasteryPolicy, journal: Journal,
+                 carried: Mapping[str, SkillMastery] | None = None) -> None:
         self.skills = skills
         self.policy = policy
         self._journal = journal
         self._known: dict[str, SkillMastery] = {}
+        #: estimates other lessons of the course made (progress.course): where a skill starts here
+        self._carried = dict(carried or {})
 
     @property
     def known(self) -> Mapping[str, SkillMastery]:
@@ -34,7 +39,8 @@ class Estimates:
 
     def of(self, skill_id: str) -> SkillMastery:
         """The current estimate for a skill (its prior before any evidence)."""
-        return self._known.get(skill_id) or SkillMastery.initial(self.skills.get(skill_id) or Skill(skill_id))
+        return (self._known.get(skill_id) or self._carried.get(skill_id)
+                or SkillMastery.initial(self.skills.get(skill_id) or Skill(skill_id)))
 
     def by_skill(self) -> dict[str, SkillMastery]:
         """Every skill of the lesson's estimate (the prerequisite search compares them all)."""
@@ -73,3 +79,15 @@ class Estimates:
         self._known[skill_id] = SkillMastery(float(data["p"]), int(data.get("evidence", 0)),
                                              int(data.get("items", before.items if before else 0)),
                                              bool(data.get("mastered")), bool(data.get("needs_remediation")))
+
+
+def carried_mastery(lesson: Mapping[str, Any], identity: Identity, store: EventStore) -> dict[str, SkillMastery]:
+    """What the student's other lessons of the course say about this lesson's skills
+    (nothing for a lesson built outside a course): a skill mastered there starts mastered here."""
+    course = lesson.get("course")
+    if not course:
+        return {}
+    from lessonkit.progress.course import course_progress, lesson_ids_of
+
+    others = [l for l in lesson_ids_of(course) if l != lesson["id"]]
+    return course_progress(store, identity.student_id, others).carried_into(lesson["id"], lesson["skills"])

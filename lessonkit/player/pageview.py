@@ -17,6 +17,8 @@ import ipywidgets as widgets
 from lessonkit.player.checkview import CheckView, step_title
 from lessonkit.player.endpage import EndSummary, all_mastered
 from lessonkit.player.examples import ExampleCell, lesson_files
+from lessonkit.player.goals import GoalView
+from lessonkit.player.reflection import ReflectionView, calibration_html
 from lessonkit.player.rendering import Readable, icon, markdown_output, status_html
 from lessonkit.player.session import Session
 
@@ -28,6 +30,8 @@ _BADGES = {
                                       "clicked yet. It is not a punishment."),
     "enrichment": ("Going further", "A detour for a challenge, because you are doing well."),
     "review": ("Quick review", "A short check of something you mastered earlier, so that it sticks."),
+    "placement": ("Show what you know", "A few questions on what this lesson teaches: what you already "
+                                        "know, you skip."),
     "end": ("Finished", ""),
 }
 _TRAIL = 6  # steps of the route so far shown; older ones are summed up
@@ -41,6 +45,7 @@ class PageView(Readable, widgets.VBox):
         session.start()
         self.heading = widgets.HTML(f"<h1>{html.escape(session.lesson['title'])}</h1>")
         self.notice = widgets.HTML()
+        self.goal = GoalView(session)
         self.progress = widgets.FloatProgress(min=0.0, max=1.0, description="Progress",
                                               style={"description_width": "initial"})
         self.progress_text = widgets.Label()
@@ -54,7 +59,7 @@ class PageView(Readable, widgets.VBox):
         self.review_button.on_click(lambda _: self.review())
         self.next_button.on_click(lambda _: self.next())
         super().__init__([
-            self.heading, self.notice, self.review_button, widgets.HBox([self.progress, self.progress_text]),
+            self.heading, self.notice, self.goal, self.review_button, widgets.HBox([self.progress, self.progress_text]),
             self.trail, self.body, self.nav_note, widgets.HBox([self.next_button, self.choices]),
         ])
         self.add_class("lessonkit-page")
@@ -102,7 +107,7 @@ class PageView(Readable, widgets.VBox):
             children.append(widgets.HTML(self._step_heading(step)))
             children += self._blocks(step)
             if step["kind"] == "end":
-                children.append(EndSummary(session, self.render))
+                children += [calibration_html(session), EndSummary(session, self.render)]
         self.body.children = children
         self.choices.children = self._choice_buttons()
         self.refresh()
@@ -120,15 +125,19 @@ class PageView(Readable, widgets.VBox):
         return marked + (f"<h2>{html.escape(title)}</h2>" if title else "")
 
     def _blocks(self, step: dict) -> list[widgets.Widget]:
-        """The step's Markdown, example code (each with a Run button) and checks.  An end step's
-        own text is the teacher's congratulation: it is shown once every skill is mastered."""
-        if step["kind"] == "end" and not all_mastered(self.session):
-            return []
+        """The step's Markdown, example code (each with a Run button), checks and reflection
+        prompts.  An end step's own text is the teacher's congratulation: it is shown once every
+        skill is mastered (its reflection prompts always are)."""
+        congratulate = step["kind"] != "end" or all_mastered(self.session)
         shown: list[widgets.Widget] = []
         earlier: list[str] = []
         files = None
         for block in step["blocks"]:
-            if block["kind"] == "markdown":
+            if block["kind"] == "reflection":
+                shown.append(ReflectionView(self.session, block["source"]))
+            elif not congratulate:
+                continue
+            elif block["kind"] == "markdown":
                 shown.append(markdown_output(block["source"]))
             elif block["kind"] == "code":
                 files = lesson_files(self.session.lesson) if files is None else files
@@ -234,6 +243,7 @@ class PageView(Readable, widgets.VBox):
 
     def close(self) -> None:
         self._unsubscribe()
+        self.goal.close()
         for view in self.checks:
             view.close()
         super().close()

@@ -19,6 +19,7 @@ from typing import Any
 
 from lessonkit.engine.conditions import ConditionError
 from lessonkit.engine.path import LessonPath, Route
+from lessonkit.engine.placement import PLACEMENT, route_after_placement
 from lessonkit.model import Rule
 from lessonkit.player.estimates import Estimates
 from lessonkit.player.journal import Journal
@@ -80,6 +81,9 @@ class Router:
         route = self._path.route(step, self._standing, on_error=self._rule_failed)
         if route is None:
             return None
+        if route.reason == "next" and self._path.step(step)["kind"] == PLACEMENT:  # test-out: engine.placement
+            return route_after_placement(self._path, step, self._estimates.skills, self._estimates.policy,
+                                         self._estimates.of, self._state.visits.get(step, 0))
         return self._escape_hatch(step, route) or route
 
     def review_detour(self, due: Iterable[str]) -> Route | None:

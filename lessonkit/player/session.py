@@ -26,7 +26,7 @@ from lessonkit.engine.mastery import SkillMastery
 from lessonkit.engine.path import LessonPath, Route
 from lessonkit.model import MasteryPolicy, Skill
 from lessonkit.player.answers import Answers, Outcome
-from lessonkit.player.estimates import Estimates
+from lessonkit.player.estimates import Estimates, carried_mastery
 from lessonkit.player.flags import FlagWatch
 from lessonkit.player.hints import HintOffer, Hints
 from lessonkit.player.identity import Identity
@@ -35,9 +35,12 @@ from lessonkit.player.journal import Journal
 from lessonkit.player.review import Reviews
 from lessonkit.player.routing import Router
 from lessonkit.player.standing import Standing
-from lessonkit.progress import Event, EventStore, StudentState
+from lessonkit.progress import CONFIDENCE_GIVEN, GOAL_SET, REFLECTION_SAVED, Event, EventStore, StudentState
 
 __all__ = ["HintOffer", "Outcome", "Session"]
+
+#: the events a student writes about themselves (:meth:`Session.note`)
+STUDENT_NOTES = (GOAL_SET, CONFIDENCE_GIVEN, REFLECTION_SAVED)
 
 
 class Session:
@@ -74,7 +77,7 @@ class Session:
         self._step_of = {c: s for s in self.path.order for c in self.path.checks_of(s)}
         self._journal = Journal(lesson["id"], identity.student_id, store, self._fold, clock=clock,
                                 step_of=self._step_of)
-        self._estimates = Estimates(self.skills, self.policy, self._journal)
+        self._estimates = Estimates(self.skills, self.policy, self._journal, carried_mastery(lesson, identity, store))
         self.standing = Standing(self.state, self._estimates)
         self._items = Items(checks, self.path, identity.student_id, mode=mode, clock=clock)
         self._reviews = Reviews(self.path, checks, self._step_of, self._estimates, self._journal)
@@ -210,6 +213,15 @@ class Session:
         a choice), recording why, and enter its target.  An end route only records the
         leaving."""
         self._router.go(route)
+
+    def note(self, event_type: str, data: Mapping[str, Any], *, check_id: str | None = None) -> Event:
+        """Record the student's own goal, confidence or reflection (``player.goals``,
+        ``player.reflection``) in the current step: events no score, estimate or route reads."""
+        if event_type not in STUDENT_NOTES:
+            raise ValueError(f"note() records {', '.join(STUDENT_NOTES)}, not {event_type!r}")
+        event = self._journal.event(event_type, step_id=self.current_step, check_id=check_id, data=dict(data))
+        self._journal.record([event])
+        return self.events[-1]
 
     def _fold(self, event: Event) -> None:
         """Apply one event to ``StudentState`` and to every part that keeps more than it."""

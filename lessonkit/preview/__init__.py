@@ -20,7 +20,7 @@ import ipywidgets as widgets
 
 from lessonkit.preview.checks import CheckPreview
 from lessonkit.preview.draft import Draft
-from lessonkit.preview.outline import LessonPreview, StepPreview, failed
+from lessonkit.preview.outline import LessonPreview, StepPreview, failed, reflection_preview
 from lessonkit.preview.routes import RoutePreview
 
 __all__ = ["CheckPreview", "Draft", "RoutePreview", "draft", "preview", "shown"]
@@ -50,6 +50,8 @@ def preview(call: str, args: dict[str, Any]) -> widgets.Widget:
     A preview never breaks running the notebook: if it cannot be made, it says why.
     """
     global _draft
+    if call == "reflect":  # a prompt, not part of the lesson's structure: nothing to record or walk
+        return reflection_preview(args)
     current = draft()
     if call == "lesson" and current.header is not None and current.header.get("id") != args.get("id"):
         _draft = current = Draft(current.folder)  # another lesson in the same kernel starts afresh

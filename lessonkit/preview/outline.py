@@ -16,7 +16,7 @@ import ipywidgets as widgets
 from lessonkit.model import Lesson, Problem
 from lessonkit.preview.panels import Readable, problem_text, problems_html, title_html
 
-__all__ = ["LessonPreview", "StepPreview", "failed"]
+__all__ = ["LessonPreview", "StepPreview", "failed", "reflection_preview"]
 
 _STEP_KINDS = {"content": "content", "check": "practice (checks)", "remediation": "remediation: another way in",
                "enrichment": "enrichment: a challenge", "review": "spaced review", "end": "the end of the lesson"}
@@ -62,6 +62,13 @@ class StepPreview(_Outline):
                 + (f", reviewing {html.escape(', '.join(map(str, review)))}" if review else "")
                 + "</div><div style='font-size:90%'>The cells below, up to the next step, are this step's page.</div>")
         super().__init__(title_html("step", str(args.get("id", ""))), body, problems)
+
+
+def reflection_preview(args: Mapping[str, Any]) -> widgets.HTML:
+    """A reflection prompt as the student meets it: their words, saved, never graded."""
+    prompt = html.escape(str(args.get("prompt") or ""))
+    return widgets.HTML(f"{title_html('reflection', '')}<div>{prompt}</div><div style='font-size:90%'>The student "
+                        "answers in a text box; the answer is saved with their work and never graded.</div>")
 
 
 def failed(call: str, error: Exception) -> widgets.HTML:

@@ -33,6 +33,9 @@ CHOICE_MADE = "choice_made"
 MASTERY_CHANGED = "mastery_changed"
 REVIEW_DONE = "review_done"
 FLAG_RAISED = "flag_raised"
+GOAL_SET = "goal_set"
+CONFIDENCE_GIVEN = "confidence_given"
+REFLECTION_SAVED = "reflection_saved"
 
 #: Every event type, with the fields its ``data`` carries (documented in docs/events.md,
 #: which a test keeps in step with this table).  A field may be absent when the player
@@ -49,6 +52,9 @@ EVENT_TYPES: Mapping[str, tuple[str, ...]] = {
     MASTERY_CHANGED: ("skill", "p", "evidence", "mastered", "needs_remediation"),
     REVIEW_DONE: ("skill", "correct", "next_due"),
     FLAG_RAISED: ("kind", "skill", "check", "detail"),
+    GOAL_SET: ("skills", "by", "level", "scope"),
+    CONFIDENCE_GIVEN: ("item", "confidence"),
+    REFLECTION_SAVED: ("prompt", "text"),
 }
 
 #: The kinds of ``flag_raised`` events (architecture §7: what a teacher is told about).

@@ -20,10 +20,13 @@ from lessonkit.progress.events import (
     ANSWERED,
     BRANCH_TAKEN,
     CHOICE_MADE,
+    CONFIDENCE_GIVEN,
     FLAG_RAISED,
+    GOAL_SET,
     HINT_REVEALED,
     LESSON_STARTED,
     MASTERY_CHANGED,
+    REFLECTION_SAVED,
     REVIEW_DONE,
     SOLUTION_REVEALED,
     STEP_ENTERED,
@@ -261,4 +264,9 @@ _FOLD: dict[str, Callable[[StudentState, Event], None]] = {
     MASTERY_CHANGED: _mastery_changed,
     REVIEW_DONE: _review_done,
     FLAG_RAISED: _flag_raised,
+    # the student's own goals, confidence and reflections move nothing here: never a score or
+    # a route (progress.selfassessment reads them)
+    GOAL_SET: lambda state, event: None,
+    CONFIDENCE_GIVEN: lambda state, event: None,
+    REFLECTION_SAVED: lambda state, event: None,
 }

@@ -24,10 +24,13 @@ from lessonkit.progress.events import (
     ANSWERED,
     BRANCH_TAKEN,
     CHOICE_MADE,
+    CONFIDENCE_GIVEN,
     FLAG_RAISED,
+    GOAL_SET,
     HINT_REVEALED,
     LESSON_STARTED,
     MASTERY_CHANGED,
+    REFLECTION_SAVED,
     REVIEW_DONE,
     SOLUTION_REVEALED,
     STEP_ENTERED,
@@ -54,6 +57,9 @@ VERBS: dict[str, str] = {
     MASTERY_CHANGED: _ADL + "mastered",
     REVIEW_DONE: _ADL + "completed",
     FLAG_RAISED: VOCABULARY + "/verbs/flagged",
+    GOAL_SET: _ADL + "preferred",
+    CONFIDENCE_GIVEN: _ADL + "responded",
+    REFLECTION_SAVED: _ADL + "commented",
 }
 _PROGRESSED = _ADL + "progressed"
 
@@ -184,6 +190,21 @@ def _flag_raised(e: Event, home: str) -> _Built:
     return obj, VERBS[e.type], {}, {"flag": d.get("kind"), "detail": d.get("detail")}
 
 
+def _goal_set(e: Event, home: str) -> _Built:
+    d = e.data
+    return (_activity(home, "lesson", e.lesson_id), VERBS[e.type], {"response": _response(d.get("skills"))},
+            {"by": d.get("by"), "level": d.get("level"), "scope": d.get("scope")})
+
+
+def _confidence_given(e: Event, home: str) -> _Built:
+    return _check(e, home), VERBS[e.type], {"response": _response(e.data.get("confidence"))}, {"item": e.data.get("item")}
+
+
+def _reflection_saved(e: Event, home: str) -> _Built:
+    d = e.data
+    return _step(e, home), VERBS[e.type], {"response": _response(d.get("text"))}, {"prompt": d.get("prompt")}
+
+
 _BUILDERS: dict[str, Callable[[Event, str], _Built]] = {
     LESSON_STARTED: _lesson_started,
     STEP_ENTERED: _step_entered,
@@ -196,6 +217,9 @@ _BUILDERS: dict[str, Callable[[Event, str], _Built]] = {
     MASTERY_CHANGED: _mastery_changed,
     REVIEW_DONE: _review_done,
     FLAG_RAISED: _flag_raised,
+    GOAL_SET: _goal_set,
+    CONFIDENCE_GIVEN: _confidence_given,
+    REFLECTION_SAVED: _reflection_saved,
 }
 
 
