@@ -232,7 +232,7 @@ def test_an_unknown_credit_is_an_error(tmp_path):
 
 def run_paths(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lessonkit", "paths", *args], capture_output=True, text=True,
-                          cwd=ROOT)
+                          cwd=ROOT, check=False)
 
 
 def test_lessonkit_paths_prints_every_route_with_its_points(tmp_path):
