@@ -22,10 +22,16 @@ from typing import Any
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, OverwriteCells, \
-    OverwriteKernelspec
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
 
-__all__ = ["HonestOverwriteCells", "SANITIZE_PREPROCESSORS"]
+__all__ = ["SANITIZE_PREPROCESSORS", "HonestOverwriteCells"]
 
 
 class HonestOverwriteCells(OverwriteCells):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from lessonkit.engine.path import LessonPath
 from lessonkit.engine.routes import CheckFacts, Walk
 
-__all__ = ["Member", "PointsPlan", "Slot", "plan_points", "PRACTICE_KINDS"]
+__all__ = ["PRACTICE_KINDS", "Member", "PointsPlan", "Slot", "plan_points"]
 
 #: steps whose checks are practice: they never add to the total a student is held to
 PRACTICE_KINDS = ("remediation", "enrichment")
@@ -109,16 +109,16 @@ def plan_points(path: LessonPath, facts: Mapping[str, CheckFacts]) -> PointsPlan
         for option, region in zip(choice["options"], regions):
             inner = [s for s in region if path.step(s).get("choice")]
             if inner:
-                problems.append((inner[0], f"the choice in step '{inner[0]}' lies inside the theme "
+                problems.append((inner[0], (f"the choice in step '{inner[0]}' lies inside the theme "
                                            f"'{option['label']}' of choice '{choice['id']}': themes cannot be "
-                                           "graded by route when they hold another choice"))
+                                           "graded by route when they hold another choice")))
             members = []
             for check in (c for s in region for c in path.checks_of(s) if c in facts and c not in practice):
                 if facts[check].kind == "response":
-                    problems.append((check, f"the person-graded check '{check}' is in the theme "
+                    problems.append((check, (f"the person-graded check '{check}' is in the theme "
                                             f"'{option['label']}' of choice '{choice['id']}' only: a student who "
                                             "chose another theme cannot earn its points; give it points=0 or "
-                                            "move it where every route meets it"))
+                                            "move it where every route meets it")))
                     continue
                 members.append(_member(check, facts[check]))
                 pooled.add(check)

@@ -22,10 +22,11 @@ from typing import Any
 from lessonkit.engine.conditions import ConditionError, compile_condition
 from lessonkit.engine.mastery import SkillMastery, update
 from lessonkit.engine.path import ExtremeStudent, LessonPath, Route
+from lessonkit.engine.seal import seal_lesson
 from lessonkit.format.markers import BEGIN_HIDDEN
 from lessonkit.model import Lesson, MasteryPolicy
 
-__all__ = ["CheckFacts", "MAX_WALKS", "Walk", "all_walks", "lesson_routes", "perfect_walks"]
+__all__ = ["MAX_WALKS", "CheckFacts", "Walk", "all_walks", "lesson_routes", "perfect_walks"]
 
 #: walks enumerated at most; a lesson with more is reported as cut short
 MAX_WALKS = 2000
@@ -291,8 +292,6 @@ def _outcomes(path: LessonPath, condition: str | None, visits: Mapping[str, int]
 def lesson_routes(lesson: Lesson) -> tuple[LessonPath, dict[str, CheckFacts]]:
     """The step graph and the checks' facts of a lesson read from its source (teacher
     side: whether a code check has hidden tests is known only there)."""
-    from lessonkit.engine.seal import seal_lesson  # the kinds it loads are not needed by routing itself
-
     sealed = seal_lesson(replace(lesson, checks={}))
     path = LessonPath({**sealed, "checks": {c.id: {"skills": list(c.skills)} for c in lesson.checks.values()}})
     facts = {c.id: CheckFacts(c.kind, tuple(c.skills), c.points, any(BEGIN_HIDDEN in t for t in c.tests), c.credit,
