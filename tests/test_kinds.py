@@ -343,6 +343,11 @@ def test_rows_written_out_are_dealt_once_each(tmp_path):
     items = check_items(report.lesson, report.lesson.checks["add-v"])
     assert sorted(prompt_values(i["prompt"]) for i in items) == [(12, 3), (25, 4), (31, 9)]
     assert [i["answer"] for i in items] == [sum(prompt_values(i["prompt"])) for i in items]
+    constrained = validate_lesson(variant_lesson(tmp_path / "where", json.dumps({"rows": rows, "where": "b > 3"})),
+                                  run_code=False)
+    assert constrained.ok, [str(p) for p in constrained.problems]
+    items = check_items(constrained.lesson, constrained.lesson.checks["add-v"])
+    assert sorted(prompt_values(i["prompt"]) for i in items) == [(25, 4), (31, 9)]  # every row that meets it
 
 
 def test_rows_from_a_csv_beside_the_lesson_with_params_and_a_constraint(tmp_path):

@@ -262,3 +262,49 @@ def test_the_preview_renders_and_answers_in_a_real_browser(page, tmp_path):
         if artifacts.is_dir():
             for name in shots:
                 shutil.copy(tmp_path / name, artifacts / name)
+
+
+def test_a_cell_run_again_redefines_what_it_defined_as_in_jupyterlab(tmp_path):
+    """JupyterLab sends each cell's id with its execution; a branch cell run again after later
+    steps stays with its own step, and a check renamed and re-run replaces its old self."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+
+    def run_cell(cell_id: str, code: str) -> str:
+        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}
+        request = client.session.msg("execute_request", content, metadata={"cellId": cell_id})
+        client.shell_channel.send(request)
+        printed = []
+        while True:
+            message = client.get_iopub_msg(timeout=120)
+            if message["parent_header"].get("msg_id") != request["header"]["msg_id"]:
+                continue
+            if message["msg_type"] == "stream":
+                printed.append(message["content"]["text"])
+            if message["msg_type"] == "error":
+                raise AssertionError("\n".join(message["content"]["traceback"]))
+            if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+                return "".join(printed)
+
+    try:
+        run_cell("c0", 'import lessonkit as lk\nlk.lesson(id="tiny", title="Routes", skills={"add": {"name": "Adding"}})')
+        run_cell("c1", 'lk.step("practice", kind="check", title="Practice")')
+        run_cell("c2", 'lk.check(id="first-name", kind="text", prompt="Say hi", answer="hi", skills=["add"])')
+        branch = 'lk.branch(rules=[{"if": "correct(\'greeting\')", "goto": "done"}, {"goto": "practice"}])'
+        run_cell("c3", branch)
+        run_cell("c4", 'lk.step("done", kind="end", title="Done")')
+        run_cell("c2", 'lk.check(id="greeting", kind="text", prompt="Say hi", answer="hi", skills=["add"])')
+        run_cell("c3", branch)  # run again, now that "done" and "greeting" exist
+        printed = run_cell("c5", '''from lessonkit.preview import draft, shown
+lesson, problems, cells = draft().read()
+print([(s.id, s.check_ids, s.branch is not None) for s in lesson.steps], sorted(lesson.checks))
+print(shown("step:practice").readable())''')
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    steps, routes = printed.split("\n", 1)
+    assert steps == "[('practice', ('greeting',), True), ('done', (), False)] ['greeting']"
+    assert "A student who answers every check right first time: practice \u2192 done" in routes
+    assert "A student who answers every check wrong: practice \u2192 practice" in routes

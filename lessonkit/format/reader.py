@@ -432,8 +432,11 @@ class _Reader:
         for name in sorted(set(params) & set(rows[0] if rows else ())):
             self.problem(where.at(f"params.{name}"), f"'{name}' is both a parameter and a column of the rows",
                          "rename one of them")
-        count = raw.get("count", min(len(rows), 100) if rows and not params else 5)
-        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
+        count = raw.get("count", None if rows and not params else 5)
+        if count is None and len(rows) > 100:
+            self.problem(where.at("rows"), f"has {len(rows)} rows; a check has at most 100 variants",
+                         'give "count" (at most 100) to draw that many of the rows')
+        elif count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100):
             self.problem(where.at("count"), "must be a whole number from 1 to 100")
             count = 5
         constraint = raw.get("where")

@@ -80,7 +80,7 @@ class Variants:
     """
 
     params: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
-    count: int = 5
+    count: int | None = 5  # None (rows alone): every row that meets ``where``
     where: str | None = None
     rows: tuple[Mapping[str, Any], ...] = ()
     rows_file: str | None = None

@@ -55,7 +55,7 @@ def preview(call: str, args: dict[str, Any]) -> widgets.Widget:
     current = draft()
     if call == "lesson" and current.header is not None and current.header.get("id") != args.get("id"):
         _draft = current = Draft(current.folder)  # another lesson in the same kernel starts afresh
-    key = current.record(call, args)
+    key = current.record(call, args, _cell_id())
     try:
         lesson, problems, cells = current.read()
         here = [p for p in problems if p.where.cell_index == cells.get(key)]
@@ -63,7 +63,7 @@ def preview(call: str, args: dict[str, Any]) -> widgets.Widget:
             view: widgets.Widget = CheckPreview(lesson, str(args.get("id")), here, header_run=current.header is not None)
             _shown[str(args.get("id"))] = view
         elif call in ("branch", "choose"):
-            step = current.current_step_id
+            step = current.step_id(key)
             view = RoutePreview(lesson, step, "branch" if call == "branch" else "choice", here)
             _shown[f"step:{step}"] = view
         elif call == "lesson":
@@ -73,3 +73,17 @@ def preview(call: str, args: dict[str, Any]) -> widgets.Widget:
     except Exception as error:  # a preview is a help, never a reason the notebook stops running
         return failed(call, error)
     return view
+
+
+def _cell_id() -> str | None:
+    """The id of the notebook cell running now, which JupyterLab sends with each execution
+    (``cellId`` in the request's metadata); None elsewhere (nbclient, a plain IPython)."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        parent = kernel.get_parent() if kernel is not None else None
+    except Exception:  # no kernel, or one without parent headers: the draft goes by run order
+        return None
+    cell = ((parent or {}).get("metadata") or {}).get("cellId")
+    return cell if isinstance(cell, str) and cell else None

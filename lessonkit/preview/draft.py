@@ -47,34 +47,60 @@ class Draft:
         self._steps: dict[str, _Step] = {}
         self._checks: dict[str, dict[str, Any]] = {}
         self._current: str | None = None
+        self._cells: dict[str, str] = {}  # notebook cell id -> the key of what it defined
 
     # -- recording -------------------------------------------------------------------------
 
-    def record(self, call: str, args: dict[str, Any]) -> str:
-        """Record one call; returns the key its cell is known by (see :meth:`read`)."""
+    def record(self, call: str, args: dict[str, Any], cell: str | None = None) -> str:
+        """Record one call; returns the key its cell is known by (see :meth:`read`).
+
+        ``cell`` is the id of the notebook cell it ran in, when the front end says (JupyterLab
+        does): a cell run again then replaces what it defined before, even under a new id,
+        and a branch or choice stays with its own step rather than the step run last.
+        """
+        before = self._cells.get(cell) if cell else None
         if call == "lesson":
             self.header = args
-            return "lesson"
-        if call == "step":
-            key = f"step:{args.get('id')!r}"
-            self._steps.setdefault(key, _Step(args)).args = args
-            self._current = key
-            return key
-        step = self._current_step()
-        if call == "check":
-            key = f"check:{args.get('id')!r}"
-            if key not in self._checks and not any(key in s.checks for s in self._steps.values()):
-                step.checks.append(key)
-            self._checks[key] = args
-            return key
-        step.end = (call, args)
-        return f"end:{self._current}"
+            key = "lesson"
+        elif call == "step":
+            key = self._record_step(args, before)
+        elif call == "check":
+            key = self._record_check(args, before)
+        else:
+            owner = before.removeprefix("end:") if before and before.startswith("end:") else None
+            if owner not in self._steps:
+                owner = self._current_step_key()
+            self._steps[owner].end = (call, args)
+            key = f"end:{owner}"
+        if cell:
+            self._cells[cell] = key
+        return key
 
-    def _current_step(self) -> _Step:
+    def _record_step(self, args: dict[str, Any], before: str | None) -> str:
+        key = f"step:{args.get('id')!r}"
+        if before in self._steps and before != key and key not in self._steps:  # the step was renamed
+            self._steps = {key if k == before else k: v for k, v in self._steps.items()}
+        self._steps.setdefault(key, _Step(args)).args = args
+        self._current = key
+        return key
+
+    def _record_check(self, args: dict[str, Any], before: str | None) -> str:
+        key = f"check:{args.get('id')!r}"
+        renamed = before in self._checks and before != key
+        for step in self._steps.values():
+            if renamed and before in step.checks:
+                self._checks.pop(before)
+                step.checks[step.checks.index(before)] = key
+        if not any(key in s.checks for s in self._steps.values()):
+            self._steps[self._current_step_key()].checks.append(key)
+        self._checks[key] = args
+        return key
+
+    def _current_step_key(self) -> str:
         if self._current is None:
             self._current = "step:<implicit>"
             self._steps.setdefault(self._current, _Step(None))
-        return self._steps[self._current]
+        return self._current
 
     # -- reading ------------------------------------------------------------------------
 
@@ -122,9 +148,8 @@ class Draft:
         skills = sorted({s for args in self._checks.values() for s in args.get("skills") or () if isinstance(s, str)})
         return {"id": "preview", "title": "Preview", "skills": {s: {"name": s} for s in skills}}
 
-    @property
-    def current_step_id(self) -> str:
-        """The step run last, which a branch or choice run now ends ("intro" before any step,
-        as the reader names the first page)."""
-        step = self._steps.get(self._current) if self._current else None
+    def step_id(self, key: str) -> str:
+        """The id of the step a branch or choice (by the key :meth:`record` returned) ends:
+        "intro" for the page before any step, as the reader names it."""
+        step = self._steps.get(key.removeprefix("end:"))
         return str(step.args.get("id")) if step is not None and step.args is not None else "intro"

@@ -14,7 +14,11 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from lessonkit.engine.conditions import ConditionError, evaluate_expression, evaluate_template
+from lessonkit.engine.conditions import (
+    ConditionError,
+    evaluate_expression,
+    evaluate_template,
+)
 from lessonkit.errors import LessonkitError
 from lessonkit.model import Variants
 
@@ -37,7 +41,8 @@ class VariantError(LessonkitError, ValueError):
 
 
 def draw(variants: Variants, seed: str) -> list[dict[str, Any]]:
-    """The values of each of ``variants.count`` items.
+    """The values of each of ``variants.count`` items (with rows alone and no count, of every
+    row that meets the constraint).
 
     Without rows or a constraint this is exactly the draw lessonkit has always made (one
     ``choice`` per parameter, in name order), so adding the feature changed no built item.
@@ -51,23 +56,25 @@ def draw(variants: Variants, seed: str) -> list[dict[str, Any]]:
         rng.shuffle(rows)
     if not names:
         meeting = [row for row in rows if _meets(variants.where, row)]
-        if len(meeting) < variants.count:
+        wanted = len(meeting) if variants.count is None else variants.count
+        if not meeting or len(meeting) < wanted:
             field = "variants.where" if variants.where else "variants.count"
             raise VariantError(field, f"only {len(meeting)} of the {len(rows)} rows "
                                + (f"meet where={variants.where!r}" if variants.where else "are there")
-                               + f", and {variants.count} variants are asked for",
+                               + (f", and {wanted} variants are asked for" if wanted else ""),
                                "lower the count, add rows, or loosen the constraint")
-        return meeting[:variants.count]
+        return meeting[:wanted]
+    count = 5 if variants.count is None else variants.count
     drawn: list[dict[str, Any]] = []
     for tries in range(MAX_DRAWS):
         values = {**(rows[tries % len(rows)] if rows else {}),
                   **{name: rng.choice(list(variants.params[name])) for name in names}}
         if _meets(variants.where, values):
             drawn.append(values)
-            if len(drawn) == variants.count:
+            if len(drawn) == count:
                 return drawn
     raise VariantError("variants.where", f"only {len(drawn)} of {MAX_DRAWS} draws met where={variants.where!r}, "
-                       f"and {variants.count} variants are asked for",
+                       f"and {count} variants are asked for",
                        "loosen the constraint or widen the parameters' values: it may be impossible to meet")
 
 
