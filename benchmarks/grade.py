@@ -335,7 +335,7 @@ def report(args: argparse.Namespace, assignment: str, kinds: list[str], rows: li
         f"Scores: every lessonkit gradebook holds nbgrader's score for each of its {cells} grade cells.",
         f"Containment: the lessonkit rows ran {layers['hardened']}; the fallback row {layers['fallback']}. "
         f"Bubblewrap's namespaces cost {cost_ms:.0f} ms of the batch's time per notebook "
-        f"({ours:.1f} s against {fallback:.1f} s; negative: lost in the machine's noise).",
+        f"({ours:.1f} s against {fallback:.1f} s{'' if cost_ms >= 0 else '; below 0: lost in the machine noise'}).",
         f"Goal: at least {goal:g}× nbgrader's throughput: {ratio:.1f}× with {args.workers} workers "
         f"({base['scores'] / rows[1].seconds:.1f}× with 1), {'met' if ratio >= goal else 'not met'}.",
         f"Floor: lessonkit (scores, {args.workers} workers) takes {ours:.1f} s against a floor of "
