@@ -232,14 +232,15 @@ class _Queries:
                      f"IS NOT NULL OR type = 'mastery_changed' AND {q.true('needs_remediation')} = 1")
         way = q.array("type", "step_id", q.text("kind"), q.text("condition"), q.text("label"), q.text("choice"),
                       q.text("skill"))
-        flag = q.array("ts", "check_id", q.text("kind"), q.text("skill"), q.text("check"), q.text("detail"))
-        answer = q.array("ts", "check_id", q.value("answer"), q.true("correct"), q.true("pending"), q.integer("attempt"),
+        ms = "CAST(ROUND(ts * 1000) AS BIGINT)"  # exact on both: SQLite prints a REAL in JSON with 15 digits
+        flag = q.array(ms, "check_id", q.text("kind"), q.text("skill"), q.text("check"), q.text("detail"))
+        answer = q.array(ms, "check_id", q.value("answer"), q.true("correct"), q.true("pending"), q.integer("attempt"),
                          q.integer("feedback"))
         sql = f"""
         SELECT student_id, COUNT(*) AS events, MAX(ts) AS last_ts,
                MAX(CASE WHEN type = 'step_entered' AND {q.text('kind')} = 'end' THEN 1 ELSE 0 END) AS finished,
                MAX(CASE WHEN check_id IS NOT NULL THEN {q.latest('check_id')} END) AS last_check,
-               {q.in_order('CAST(ROUND(ts * 1000) AS BIGINT)')} AS times,
+               {q.in_order(ms)} AS times,
                {q.in_order(way)} FILTER (WHERE {milestone}) AS way,
                {q.in_order(flag)} FILTER (WHERE type = 'flag_raised') AS flags,
                {q.in_order(answer)} FILTER (WHERE type = 'answered' AND check_id IS NOT NULL) AS answers
@@ -251,9 +252,9 @@ class _Queries:
             facts.students.append(StudentFact(r.student_id, int(r.events), float(r.last_ts), int(gaps.sum()) / 1000,
                                               bool(r.finished), last))
             facts.milestones += [Milestone(r.student_id, *m) for m in _decoded(r.way) or ()]
-            facts.flags += [FlagFact(r.student_id, float(ts), str(kind), skill, flag_check or check, str(detail or ""))
+            facts.flags += [FlagFact(r.student_id, ts / 1000, str(kind), skill, flag_check or check, str(detail or ""))
                             for ts, check, kind, skill, flag_check, detail in _decoded(r.flags) or ()]
-            facts.answers += [AnswerFact(r.student_id, float(ts), check, answer, None if pending else bool(right),
+            facts.answers += [AnswerFact(r.student_id, ts / 1000, check, answer, None if pending else bool(right),
                                          int(attempt or 0), feedback)
                               for ts, check, answer, right, pending, attempt, feedback
                               in (_decoded(r.answers) or ())[-RECENT_ANSWERS:]]
