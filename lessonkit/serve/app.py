@@ -17,7 +17,7 @@ from voila.app import Voila
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from lessonkit.serve import auth
+from lessonkit.serve import auth, dashboard
 from lessonkit.serve.roster import Roster
 
 
@@ -54,7 +54,7 @@ class LessonkitVoila(Voila):
         # the tree and the contents API would list the student notebooks beside the pages
         hidden = (TornadoVoilaTreeHandler, VoilaContentsHandler)
         handlers = [handler for handler in super().init_handlers() if handler[1] not in hidden]
-        ours = self.identity_provider.get_handlers()
+        ours = self.identity_provider.get_handlers() + dashboard.handlers()
         # tornado takes the first match: lessonkit's "/" before anything of Voila's
         return ours + [handler for handler in handlers if handler not in ours]
 
