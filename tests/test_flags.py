@@ -101,14 +101,16 @@ def test_wrong_answers_seconds_apart():
     ]
 
 
-def test_repeated_and_blank_answers_count_as_guesses():
+def test_quick_repeats_and_blank_answers_count_as_guesses():
     records = [
         answered(0.0, "1/2"),
-        answered(60.0, " 1/2 "),  # repeat
-        answered(120.0, ""),  # blank
-        answered(180.0, None),  # blank
+        answered(15.0, " 1/2 "),  # a repeat, too soon to have rethought
+        answered(75.0, ""),  # blank
+        answered(135.0, None),  # blank
     ]
     assert [f.kind for f in rapid_guessing(records)] == ["rapid_guessing"]
+    held = [answered(60.0 * n, "1/2") for n in range(6)]  # a misconception, given thoughtfully each time
+    assert rapid_guessing(held) == []
     assert rapid_guessing([answered(0.0, []), answered(60.0, []), answered(120.0, ["a"])]) == []
 
 
@@ -191,3 +193,128 @@ def test_ordinary_work_raises_no_flag():
     ]
     assert detect_flags(records, checks=CHECKS, masteries={"s": SkillMastery(p=0.5, items=3)}) == []
     assert detect_flags(iter(records)) == []
+
+
+# --- simulated classes through the real player -------------------------------------------------
+#
+# Five populations, each generated with noise (how long students think, which wrong answer,
+# sometimes behaving like someone else), driven through the real Session of the report's test
+# lesson into a real SQLite store; then the report's flags and groups are scored against the
+# population each student was drawn from.
+
+
+def test_flags_and_groups_find_the_populations_of_a_simulated_class(tmp_path, capsys):
+    import random
+    import re
+
+    from test_player_lesson import Clock, build
+    from test_report import CELLS, right
+
+    from lessonkit.player.identity import Identity
+    from lessonkit.player.session import Session
+    from lessonkit.progress import open_store
+    from lessonkit.report import build_report
+
+    rng = random.Random(2024)
+
+    def wrong(s):  # a wrong decimal that is never right and rarely repeats
+        return f"{float(right(s, 'add-like')) + rng.choice([0.3, 0.5, 0.7, 1.1, 1.3, 2.0]):.2f}"
+
+    def diligent(s, clock):
+        for _ in range(40):
+            if s.finished:
+                return
+            check = "add-like" if s.current_step == "like-practice" else "add-unlike"
+            clock.tick(rng.uniform(15, 60))
+            if rng.random() < 0.15:  # a slip now and then, put right after reading the feedback
+                s.answer(check, wrong(s) if check == "add-like" else "0.1")
+                clock.tick(rng.uniform(15, 40))
+            s.answer(check, right(s, check))
+            clock.tick(5)
+            s.go(s.route())
+
+    def struggling(s, clock):
+        for _ in range(8):
+            if s.current_step == "reteach":
+                clock.tick(rng.uniform(30, 60))
+                s.answer("name-bottom", "numerator")
+            else:
+                clock.tick(rng.uniform(30, 90))
+                s.answer("add-like", rng.choice(["0", wrong(s)]))
+                if rng.random() < 0.7 and s.hint_offer("add-like") is not None:  # asks for help, and reads it
+                    clock.tick(rng.uniform(20, 40))
+                    s.reveal_hint("add-like")
+            clock.tick(5)
+            s.go(s.route())
+
+    def hint_gamer(s, clock):  # the ladder is the check's: two rungs, the second the bottom-out
+        clock.tick(rng.uniform(3, 8))
+        s.reveal_hint("add-like")
+        careful = rng.random() < 0.2  # reads the first hint this time
+        clock.tick(rng.uniform(10, 20) if careful else rng.uniform(0.5, 3))
+        s.reveal_hint("add-like")
+        clock.tick(rng.uniform(4, 8))
+        s.answer("add-like", right(s, "add-like"))
+
+    def rapid_guesser(s, clock):
+        clock.tick(rng.uniform(2, 5))
+        steady = rng.random() < 0.2  # slows down: distinct, unhurried tries, no flag due
+        for _ in range(4):
+            s.answer("add-like", wrong(s) if steady else rng.choice(["1", "2", "1", "0"]))
+            clock.tick(rng.uniform(20, 40) if steady else rng.uniform(0.5, 4))
+        s.answer("add-like", right(s, "add-like"))
+
+    def help_avoider(s, clock):
+        for _ in range(HELP_AVOIDANCE_WRONG):  # each retry a fresh item: 5 items, inside max_items=6
+            clock.tick(rng.uniform(20, 50))
+            s.answer("add-like", wrong(s))
+        clock.tick(30)
+        s.answer("add-like", right(s, "add-like"))
+
+    populations = {"diligent": diligent, "struggling": struggling, "hint_gamer": hint_gamer,
+                   "rapid_guesser": rapid_guesser, "help_avoider": help_avoider}
+    sealed = build(tmp_path, CELLS).sealed
+    url = f"sqlite:///{tmp_path / 'class.sqlite'}"
+    drawn = {}
+    with open_store(url) as store:
+        for n in range(30):
+            name = list(populations)[n % 5]
+            student = f"{name}-{n:02d}"
+            drawn[student] = name
+            clock = Clock(1_750_000_000.0 + 1000 * n)
+            session = Session(sealed, Identity(student, "header"), store, clock=clock)
+            session.start()
+            populations[name](session, clock)
+    report = build_report(url, "fractions")
+    with open_store(url) as store:  # the report's flags are the store's, student by student
+        for p in report.per_student:
+            logged = [(e.ts, e.data["kind"]) for e in store.history("fractions", p.student) if e.type == "flag_raised"]
+            assert [(round(f.ts, 3), f.kind) for f in p.flags] == [(round(t, 3), k) for t, k in logged], p.student
+    flagged = {p.student: {f.kind for f in p.flags} for p in report.per_student}
+    meant = {"stuck": "struggling", "hint_click_through": "hint_gamer", "rapid_guessing": "rapid_guesser",
+             "help_avoidance": "help_avoider"}
+    # Bars. A flag asks the teacher to walk over (engine/flags.py: conservative by design), so a
+    # false alarm costs more than a miss: precision must be at least 0.8 for every flag. Recall
+    # is held lower: a fifth of each noisy population is drawn behaving like someone else (the
+    # gamer who reads a hint, the guesser who slows down), so a perfect detector finds 0.8 of
+    # them; a bar of 0.6 allows one more miss in six by chance of the noise.
+    scores = {}
+    for kind, population in meant.items():
+        raised = {s for s, kinds in flagged.items() if kind in kinds}
+        members = {s for s, p in drawn.items() if p == population}
+        hits = len(raised & members)
+        scores[kind] = (hits / len(raised) if raised else 0.0, hits / len(members))
+    with capsys.disabled():
+        for kind, (precision, recall) in scores.items():
+            print(f"\n  flag {kind:<19} precision {precision:.2f}  recall {recall:.2f}", end="")
+        print()
+    for kind, (precision, recall) in scores.items():
+        assert precision >= 0.8, (kind, precision, [(p.student, p.flags) for p in report.per_student
+                                                    if kind in flagged[p.student] and drawn[p.student] != meant[kind]])
+        assert recall >= 0.6, (kind, recall)
+    groups = {g.title: set(g.members) for g in report.groups}
+    struggling_ones = {s for s, p in drawn.items() if p == "struggling"}
+    assert struggling_ones <= groups.get("Reteach like", set()) | {h.student for h in report.needs_help}
+    assert {s for s, p in drawn.items() if p == "diligent"} == groups["Ready for enrichment"]
+    assert not {s for s, p in drawn.items() if p == "diligent"} & {h.student for h in report.needs_help}
+    assert re.search(r"struggling", " ".join(h.student for h in report.needs_help))

@@ -25,6 +25,7 @@ __all__ = [
     "HINT_CLICK_SECONDS",
     "RAPID_ANSWER_SECONDS",
     "RAPID_GUESS_COUNT",
+    "REPEAT_GUESS_SECONDS",
     "STUCK_ATTEMPTS",
     "Activity",
     "Flag",
@@ -51,6 +52,13 @@ the feedback in between: a guess rather than a second attempt."""
 RAPID_GUESS_COUNT = 3
 """Guess-like wrong answers (rapid, repeated or blank) to one check before it is flagged;
 one or two can be slips or typos."""
+
+REPEAT_GUESS_SECONDS = 20.0
+"""A repeat of an earlier wrong answer this soon after the previous answer is a guess: too
+soon to have read the feedback and thought again.  Given later, the same wrong answer is a
+misconception held (the report counts it among the common wrong answers), not guessing; the
+simulated classes of tests/test_flags.py showed struggling students flagged as guessers
+when every repeat counted."""
 
 HELP_AVOIDANCE_WRONG = 4
 """Wrong answers to one check while a hint was available and left unrevealed."""
@@ -165,7 +173,7 @@ def _same(a: object, b: object) -> bool:
 def rapid_guessing(activity: Iterable[Activity]) -> list[Flag]:
     """:data:`RAPID_GUESS_COUNT` guess-like wrong answers to one check: each within
     :data:`RAPID_ANSWER_SECONDS` of the previous answer, a repeat of an earlier wrong
-    answer, or blank."""
+    answer within :data:`REPEAT_GUESS_SECONDS`, or blank."""
     flags = []
     for check_id, records in _by_check(activity).items():
         guesses, wrong_answers, last_answer_ts = 0, [], None
@@ -173,10 +181,12 @@ def rapid_guessing(activity: Iterable[Activity]) -> list[Flag]:
             if record.type != "answered":
                 continue
             if not record.correct:
+                gap = None if last_answer_ts is None else record.ts - last_answer_ts
                 guess_like = (
                     _blank(record.answer)
-                    or any(_same(record.answer, earlier) for earlier in wrong_answers)
-                    or (last_answer_ts is not None and record.ts - last_answer_ts <= RAPID_ANSWER_SECONDS)
+                    or (gap is not None and gap <= RAPID_ANSWER_SECONDS)
+                    or (gap is not None and gap <= REPEAT_GUESS_SECONDS
+                        and any(_same(record.answer, earlier) for earlier in wrong_answers))
                 )
                 if guess_like:
                     guesses += 1
@@ -192,7 +202,7 @@ def rapid_guessing(activity: Iterable[Activity]) -> list[Flag]:
 
 def help_avoidance(activity: Iterable[Activity], checks: Mapping[str, Check]) -> list[Flag]:
     """:data:`HELP_AVOIDANCE_WRONG` wrong answers to one check while its next hint was
-    available (its ``after`` gate passed) and not revealed.  Checks missing from
+    available (its ``after`` gate passed) and not revealed; rapid answers (guesses) do not count.  Checks missing from
     ``checks`` are skipped: without their ladder there is no telling."""
     flags = []
     for check_id, records in _by_check(activity).items():
@@ -200,13 +210,18 @@ def help_avoidance(activity: Iterable[Activity], checks: Mapping[str, Check]) ->
         if check is None or not check.hints:
             continue
         submitted = revealed = avoided = 0
+        last_answer_ts: float | None = None
         for record in records:
             if record.type == "hint_revealed":
                 revealed += 1
                 avoided = 0
                 continue
             available = revealed < len(check.hints) and check.hints[revealed].after <= submitted
-            if available and not record.correct:
+            # an answer within RAPID_ANSWER_SECONDS of the last is a guess (rapid_guessing's to
+            # flag), not an effortful try a hint would have helped: help avoidance is the latter
+            rapid = last_answer_ts is not None and record.ts - last_answer_ts <= RAPID_ANSWER_SECONDS
+            last_answer_ts = record.ts
+            if available and not record.correct and not rapid:
                 avoided += 1
                 if avoided >= HELP_AVOIDANCE_WRONG:
                     flags.append(Flag(

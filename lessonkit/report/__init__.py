@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lessonkit.errors import LessonkitError
 from lessonkit.progress import EventStore, open_store
-from lessonkit.report.html import render_html, write_html
+from lessonkit.report.html import render_html, render_waiting, write_html
 from lessonkit.report.facts import lesson_facts
 from lessonkit.report.stats import (
     Cell,
@@ -42,6 +42,7 @@ __all__ = [
     "build_report",
     "lesson_store",
     "render_html",
+    "render_waiting",
     "summary",
     "write_html",
 ]

@@ -184,6 +184,14 @@ class _Dialect:
         return f"({seq} || {value})" + (' COLLATE "C"' if self.pg else "")
 
 
+def event_count(store: EventStore, lesson_id: str) -> int:
+    """How many events the lesson has: what the live dashboard polls to know the report changed."""
+    if isinstance(store, SqlEventStore):
+        return int(next(store.read(sa.text("SELECT COUNT(*) FROM events WHERE lesson_id = :lesson"),
+                                   {"lesson": lesson_id}))[0])
+    return sum(1 for _ in store.lesson_events(lesson_id))
+
+
 def lesson_facts(store: EventStore, lesson_id: str) -> LessonFacts:
     """The lesson's figures from any store; a store that is not SQL is copied into memory first."""
     if isinstance(store, SqlEventStore):
@@ -230,33 +238,36 @@ class _Queries:
         q = self.sql
         milestone = (f"type IN ('step_entered', 'choice_made') OR type = 'branch_taken' AND {q.text('condition')} "
                      f"IS NOT NULL OR type = 'mastery_changed' AND {q.true('needs_remediation')} = 1")
-        way = q.array("type", "step_id", q.text("kind"), q.text("condition"), q.text("label"), q.text("choice"),
+        # each item starts with its seq: SQLite's aggregate is fed in order in practice, not by promise
+        way = q.array("seq", "type", "step_id", q.text("kind"), q.text("condition"), q.text("label"), q.text("choice"),
                       q.text("skill"))
-        flag = q.array("ts", "check_id", q.text("kind"), q.text("skill"), q.text("check"), q.text("detail"))
-        answer = q.array("ts", "check_id", q.value("answer"), q.true("correct"), q.true("pending"), q.integer("attempt"),
+        ms = "CAST(ROUND(ts * 1000) AS BIGINT)"  # exact on both: SQLite prints a REAL in JSON with 15 digits
+        flag = q.array("seq", ms, "check_id", q.text("kind"), q.text("skill"), q.text("check"), q.text("detail"))
+        answer = q.array("seq", ms, "check_id", q.value("answer"), q.true("correct"), q.true("pending"), q.integer("attempt"),
                          q.integer("feedback"))
         sql = f"""
         SELECT student_id, COUNT(*) AS events, MAX(ts) AS last_ts,
                MAX(CASE WHEN type = 'step_entered' AND {q.text('kind')} = 'end' THEN 1 ELSE 0 END) AS finished,
                MAX(CASE WHEN check_id IS NOT NULL THEN {q.latest('check_id')} END) AS last_check,
-               {q.in_order('CAST(ROUND(ts * 1000) AS BIGINT)')} AS times,
+               {q.in_order(q.array("seq", ms))} AS times,
                {q.in_order(way)} FILTER (WHERE {milestone}) AS way,
                {q.in_order(flag)} FILTER (WHERE type = 'flag_raised') AS flags,
                {q.in_order(answer)} FILTER (WHERE type = 'answered' AND check_id IS NOT NULL) AS answers
         FROM {q.ordered('lesson_id = :lesson')} GROUP BY student_id"""
         for r in self.rows(sql):
-            times = np.asarray(_decoded(r.times), dtype=np.int64)
+            pairs = np.asarray(_decoded(r.times), dtype=np.int64).reshape(-1, 2)
+            times = pairs[np.argsort(pairs[:, 0], kind="stable"), 1]
             gaps = np.clip(np.diff(times), 0, int(IDLE_CAP_S * 1000))  # integers: the same sum on every store
             last = r.last_check[19:] if r.last_check else None
             facts.students.append(StudentFact(r.student_id, int(r.events), float(r.last_ts), int(gaps.sum()) / 1000,
                                               bool(r.finished), last))
-            facts.milestones += [Milestone(r.student_id, *m) for m in _decoded(r.way) or ()]
-            facts.flags += [FlagFact(r.student_id, float(ts), str(kind), skill, flag_check or check, str(detail or ""))
-                            for ts, check, kind, skill, flag_check, detail in _decoded(r.flags) or ()]
-            facts.answers += [AnswerFact(r.student_id, float(ts), check, answer, None if pending else bool(right),
+            facts.milestones += [Milestone(r.student_id, *m[1:]) for m in _in_order(r.way)]
+            facts.flags += [FlagFact(r.student_id, ts / 1000, str(kind), skill, flag_check or check, str(detail or ""))
+                            for _, ts, check, kind, skill, flag_check, detail in _in_order(r.flags)]
+            facts.answers += [AnswerFact(r.student_id, ts / 1000, check, answer, None if pending else bool(right),
                                          int(attempt or 0), feedback)
-                              for ts, check, answer, right, pending, attempt, feedback
-                              in (_decoded(r.answers) or ())[-RECENT_ANSWERS:]]
+                              for _, ts, check, answer, right, pending, attempt, feedback
+                              in _in_order(r.answers)[-RECENT_ANSWERS:]]
         facts.students.sort(key=lambda s: s.student)
 
     def checks(self) -> list[CheckFact]:
@@ -321,6 +332,11 @@ class _Queries:
         GROUP BY check_id, {answer}, {feedback}"""
         return [WrongFact(r.check_id, _decoded(r.answer), None if r.feedback is None else int(r.feedback), int(r.n))
                 for r in self.rows(sql)]
+
+
+def _in_order(value: Any) -> list[list[Any]]:
+    """A JSON array of [seq, ...] items, sorted by seq (None, from PostgreSQL's empty FILTER, is [])."""
+    return sorted(_decoded(value) or (), key=lambda item: item[0])
 
 
 def _decoded(value: Any) -> Any:

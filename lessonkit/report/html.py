@@ -1,4 +1,5 @@
-"""The report as one self-contained HTML file: CSS inline, figures as data URIs, no script.
+"""The report as one self-contained HTML file: CSS inline, figures as data URIs, no script
+(the class server's live dashboard adds one, :func:`render_html`'s ``live``).
 
 A teacher opens it from a USB stick on a school laptop with no network, so it loads
 nothing.  Every value from the log goes through Jinja's autoescaping: an answer is what a
@@ -10,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime, timezone
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from lessonkit.report.plots import figures
 from lessonkit.report.stats import ClassReport
@@ -31,18 +34,28 @@ def _anchors(students: tuple[str, ...]) -> dict[str, str]:
     return {s: f"student-{n}-" + re.sub(r"[^A-Za-z0-9_-]+", "-", s)[:40] for n, s in enumerate(students)}
 
 
-def render_html(report: ClassReport) -> str:
-    """The report's HTML text."""
+def _environment():  # type: ignore[no-untyped-def]
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_html(report: ClassReport, *, live: Mapping[str, Any] | None = None) -> str:
+    """The report's HTML text.  ``live`` (the class server's dashboard: ``poll``, the URL of
+    the lesson's event count, ``seconds`` between polls, ``events`` now) adds the one script,
+    which refreshes the page's content when the count changes; the file report has none."""
     as_of = datetime.fromtimestamp(report.as_of, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return env.get_template("report.html.j2").render(
+    return _environment().get_template("report.html.j2").render(live=live,
         r=report, figures=figures(report), anchors=_anchors(report.students), symbols=SYMBOLS,
         flagged={p.student: sorted({f.kind.replace("_", " ") for f in p.flags if f.kind != "stuck"})
                  for p in report.per_student},
         minutes=_minutes, as_of=as_of)
+
+
+def render_waiting(lesson_id: str, live: Mapping[str, Any]) -> str:
+    """The dashboard of a lesson no student has started yet: it fills in once one does."""
+    return _environment().get_template("waiting.html.j2").render(lesson_id=lesson_id, live=live)
 
 
 def write_html(report: ClassReport, path: str | os.PathLike[str]) -> Path:
