@@ -81,6 +81,8 @@ class CheckView(Readable, widgets.VBox):
         self.run_button = widgets.Button(description="Run my code", tooltip="Run your code and see what it prints",
                                          layout=widgets.Layout(width="auto"))
         self.run_button.on_click(lambda _: self.run_code())
+        for button, name in ((self.check_button, "check"), (self.hint_button, "hint"), (self.run_button, "run")):
+            button.add_class(f"lessonkit-{name}-button")  # for the page's stylesheet and tests
         self.check_button.on_click(lambda _: self.submit())
         self.hint_button.on_click(lambda _: self.ask_hint())
         show_prompt = not (self.kind == "code" and namespace is not None)  # the prompt is a cell above
@@ -347,13 +349,13 @@ def all_mastered(session: Session) -> bool:
 
 def step_title(session: Session, step_id: str | None) -> str:
     """A step's name for the student.  An end step's title is the teacher's congratulation
-    ("Well done"), true only once every skill is mastered: until then it is "the end of the
+    ("Well done"), true only once every skill is mastered: until then it is "End of the
     lesson" (see :mod:`lessonkit.player.endpage`)."""
     if step_id is None:
         return "the end of the lesson"
     step = session.path.step(step_id)
     if step["kind"] == "end" and not all_mastered(session):
-        return "the end of the lesson"
+        return "End of the lesson"
     return step.get("title") or step_id
 
 

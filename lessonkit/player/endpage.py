@@ -79,8 +79,8 @@ class EndSummary(widgets.VBox):
                 where = f"{icon('circle')} not practised yet"
             else:
                 where = f"{icon('circle')} not yet: keep practising"
-            teacher = ("your teacher has been told" if skill_id in told
-                       else "" if state.mastered else "your teacher sees this in the class report")
+            teacher = ("" if state.mastered else "your teacher has been told" if skill_id in told
+                       else "your teacher sees this in the class report")
             rows.append(f"<tr><th scope=\"row\">{html.escape(skill.name or skill_id)}</th><td>"
                         f'<progress max="100" value="{state.p * 100:.0f}" aria-hidden="true"></progress> '
                         f"{state.p:.0%}</td><td>{where}</td><td>{teacher}</td></tr>")
@@ -93,7 +93,7 @@ class EndSummary(widgets.VBox):
         else:
             left = sum(1 for s in session.skills if not session.skill_mastery(s).mastered)
             opening = (f'<p class="lessonkit-verdict">You have reached the end of this lesson, but {left} of its '
-                       f"{len(session.skills)} skill{'s are' if len(session.skills) != 1 else ' is'} not mastered yet. "
+                       f"{len(session.skills)} skills {'is' if left == 1 else 'are'} not mastered yet. "
                        "That is normal on a first pass: the buttons below take you to more practice.</p>")
         return f'<div role="region" aria-label="Where you stand">{opening}{table}</div>'
 

@@ -54,6 +54,7 @@ class PageView(Readable, widgets.VBox):
         self.body = widgets.VBox()
         self.nav_note = widgets.HTML()
         self.next_button = widgets.Button(description="Next", button_style="primary")
+        self.next_button.add_class("lessonkit-next-button")
         self.choices = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.checks: list[CheckView] = []
         self.review_button.on_click(lambda _: self.review())
@@ -191,11 +192,12 @@ class PageView(Readable, widgets.VBox):
         for n, step_id in enumerate(recent):
             kind = session.path.step(step_id)["kind"]
             badge = _BADGES[kind][0] if kind in ("remediation", "enrichment", "review") else ""
-            name = html.escape(step_title(session, step_id)) + (f" <i>({html.escape(badge.lower())})</i>" if badge else "")
+            title = html.escape(step_title(session, step_id))
+            marked = f" <i>({html.escape(badge.lower())})</i>" if badge else ""
             if n == len(recent) - 1:
-                items.append(f'<li aria-current="step">{icon("dot")} <b>{name}</b> (you are here)</li>')
+                items.append(f'<li aria-current="step">{icon("dot")} <b>{title}</b>{marked} (you are here)</li>')
             else:
-                items.append(f"<li>{name}</li>")
+                items.append(f"<li>{title}{marked}</li>")
         return f'<nav class="lessonkit-trail" aria-label="Your route so far"><ol>{"".join(items)}</ol></nav>'
 
     def _refresh_next(self) -> None:
@@ -234,6 +236,7 @@ class PageView(Readable, widgets.VBox):
         buttons = []
         for option in choice["options"]:
             button = widgets.Button(description=option["label"], tooltip=f"{choice['prompt']} {option['label']}")
+            button.add_class("lessonkit-choice-button")
             button.on_click(lambda _, label=option["label"]: self.choose(label))
             buttons.append(button)
         return buttons
