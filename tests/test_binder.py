@@ -5,16 +5,16 @@ server opens the lessons in JupyterLab and as pages."""
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import REPO_ROOT, served
+import tomllib
+from browser import REPO_ROOT
+from longstart import running
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from system import free_port
@@ -70,10 +70,10 @@ def test_post_build_then_start_open_the_lessons_in_jupyterlab_and_as_pages(tmp_p
     assert (root / "build" / "fractions" / "page" / "fractions.ipynb").exists()  # start rebuilt them
     port = free_port()
     # repo2docker runs start in the repository's root, with the server's command as its arguments
-    lab = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-           "--ServerApp.token=", "--allow-root"]
-    server = ["bash", "-c", f"cd {shlex.quote(str(root))} && exec binder/start {shlex.join(lab)}"]
-    with served(server, port, env={"HOME": str(tmp_path / "home")}) as url:
+    lab = ["binder/start", sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", "--ServerApp.token=", "--allow-root"]
+    url = f"http://127.0.0.1:{port}/"
+    with running(lab, url + "api/status", cwd=root, env={**binder_env(), "HOME": str(tmp_path / "home")}):
         with urllib.request.urlopen(url + "lab/tree/build/fractions/student/fractions.ipynb", timeout=120) as answer:
             assert answer.status == 200 and "JupyterLab" in answer.read().decode()
         with urllib.request.urlopen(url + "voila/render/build/fractions/page/fractions.ipynb", timeout=300) as page:

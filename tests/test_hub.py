@@ -10,16 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 from browser import REPO_ROOT, wait_for_widgets
 from lessonfactory import write_lesson
+from longstart import START_TIMEOUT, running
 from pg import create_database, temporary_postgres
 from playwright.sync_api import expect
 from system import free_port
@@ -31,7 +28,6 @@ pytestmark = pytest.mark.slow
 PASSWORD = "hub-password-1"
 PROXY_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lessonkit-tests" / "chp"
 PROXY = PROXY_CACHE / "node_modules" / ".bin" / "configurable-http-proxy"
-START_TIMEOUT = 300.0
 
 
 def configurable_http_proxy() -> Path:
@@ -72,31 +68,9 @@ c.Spawner.http_timeout = {int(START_TIMEOUT)}
 c.Spawner.environment.update({{"PYTHONPATH": {str(REPO_ROOT)!r}}})
 """
     (folder / "jupyterhub_config.py").write_text(config)
-    log = open(folder / "hub.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", "jupyterhub_config.py"], cwd=folder,
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert process.poll() is None, (folder / "hub.log").read_text()[-3000:]
-            try:
-                urllib.request.urlopen(url + "hub/health", timeout=5).close()
-                break
-            except (urllib.error.URLError, OSError):
-                assert time.monotonic() < deadline, (folder / "hub.log").read_text()[-3000:]
-                time.sleep(1)
+    with running([sys.executable, "-m", "jupyterhub", "-f", "jupyterhub_config.py"], url + "hub/health", cwd=folder):
         yield url
-    finally:
-        children = psutil.Process(process.pid).children(recursive=True)
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=30)
-        for child in children:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                child.kill()
-        process.kill()
-        log.close()
 
 
 def sign_in(context, url: str, name: str):

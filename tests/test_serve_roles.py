@@ -13,7 +13,14 @@ from browser import served
 from jupyter_core.utils import run_sync
 from lessonfactory import write_lesson
 from system import free_port
-from test_serve_auth import PASSWORDS, SHORT, fetch, lessonkit, serve_command, session_cookie
+from test_serve_auth import (
+    PASSWORDS,
+    SHORT,
+    fetch,
+    lessonkit,
+    serve_command,
+    session_cookie,
+)
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
