@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 
 START_TIMEOUT = 300.0
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextlib.contextmanager
@@ -27,8 +28,11 @@ def running(command: Sequence[str], probe: str, *, cwd: Path, env: Mapping[str, 
     """Run ``command`` in ``cwd`` until the ``with`` ends, once ``probe`` (a URL) answers at all;
     its output goes to ``cwd/server.log``, whose tail a failure shows."""
     log_path = cwd / "server.log"
+    child_env = {**os.environ, **(env or {})}
+    # the code under test, whatever else is installed
+    child_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), child_env.get("PYTHONPATH")) if p)
     with open(log_path, "w") as log:
-        process = subprocess.Popen(list(command), cwd=cwd, env={**os.environ, **(env or {})}, stdout=log,
+        process = subprocess.Popen(list(command), cwd=cwd, env=child_env, stdout=log,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + timeout
@@ -53,3 +57,12 @@ def running(command: Sequence[str], probe: str, *, cwd: Path, env: Mapping[str, 
         for child in children:
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
+
+
+@contextlib.contextmanager
+def serving(command: Sequence[str], port: int, folder: Path) -> Iterator[str]:
+    """``browser.served`` with a start timeout for a loaded machine: a Voila-based server on
+    ``port``, run in ``folder``; yields its base URL."""
+    url = f"http://127.0.0.1:{port}/"
+    with running(command, url + "voila/lessonkit-readiness-probe", cwd=folder):
+        yield url
