@@ -25,6 +25,7 @@ run python benchmarks/report.py
 # python-loops is a lessonkit lesson: its nbgrader source is what `lessonkit build` writes
 run python -m lessonkit build lessons/python-loops
 run python benchmarks/grade.py --source grading/source/python-loops --submissions 40
+run python benchmarks/serve.py
 
 if ((${#failed[@]})); then
     printf 'FAILED, its section left as it was: %s\n' "${failed[@]}" >&2

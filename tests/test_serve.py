@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-
-from browser import served, wait_for_widgets
+from browser import wait_for_widgets
 from lessonfactory import write_lesson
+from longstart import serving
+from playwright.sync_api import expect
 from system import free_port
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ def test_serve_without_a_roster_serves_this_machines_user_whatever_the_browser_s
     command = [sys.executable, "-m", "lessonkit", "serve", str(tmp_path / "lessons"), f"--port={port}",
                f"--out={tmp_path / 'build'}", f"--course={tmp_path / 'grading'}",
                f"--roster={tmp_path / 'no-roster.sqlite'}", f"--db=sqlite:///{tmp_path / 'progress.sqlite'}"]
-    with served(command, port) as url:
+    with serving(command, port, tmp_path) as url:
         assert (tmp_path / "grading" / "source" / "tiny" / "tiny.ipynb").exists()
         page.set_extra_http_headers({"X-Lessonkit-Student": "ada"})  # not a proxy's: ignored
         page.goto(url)

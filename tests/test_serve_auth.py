@@ -13,8 +13,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
-from browser import served, wait_for_widgets
+from browser import wait_for_widgets
 from lessonfactory import HEADER, write_lesson
+from longstart import serving
 from playwright.sync_api import expect
 from system import free_port
 from tornado.web import create_signed_value
@@ -79,7 +80,7 @@ def klass(tmp_path_factory):
                          stdin=password + "\n")
         assert done.returncode == 0, done.stderr
     port = free_port()
-    with served(serve_command(folder, port), port) as url:
+    with serving(serve_command(folder, port), port, folder) as url:
         yield url, folder
 
 
@@ -195,8 +196,8 @@ def test_two_students_sign_in_and_each_sees_only_their_own_work(klass, page, bro
 def test_a_trusted_proxy_names_the_student_and_another_address_does_not(tmp_path, page):
     write_lesson(tmp_path / "lessons", SHORT)
     port = free_port()
-    with served(serve_command(tmp_path, port, "--trusted-proxy=192.0.2.7,127.0.0.1",
-                              "--identity-header=X-Remote-User"), port) as url:
+    with serving(serve_command(tmp_path, port, "--trusted-proxy=192.0.2.7,127.0.0.1",
+                              "--identity-header=X-Remote-User"), port, tmp_path) as url:
         status, answer, _ = fetch(url + PAGE, headers={"X-Remote-User": "carol"}, source="127.0.0.2")
         assert status == 302 and answer["Location"].startswith("/lessonkit/login")
         page.set_extra_http_headers({"X-Remote-User": "carol"})

@@ -9,11 +9,19 @@ import re
 import time
 
 import pytest
-from browser import served
 from jupyter_core.utils import run_sync
 from lessonfactory import write_lesson
+from longstart import serving
+from playwright.sync_api import expect
 from system import free_port
-from test_serve_auth import PASSWORDS, SHORT, fetch, lessonkit, serve_command, session_cookie
+from test_serve_auth import (
+    PASSWORDS,
+    SHORT,
+    fetch,
+    lessonkit,
+    serve_command,
+    session_cookie,
+)
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -37,7 +45,7 @@ def school(tmp_path_factory):
     assert lessonkit("class", roster, "add", TEACHER[0], "--teacher", "--password-stdin",
                      stdin=TEACHER[1] + "\n").returncode == 0
     port = free_port()
-    with served(serve_command(folder, port, "--warm=1"), port) as url:
+    with serving(serve_command(folder, port, "--warm=1"), port, folder) as url:
         cookies = {name: {"Cookie": f"{COOKIE}={session_cookie(url, name, password)}"}
                    for name, password in (("ana", PASSWORDS["ana"]), ("bo", PASSWORDS["bo"]), TEACHER)}
         yield url, folder, cookies
@@ -171,9 +179,9 @@ def test_the_pause_after_wrong_passwords_survives_a_restart(tmp_path):
                      data={"_xsrf": xsrf, "name": "ana", "password": password})[0]
 
     port = free_port()
-    with served(serve_command(tmp_path, port, "--warm=0"), port) as url:
+    with serving(serve_command(tmp_path, port, "--warm=0"), port, tmp_path) as url:
         assert [attempt(url, f"guess-{n}") for n in range(5)] == [403] * 5
-    with served(serve_command(tmp_path, port, "--warm=0"), port) as url:
+    with serving(serve_command(tmp_path, port, "--warm=0"), port, tmp_path) as url:
         assert attempt(url, PASSWORDS["ana"]) == 429  # even the right password waits out the pause
 
 
@@ -181,7 +189,7 @@ def test_idle_kernels_are_culled(tmp_path):
     write_lesson(tmp_path / "lessons", SHORT)
     port = free_port()
     # no roster: this machine's user; a kernel with no browser connected for 0.1 min is shut down
-    with served(serve_command(tmp_path, port, "--warm=0", "--cull-idle=0.1"), port) as url:
+    with serving(serve_command(tmp_path, port, "--warm=0", "--cull-idle=0.1"), port, tmp_path) as url:
         status, _, html = fetch(url + PAGE)
         kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html).group(1)
         assert status == 200 and fetch(url + f"api/kernels/{kernel}")[0] == 200
@@ -189,3 +197,31 @@ def test_idle_kernels_are_culled(tmp_path):
         while fetch(url + f"api/kernels/{kernel}")[0] == 200 and time.monotonic() < deadline:
             time.sleep(1)
         assert fetch(url + f"api/kernels/{kernel}")[0] == 404
+
+
+def test_the_home_and_the_class_view_in_chromium(school, browser, tmp_path):
+    url, _, _ = school
+    shots = {}
+    for name, password in (("ana", PASSWORDS["ana"]), TEACHER):
+        context = browser.new_context(viewport={"width": 1100, "height": 700})
+        context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/])"), lambda route: route.abort())  # no network
+        try:
+            page = context.new_page()
+            page.goto(url)
+            page.get_by_label("Name").fill(name)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Your lessons")).to_be_visible()
+            expect(page.get_by_role("progressbar")).to_have_count(1)
+            shots[name] = tmp_path / f"home-{name}.png"
+            page.screenshot(path=str(shots[name]))
+            if name == TEACHER[0]:
+                page.get_by_role("link", name="Your class").click()
+                expect(page.get_by_role("rowheader", name="ana")).to_be_visible()
+                expect(page.get_by_role("rowheader", name="bo")).to_be_visible()
+                page.screenshot(path=str(tmp_path / "teacher.png"))
+            else:
+                expect(page.get_by_role("link", name="Your class")).to_have_count(0)
+        finally:
+            context.close()
+    print("screenshots:", *shots.values(), tmp_path / "teacher.png")

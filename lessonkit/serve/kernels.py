@@ -11,7 +11,7 @@ kernel-addressed handler answers 404 (not 403: no oracle for which ids exist) to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
@@ -42,9 +42,6 @@ class KernelOwners:
             self._owner.pop(kernel_id, None)
             return False
         return student is not None and self._owner.get(kernel_id) == student
-
-    def __len__(self) -> int:
-        return len(self._owner)
 
 
 class _ClaimingKernelManager:
@@ -133,7 +130,7 @@ class KernelQueryHandler(RequestInfoSocketHandler):
     server started, and carries no browser session; the cached request is dropped once delivered.
     """
 
-    _answered: set[str] = set()
+    _answered: ClassVar[set[str]] = set()  # kernel ids whose request was asked for
 
     def prepare(self) -> None:
         kernel_id = self.path_kwargs.get("kernel_id", "")

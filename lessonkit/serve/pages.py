@@ -6,9 +6,9 @@ stylesheet from a CDN would also tell the CDN who studies what.
 
 from __future__ import annotations
 
-from html import escape
 import time
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import Any
 
 from lessonkit.serve.standing import Standing

@@ -1,0 +1,296 @@
+"""A class opening a lesson page: `lessonkit serve` against plain `voila` on the same page notebook.
+
+    python benchmarks/serve.py                  # the documented run; updates benchmarks/RESULTS.md
+    python benchmarks/serve.py --clients 10 --browser-runs 1 --no-record
+
+The page is `lessons/fractions` as `lessonkit build` writes it; its first step has a check.
+Both servers run on this machine, one after the other, with the same notebook:
+
+* plain: `voila PAGE` (a kernel started per visit, as Voila does by default);
+* lessonkit: `lessonkit serve --warm N` behind a stand-in proxy (`--trusted-proxy 127.0.0.1`,
+  each client names its own student in the header), N kernels preheated, filled before timing.
+
+Figures:
+
+1. one student in a real Chromium (Playwright, headless): from `page.goto` to the first check's
+   Check button visible and enabled, median of `--browser-runs` fresh browser contexts, the
+   server otherwise idle;
+2. `--clients` students opening the page at once: each client does what a browser does on the
+   wire: GET the page (the whole streamed HTML), open the kernel's websocket, open the widget
+   control comm and ask for the widget state (`request_states`, as ipywidgets 8's front end
+   does), and stops its clock when the state holds the Check button.  p50/p95/max over
+   clients; one real Chromium page opens alongside them and its own time is shown beside;
+3. memory per student: after the burst, the resident set (RSS) and unique set (USS, what the
+   kernel alone costs) of each kernel that served a client, averaged (psutil).
+
+The check: every client and browser got the Check button; under lessonkit each client's page
+names its own student ("saved for <name>") and no two clients share a kernel; otherwise the run
+records nothing and fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psutil
+from results import REPO, Run, arguments, percentile
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.websocket import websocket_connect
+
+TITLE = "Serving a class: time to a usable first check, lessonkit serve vs plain Voila"
+LESSON = REPO / "lessons" / "fractions"
+PAGE = "fractions/page/fractions.ipynb"
+HEADER = "X-Lessonkit-Student"
+GOAL_P95_S = 3.0
+START_TIMEOUT = 600.0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(command: list[str], port: int, warm: int, log_path: Path) -> Iterator[tuple[str, int]]:
+    """Run a server; yield (base URL, pid) once it answers and ``warm`` pooled kernels have each run
+    their page up to the point where it waits for its student (each has called back for its request)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"{command[:4]} exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{command[:4]} was not ready in {START_TIMEOUT:.0f} s")
+            try:
+                urllib.request.urlopen(url + "voila/static/voila.js", timeout=2).close()
+                if pooled(log_path) >= warm:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        yield url, process.pid
+    finally:
+        kernels = psutil.Process(process.pid).children(recursive=True)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        for child in kernels:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
+
+
+def pooled(log_path: Path) -> int:
+    """How many pooled kernels have so far reached the point where they wait for their student."""
+    return len(re.findall(r"^101 GET /voila/query/", log_path.read_text(), re.M))
+
+
+def wait_for_pool(log_path: Path, count: int) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while pooled(log_path) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def _message(msg_type: str, content: dict[str, Any], session: str, metadata: dict[str, str] | None = None) -> str:
+    header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "bench", "session": session,
+              "date": "", "version": "5.3"}
+    return json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {}, "content": content,
+                       "channel": "shell", "buffers": []})
+
+
+def _decode(frame: str | bytes) -> dict[str, Any]:
+    if isinstance(frame, str):
+        return json.loads(frame)
+    # jupyter_server's legacy binary frame: count, offsets (uint32 big-endian), then the JSON message
+    count = int.from_bytes(frame[:4], "big")
+    offsets = [int.from_bytes(frame[4 * (i + 1):4 * (i + 2)], "big") for i in range(count)]
+    return json.loads(frame[offsets[0]:offsets[1]] if count > 1 else frame[offsets[0]:])
+
+
+def _has_check(states: dict[str, Any]) -> bool:
+    return any(entry.get("model_name") == "ButtonModel" and entry.get("state", {}).get("description") == "Check"
+               for entry in states.values())
+
+
+async def wire_client(url: str, student: str | None) -> dict[str, Any]:
+    """One student's browser on the wire; returns seconds to the first check, kernel id, widget text."""
+    started = time.perf_counter()
+    headers = {HEADER: student} if student else {}
+    page = await AsyncHTTPClient().fetch(HTTPRequest(url + ("voila/render/" + PAGE if student else ""),
+                                                     headers=headers, request_timeout=300))
+    html = page.body.decode()
+    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html).group(1)
+    socket = await websocket_connect(HTTPRequest(url.replace("http", "ws", 1) + f"api/kernels/{kernel}/channels",
+                                                 headers=headers, request_timeout=300))
+    session, comm = uuid.uuid4().hex, uuid.uuid4().hex
+    socket.write_message(_message("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control",
+                                                "data": {}}, session, {"version": "1.0.0"}))
+    socket.write_message(_message("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}, session))
+    try:
+        while True:
+            frame = await asyncio.wait_for(socket.read_message(), 300)
+            if frame is None:
+                raise RuntimeError("the kernel's websocket closed before the widget state came")
+            message = _decode(frame)
+            data = message.get("content", {}).get("data", {})
+            if message["header"]["msg_type"] == "comm_msg" and data.get("method") == "update_states":
+                if _has_check(data["states"]):
+                    values = " ".join(str(entry.get("state", {}).get("value", "")) for entry in data["states"].values())
+                    text = re.sub(r"<[^>]+>", "", values)
+                    return {"seconds": time.perf_counter() - started, "kernel": kernel, "text": text}
+                raise RuntimeError("the widget state has no Check button")
+    finally:
+        socket.close()
+
+
+def browser_seconds(browser: Any, url: str, student: str | None) -> float:
+    context = browser.new_context(extra_http_headers={HEADER: student} if student else {})
+    context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/])"), lambda route: route.abort())  # no network here
+    try:
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(url + ("voila/render/" + PAGE if student else ""), timeout=300_000)
+        page.get_by_role("button", name="Check").first.wait_for(state="visible", timeout=300_000)
+        return time.perf_counter() - started
+    finally:
+        context.close()
+
+
+def kernel_memory(server_pid: int, kernel_ids: set[str]) -> tuple[float, float]:
+    """Mean RSS and USS in MB of the kernels (found by their connection file) that served a client."""
+    rss, uss = [], []
+    for child in psutil.Process(server_pid).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if any(kernel in " ".join(child.cmdline()) for kernel in kernel_ids):
+                info = child.memory_full_info()
+                rss.append(info.rss / 2**20)
+                uss.append(info.uss / 2**20)
+    return (statistics.mean(rss), statistics.mean(uss)) if rss else (float("nan"), float("nan"))
+
+
+def measure(name: str, url: str, pid: int, args: Any, browser: Any, problems: list[str],
+            log_path: Path, warm: int) -> dict[str, float]:
+    lessonkit = name == "lessonkit"
+    solo = [browser_seconds(browser, url, f"solo-{run}" if lessonkit else None) for run in range(args.browser_runs)]
+    if lessonkit:  # the pool refills after each use: let it, so the burst finds it as a class would
+        wait_for_pool(log_path, warm + args.browser_runs)
+
+    async def clients() -> list[Any]:
+        AsyncHTTPClient.configure(None, max_clients=args.clients + 8)
+        return await asyncio.gather(*(wire_client(url, f"student-{n}" if lessonkit else None)
+                                      for n in range(args.clients)), return_exceptions=True)
+
+    # each in a thread of its own: the wire clients' event loop, and a Playwright beside the main thread's
+    with ThreadPoolExecutor(2) as threads:
+        burst = threads.submit(asyncio.run, clients())
+        alongside_run = threads.submit(browser_alongside, url, "alongside" if lessonkit else None)
+        results, alongside = burst.result(), alongside_run.result()
+    failed = [result for result in results if isinstance(result, BaseException)]
+    problems += [f"{name}: a client failed: {error!r}" for error in failed[:3]]
+    done = [result for result in results if not isinstance(result, BaseException)]
+    if lessonkit:
+        problems += [f"lessonkit: student-{n}'s page does not name them" for n, result in enumerate(results)
+                     if not isinstance(result, BaseException) and f"saved for student-{n}" not in result["text"]]
+        if len({result["kernel"] for result in done}) != len(done):
+            problems.append("lessonkit: two clients were given the same kernel")
+    times = [result["seconds"] for result in done] or [float("nan")]
+    rss, uss = kernel_memory(pid, {result["kernel"] for result in done})
+    return {"solo": statistics.median(solo), "p50": percentile(times, 0.5), "p95": percentile(times, 0.95),
+            "max": max(times), "alongside": alongside, "rss": rss, "uss": uss}
+
+
+def browser_alongside(url: str, student: str | None) -> float:
+    """A real Chromium opening the page during the burst (its own Playwright, in this worker thread)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            return browser_seconds(browser, url, student)
+        finally:
+            browser.close()
+
+
+def main() -> None:
+    parser = arguments(__doc__)
+    parser.add_argument("--clients", type=int, default=30, help="students opening the page at once")
+    parser.add_argument("--browser-runs", type=int, default=3, help="fresh Chromium contexts for the solo figure")
+    args = parser.parse_args()
+    run = Run(TITLE)
+    problems: list[str] = []
+    figures: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        build = [sys.executable, "-m", "lessonkit", "build", str(LESSON), f"--out={folder / 'build'}",
+                 f"--course={folder / 'grading'}"]
+        subprocess.run(build, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        warm = args.clients + args.browser_runs + 1
+        servers = {
+            "plain": ([sys.executable, "-m", "voila", str(folder / "build" / PAGE), "--no-browser",
+                       "--Voila.ip=127.0.0.1"], 0),
+            "lessonkit": ([sys.executable, "-m", "lessonkit", "serve", str(LESSON), f"--out={folder / 'build'}",
+                           f"--course={folder / 'grading'}", f"--roster={folder / 'none.sqlite'}",
+                           f"--db=sqlite:///{folder / 'progress.sqlite'}", "--trusted-proxy=127.0.0.1",
+                           f"--warm={warm}"], warm),
+        }
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            for name, (command, ready) in servers.items():
+                port = free_port()
+                with server([*command, f"--port={port}"], port, ready, folder / f"{name}.log") as (url, pid):
+                    figures[name] = measure(name, url, pid, args, browser, problems, folder / f"{name}.log", ready)
+                    print(name, figures[name], flush=True)
+            browser.close()
+    plain, ours = figures["plain"], figures["lessonkit"]
+    rows = [f"| {label} | {plain[key]:.2f} | {ours[key]:.2f} | {plain[key] / ours[key]:.1f}x |"
+            for label, key in (("1 student, real Chromium, median", "solo"), (f"{args.clients} at once, p50", "p50"),
+                               (f"{args.clients} at once, p95", "p95"), (f"{args.clients} at once, max", "max"),
+                               ("real Chromium during the burst", "alongside"))]
+    verdict = "met" if ours["p95"] <= GOAL_P95_S else "NOT met"
+    faster = "faster" if ours["solo"] < plain["solo"] else "NOT faster"
+    body = f"""lesson `lessons/fractions` as built, one page; seconds to the first check usable (see the
+script's docstring for how each figure is taken: Chromium to the Check button visible; wire clients GET
+the page, open the kernel websocket and request the widget state until it holds the Check button).
+lessonkit serve ran with `--warm {args.clients + args.browser_runs + 1}` (every pooled kernel waiting for its
+student before timing) behind a
+stand-in trusted proxy; plain is `voila PAGE`.
+
+| seconds to a usable first check | plain Voila | lessonkit serve | plain / lessonkit |
+|---|---:|---:|---:|
+{chr(10).join(rows)}
+
+Memory per student (mean over the kernels that served a client): plain RSS {plain['rss']:.0f} MB
+(USS {plain['uss']:.0f} MB), lessonkit RSS {ours['rss']:.0f} MB (USS {ours['uss']:.0f} MB).
+Goals: 1 student faster than plain Voila: {faster}; p95 for {args.clients} at once ≤ {GOAL_P95_S:.0f} s:
+{ours['p95']:.2f} s, {verdict}."""
+    run.finish(body, problems, record=not args.no_record)
+
+
+if __name__ == "__main__":
+    main()
