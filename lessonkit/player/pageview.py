@@ -14,7 +14,7 @@ import html
 
 import ipywidgets as widgets
 
-from lessonkit.player.goals import GoalView
+from lessonkit.player.goals import GoalView, next_steps_html
 from lessonkit.player.reflection import ReflectionView, calibration_html
 from lessonkit.player.session import Session
 from lessonkit.player.widgets import (
@@ -118,7 +118,7 @@ class PageView(_Readable, widgets.VBox):
                     self.checks.append(view)
                     children.append(view)
             if step["kind"] == "end":
-                children += [calibration_html(session), self._summary()]
+                children += [calibration_html(session), next_steps_html(session), self._summary()]
         self.body.children = children
         self.choices.children = self._choice_buttons()
         self.refresh()

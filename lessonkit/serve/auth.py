@@ -21,6 +21,7 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from tornado import web
 
 from lessonkit.serve import pages
+from lessonkit.serve.portfolio import PORTFOLIO_URL, PortfolioHandler
 from lessonkit.serve.roster import Roster
 
 COOKIE = "lessonkit-session"
@@ -80,7 +81,8 @@ class LessonkitIdentity(IdentityProvider):
         return User(username=name)
 
     def get_handlers(self) -> list[tuple[str, Any]]:
-        return [(LOGIN_URL, LoginHandler), ("/lessonkit/logout", LogoutHandler), ("/", HomeHandler)]
+        return [(LOGIN_URL, LoginHandler), ("/lessonkit/logout", LogoutHandler), ("/", HomeHandler),
+                (PORTFOLIO_URL, PortfolioHandler)]  # "Download my work" (serve/portfolio.py)
 
 
 class _Handler(web.RequestHandler):
