@@ -155,3 +155,11 @@ def test_confidence_never_changes_a_score_or_a_mastery(tmp_path):
     # the same items (the student id seeds them, so compare by correctness, not by text)
     assert outcome(rated) == outcome(plain)
     assert not any(e.type == "confidence_given" for e in plain.session.events)
+
+    # the teacher sees calibration per student
+    from lessonkit.progress.selfassessment import class_selfassessment
+
+    seen = {row.student_id: row for row in class_selfassessment(store, "sums")}
+    assert sorted(seen) == ["plain", "rated"]
+    assert seen["rated"].calibration.levels == {1: (2, 2), 3: (1, 0)} and seen["plain"].calibration.answers == 0
+    assert "more sure" not in seen["rated"].calibration.verdict()

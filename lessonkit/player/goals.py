@@ -23,7 +23,10 @@ from lessonkit.progress.selfassessment import (
     latest_goal,
 )
 
-__all__ = ["GoalView", "goal_summary", "set_goal"]
+__all__ = ["PORTFOLIO_LINK", "GoalView", "goal_summary", "next_steps_html", "set_goal"]
+
+#: where a served page's "Download my work" goes (``lessonkit.serve.portfolio``)
+PORTFOLIO_LINK = "/lessonkit/my-work.html"
 
 
 def set_goal(session: Session, skills: Sequence[str], by: date | None, level: str) -> Event:
@@ -64,7 +67,7 @@ class GoalView(widgets.VBox):
                                            value="core", description="Challenge")
         self.set_button = widgets.Button(description="Set my goal", icon="flag", button_style="info",
                                          tooltip="Save this goal (it changes no score or route)")
-        self.change_button = widgets.Button(description="Change my goal", layout=widgets.Layout(width="auto"),
+        self.change_button = widgets.Button(description="Change my goal", layout=widgets.Layout(width="12em"),
                                             tooltip="Choose the skills, date and challenge you aim for")
         self.summary = widgets.HTML()
         self.form = widgets.VBox([widgets.HTML("<b>Set yourself a goal</b> (you can change it any time)"),
@@ -96,3 +99,25 @@ class GoalView(widgets.VBox):
     def close(self) -> None:
         self._unsubscribe()
         super().close()
+
+
+def next_steps_html(session: Session, now: float | None = None) -> widgets.HTML:
+    """At the end of a page: the lesson the course recommends next, with its reason, and the
+    link to download the student's portfolio.  Nothing outside a course, and no link in a
+    notebook (only a served page has the server that makes the portfolio)."""
+    parts = []
+    course = session.lesson.get("course")
+    if course:
+        from lessonkit.model.course import CoursePlan
+        from lessonkit.progress.course import next_lesson
+
+        goal = latest_goal(session.events)
+        advice = next_lesson(session.store, session.identity.student_id, CoursePlan.from_dict(course),
+                             session.clock() if now is None else now, goal.skills if goal else ())
+        heading = f"Next: {html.escape(advice.title)}" if advice.lesson_id else "Course complete"
+        parts.append(f'<div class="lessonkit-next" style="border:1px solid #c9d6e3;border-radius:8px;padding:8px 12px;'
+                     f'margin-top:10px;background:#f7fafc"><b>{heading}</b><br>{html.escape(advice.reason)}</div>')
+    if session.mode == "page":
+        parts.append(f'<p style="margin-top:10px"><a href="{PORTFOLIO_LINK}" download="my-work.html" '
+                     'style="font-weight:600">Download my work</a> (a file of your own work, to keep)</p>')
+    return widgets.HTML("".join(parts))

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 from lessonkit.player.checkview import CheckView, step_title
 from lessonkit.player.endpage import EndSummary, all_mastered
 from lessonkit.player.examples import ExampleCell, lesson_files
-from lessonkit.player.goals import GoalView
+from lessonkit.player.goals import GoalView, next_steps_html
 from lessonkit.player.reflection import ReflectionView, calibration_html
 from lessonkit.player.rendering import Readable, icon, markdown_output, status_html
 from lessonkit.player.session import Session
@@ -108,7 +108,7 @@ class PageView(Readable, widgets.VBox):
             children.append(widgets.HTML(self._step_heading(step)))
             children += self._blocks(step)
             if step["kind"] == "end":
-                children += [calibration_html(session), EndSummary(session, self.render)]
+                children += [calibration_html(session), next_steps_html(session), EndSummary(session, self.render)]
         self.body.children = children
         self.choices.children = self._choice_buttons()
         self.refresh()

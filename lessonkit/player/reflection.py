@@ -70,7 +70,7 @@ class ReflectionView(widgets.VBox):
         saved = self._saved()
         self.text = widgets.Textarea(value=saved, placeholder="Write a few sentences in your own words.",
                                      description="My answer", style={"description_width": "initial"},
-                                     layout=widgets.Layout(width="100%", height="7em"))
+                                     layout=widgets.Layout(width="95%", height="7em"))
         self.save_button = widgets.Button(description="Save my reflection", icon="floppy-o",
                                           tooltip="Saved with your work; it is not marked")
         self.status = widgets.HTML(self._status(saved))

@@ -30,7 +30,9 @@ __all__ = [
     "Calibration",
     "Goal",
     "Reflection",
+    "StudentSelfAssessment",
     "calibration",
+    "class_selfassessment",
     "confidence_event_data",
     "goal_event_data",
     "latest_goal",
@@ -172,3 +174,24 @@ def goal_event_data(skills: Sequence[str], by: date | None, level: str, scope: s
     if scope not in ("lesson", "course"):
         raise ValueError(f"a goal's scope is 'lesson' or 'course', not {scope!r}")
     return {"skills": list(skills), "by": by.isoformat() if by else None, "level": level, "scope": scope}
+
+
+@dataclass(frozen=True)
+class StudentSelfAssessment:
+    """What the teacher sees of one student's self-assessment in a lesson."""
+
+    student_id: str
+    goal: Goal | None
+    calibration: Calibration
+    reflections: tuple[Reflection, ...]
+
+
+def class_selfassessment(store: EventStore, lesson_id: str) -> list[StudentSelfAssessment]:
+    """Per student of a lesson, their goal, calibration and reflections: the teacher's view
+    (the class report can show it beside mastery; nothing here is a score)."""
+    out = []
+    for student in store.students(lesson_id):
+        events = store.history(lesson_id, student)
+        out.append(StudentSelfAssessment(student, latest_goal(events), calibration(events),
+                                         tuple(reflections(events))))
+    return out

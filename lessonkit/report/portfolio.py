@@ -144,19 +144,22 @@ def build_portfolio(store: EventStore, student_id: str, lessons: Sequence[Mappin
 
 
 def _lesson_work(sealed: Mapping[str, Any], state: StudentState, events: list, names: Mapping[str, str]) -> LessonWork:
-    answered_items: dict[str, Any] = {}
+    # one question per item answered, in the order first met: a variant is a question of its own
+    answered: dict[tuple[str, Any], list[Mapping[str, Any]]] = {}
     for event in events:
         if event.type == ANSWERED and event.check_id in sealed["checks"]:
-            answered_items[event.check_id] = event.data.get("item")
+            answered.setdefault((event.check_id, event.data.get("item")), []).append(event.data)
     checks = []
-    for check_id, item_index in answered_items.items():
+    for (check_id, item_index), tries in answered.items():
         check = sealed["checks"][check_id]
         items = check["items"]
         item = items[item_index] if isinstance(item_index, int) and 0 <= item_index < len(items) else items[0]
-        done = state.check(check_id)
+        scores = [float(t["score"]) if t.get("score") is not None else float(bool(t.get("correct"))) for t in tries
+                  if not t.get("pending")]
         checks.append(AnsweredCheck(check_id, str(item.get("prompt", "")), check["input"],
-                                    tuple(_shown(a, item) for a in done.answers), done.correct, done.pending,
-                                    done.best_score))
+                                    tuple(_shown(t.get("answer"), item) for t in tries),
+                                    any(bool(t.get("correct")) for t in tries), bool(tries[-1].get("pending")),
+                                    max(scores, default=0.0)))
     return LessonWork(sealed["id"], sealed["title"], "finished" if state.finished else "in progress",
                       _when(events[0].ts), _when(events[-1].ts), tuple(checks), tuple(reflections(events)),
                       latest_goal(events), calibration(events), {s: names.get(s, s) for s in sealed["skills"]})

@@ -21,11 +21,11 @@ from voila.app import Voila
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from lessonkit.serve import auth, dashboard, home, kernels
+from lessonkit.serve import auth, dashboard, home, kernels, portfolio
 from lessonkit.serve.roster import Roster
 
 #: lessonkit's own pages, each module's ``handlers()`` (the teacher dashboard registers here too)
-PAGES = (home, dashboard)
+PAGES = (home, dashboard, portfolio)
 
 
 class LessonkitVoila(Voila):
