@@ -324,8 +324,8 @@ def test_a_notebooks_time_budget_stops_a_submission_of_slow_cells():
     sleepy, alice = by_student(report)["sleepy"], by_student(report)["good_alice"]
     assert {c.grade_id: c.score for c in sleepy.cells if c.score is not None} == \
         {"test_squares": 2, "test_total": 0, "score_squares": 0}
-    assert any("was interrupted when the notebook's time budget of 6 s ran out" in note for note in sleepy.notes), \
-        sleepy.notes
+    # in a cell it interrupts, or between two cells (a loaded machine's cells run slower): the same budget
+    assert any("the notebook's time budget of 6 s ran out" in note for note in sleepy.notes), sleepy.notes
     assert "time budget of 6 s ran out" in next(c for c in sleepy.cells if c.grade_id == "test_total").reason
     assert alice.score == 5
     assert "6 s per notebook" in report.summary()
