@@ -240,14 +240,9 @@ def test_the_docs_describe_every_type_and_field() -> None:
 
 
 def test_importing_progress_is_light() -> None:
-    code = (
-        "import sys, time\n"
-        "import lessonkit\n"
-        "start = time.perf_counter()\n"
-        "import lessonkit.progress\n"
-        "print(time.perf_counter() - start, 'sqlalchemy' in sys.modules)\n"
-    )
+    """The student's kernel imports the progress layer: it must not pull in the store's heavy
+    parts (its time is measured in benchmarks/import_time.py, not here)."""
+    heavy = ("sqlalchemy", "psycopg", "numpy", "pandas", "nbformat", "nbgrader", "matplotlib")
+    code = f"import sys, lessonkit.progress; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
-    seconds, sqlalchemy_loaded = out.split()
-    assert sqlalchemy_loaded == "False"
-    assert float(seconds) < 0.1
+    assert out.split() == []
