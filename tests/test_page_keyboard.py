@@ -142,8 +142,9 @@ def test_a_whole_lesson_with_the_keyboard_alone(page, tmp_path):
         expect(page.locator(".lessonkit-status")).to_contain_text("Decided at grading")
         go_on(page)
         assert heading(page) == "Review"
-        type_answer(page, "3/4")
+        type_answer(page, "0.75")
         check_answer(page)
+        expect(page.locator(".lessonkit-status")).to_contain_text("Correct")
         go_on(page)
 
         region = page.get_by_role("region", name="Where you stand")
