@@ -16,6 +16,7 @@ from test_player_lesson import build, right_sum
 
 from lessonkit.format import writer
 from lessonkit.player.identity import HEADER
+from lessonkit.progress import open_store
 
 pytestmark = pytest.mark.slow
 
@@ -142,8 +143,9 @@ def test_a_whole_lesson_with_the_keyboard_alone(page, tmp_path):
         expect(page.locator(".lessonkit-status")).to_contain_text("Decided at grading")
         go_on(page)
         assert heading(page) == "Review"
-        type_answer(page, "3/4")
+        type_answer(page, "0.75")
         check_answer(page)
+        expect(page.locator(".lessonkit-status")).to_contain_text("Correct")
         go_on(page)
 
         region = page.get_by_role("region", name="Where you stand")
@@ -153,3 +155,9 @@ def test_a_whole_lesson_with_the_keyboard_alone(page, tmp_path):
         expect(region).to_contain_text("not mastered yet")  # this student's "Equivalent fractions"
         page.screenshot(path=str(tmp_path / "keyboard-end.png"))
         assert serious_accessibility_violations(page) == []  # the end page
+
+    # every answer reached the kernel whole: Check never overtook the last keystrokes
+    store = open_store(str(tmp_path / "progress.sqlite"))
+    typed = [e.data["answer"] for e in store.history("fractions", "kay") if e.check_id == "add-like-v"
+             and e.type == "answered"]
+    assert typed[:2] == ["0.001", "0.001"] and all(re.fullmatch(r"0\.\d{4}", t) for t in typed[2:]), typed

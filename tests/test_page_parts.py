@@ -157,3 +157,19 @@ def test_well_done_and_the_teachers_end_text_once_every_skill_is_mastered(tmp_pa
     assert isinstance(end, EndSummary) and "Well done!" in end.summary.value and not end.moves
     assert "<h2>Well done</h2>" in page.body.children[0].value
     assert page.body.children[1].outputs[0]["data"]["text/markdown"] == "Well done! You can now halve numbers."
+
+
+def test_every_file_of_the_voila_template_is_installed_where_voila_looks():
+    """A wheel puts pyproject's data-files under <prefix>: each template file must be listed, in
+    the folder Voila searches (share/jupyter/voila/templates/lessonkit/...)."""
+    import tomllib
+
+    from lessonkit.player.pagetemplate import TEMPLATE_NAME, source_template_root
+
+    root = source_template_root()
+    assert root is not None
+    listed = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    installed = {f"{folder}/{Path(source).name}": source for folder, sources in listed.items() for source in sources}
+    shipped = {f"share/jupyter/{p.relative_to(root).as_posix()}": p.relative_to(REPO).as_posix()
+               for p in (root / "voila" / "templates" / TEMPLATE_NAME).rglob("*") if p.is_file()}
+    assert installed == shipped

@@ -118,9 +118,11 @@ class CheckView(Readable, widgets.VBox):
 
                 return CodeEditor(value="", label=f"Your answer to check {self.check_id}")
             return widgets.Textarea(placeholder="Write your answer", rows=6, layout=widgets.Layout(width="95%"),
-                                    **label)
+                                    continuous_update=False, **label)
         placeholder = "e.g. 0.75, 3/4 or 75%" if self.kind == "number" else "Type your answer"
-        box = widgets.Text(placeholder=placeholder, **label)
+        # sent once, when the box loses focus or on Enter: a message per keystroke is throttled by
+        # the widget manager, and Check's click (sent at once) could overtake the last keystrokes
+        box = widgets.Text(placeholder=placeholder, continuous_update=False, **label)
         unit = item.get("unit")
         return widgets.HBox([box, widgets.Label(unit)]) if unit else box
 

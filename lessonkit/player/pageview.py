@@ -6,6 +6,12 @@ puts them back on the step they were on, with their answers in the inputs.  Movi
 the session's decision (branch rules, the escape hatch, a due review); the page only
 offers it: Next once the step's checks are answered, one button per option at a choice
 point, and a "Review now" banner when a spaced review is due.
+
+The page also says where the student is on their route (the steps entered so far, detours
+marked, and where Next goes from a detour), gives each example cell a Run button
+(:mod:`lessonkit.player.examples`), and ends with where the student stands
+(:mod:`lessonkit.player.endpage`).  Its look comes from lessonkit's Voila template
+(``extensions/voila-template``).
 """
 
 from __future__ import annotations
