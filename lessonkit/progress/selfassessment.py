@@ -23,6 +23,7 @@ from lessonkit.progress.events import (
     REFLECTION_SAVED,
     Event,
 )
+from lessonkit.progress.store import EventStore
 
 __all__ = [
     "CONFIDENCE_LEVELS",
