@@ -67,6 +67,9 @@ BAD_INPUT = {
     "grade": (["ps1", "--course", "{tmp}/nowhere"], 2, ["lessonkit grade:", "{tmp}/nowhere", "no such course folder"]),
     "report": (["--store", "{tmp}/nowhere.sqlite", "--lesson", "x"], 2, ["lessonkit report:", "{tmp}/nowhere.sqlite",
                                                                          "no event store at"]),
+    "export": (["--store", "{tmp}/nowhere.sqlite", "--lesson", "x", "--format", "xapi"], 2,
+               ["lessonkit export:", "{tmp}/nowhere.sqlite", "no event store at"]),
+    "fit": (["{tmp}/nowhere"], 2, ["lessonkit fit:", "{tmp}/nowhere", "no such file or folder"]),
     "import_nbgrader": (["{tmp}"], 2, ["lessonkit import-nbgrader:", "{tmp}", "no notebooks found"]),
 }
 
