@@ -70,6 +70,9 @@ BAD_INPUT = {
                                                                          "no event store at"]),
     "portfolio": (["--student", "ana", "--lessons", "{tmp}/nowhere"], 2,
                   ["lessonkit portfolio:", "{tmp}/nowhere", "no such lesson, folder or course file"]),
+    "export": (["--store", "{tmp}/nowhere.sqlite", "--lesson", "x", "--format", "xapi"], 2,
+               ["lessonkit export:", "{tmp}/nowhere.sqlite", "no event store at"]),
+    "fit": (["{tmp}/nowhere"], 2, ["lessonkit fit:", "{tmp}/nowhere", "no such file or folder"]),
     "import_nbgrader": (["{tmp}"], 2, ["lessonkit import-nbgrader:", "{tmp}", "no notebooks found"]),
 }
 

@@ -65,7 +65,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     assert "Not yet" in which.feedback.value and "top and bottom numbers are swapped" in which.feedback.value
     assert new_events(session, mark)[0] == ("answered", {
         "answer": 2, "item": 0, "correct": False, "score": 0.0, "pending": False, "attempt": 1,
-        "evidence": False, "elapsed_s": 20.0})
+        "evidence": False, "elapsed_s": 20.0, "feedback": 0})  # the check's feedback=[...] entry 0 was shown
     assert new_events(session, mark)[1][0] == "mastery_changed"
     assert session.skill_mastery("equivalent").p < 0.2 and "practising (1 answer counted)" in which.meter.value
     assert not page.next_button.disabled  # answered once: the rules decide where a struggle leads
@@ -77,7 +77,7 @@ def test_a_whole_lesson_in_page_mode_then_resumed_in_a_fresh_process(built, stor
     assert "Correct" in which.feedback.value and "lessonkit-icon" in which.feedback.value
     assert new_events(session, mark) == [("answered", {
         "answer": 1, "item": 0, "correct": True, "score": 1.0, "pending": False, "attempt": 2,
-        "evidence": None, "elapsed_s": 20.0})]  # a retry gives feedback, not evidence
+        "evidence": None, "elapsed_s": 20.0, "feedback": None})]  # a retry gives feedback, not evidence
     page.next_button.click()
     assert session.current_step == "practice"
 
@@ -364,14 +364,15 @@ def test_the_escape_hatch_goes_to_the_weakest_prerequisites_remediation_once(bui
     assert session.route().to == "practice"  # not a second time: the teacher's rules again
 
 
-def test_guessing_help_avoidance_and_hint_click_through_raise_flags_once(built, store_url):
+def test_guessing_and_hint_click_through_raise_flags_once(built, store_url):
     clock = Clock()
     session = Session(built.sealed, Identity("hal", "header"), open_store(store_url), mode="notebook", clock=clock)
     for _ in range(4):  # the first wrong answer is a try; the next three are guesses
         clock.tick(2)
         session.answer("which-equal", 0)
-    # four wrong answers seconds apart, the hint left unrevealed: guessing and help avoidance
-    assert [e.data["kind"] for e in session.events if e.type == "flag_raised"] == ["rapid_guessing", "help_avoidance"]
+    # four wrong answers seconds apart: guessing, not help avoidance (a guess is not a try a hint
+    # would help; unhurried wrong answers are, tests/test_flags.py)
+    assert [e.data["kind"] for e in session.events if e.type == "flag_raised"] == ["rapid_guessing"]
     session.reveal_hint("add-like-v")
     session.answer("add-like-v", "0.001")
     session.reveal_hint("add-like-v")
@@ -381,7 +382,7 @@ def test_guessing_help_avoidance_and_hint_click_through_raise_flags_once(built, 
     assert flags[-1].data["kind"] == "hint_click_through" and flags[-1].check_id == "add-like-v"
     clock.tick(1)
     session.answer("which-equal", 0)  # still guessing: already flagged, not flagged again
-    assert [f.kind for f in session.state.flags] == ["rapid_guessing", "help_avoidance", "hint_click_through"]
+    assert [f.kind for f in session.state.flags] == ["rapid_guessing", "hint_click_through"]
 
 
 def test_a_due_review_is_offered_and_a_failed_one_takes_mastery_away(built, store_url):

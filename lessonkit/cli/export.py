@@ -13,9 +13,11 @@ DETAILS = ("Read every event of the lesson (--lesson) from the progress store an
            "no events for the lesson.")
 
 
-def arguments(command: argparse.ArgumentParser) -> None:
-    from lessonkit.report.export import FORMATS
+#: What --format takes; each is a writer of lessonkit.report.export.
+FORMATS = ("xapi", "pybkt", "summary")
 
+
+def arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--store", metavar="URL", default=None,
                          help="the progress store (default: LESSONKIT_DB or the embedded SQLite file)")
     command.add_argument("--lesson", metavar="ID", default=None, help="the lesson's id (required)")

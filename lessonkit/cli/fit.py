@@ -13,13 +13,12 @@ DETAILS = ("Read the lesson's mastery evidence from the progress store, fit prio
 
 
 def arguments(command: argparse.ArgumentParser) -> None:
-    from lessonkit.report.fit import MIN_STUDENTS
-
+    # the default is lessonkit.report.fit.MIN_STUDENTS, not imported here: --help must stay instant
     command.add_argument("path", help="the lesson notebook (or its folder) whose header gets the parameters")
     command.add_argument("--store", metavar="URL", default=None,
                          help="the progress store (default: LESSONKIT_DB or the embedded SQLite file)")
-    command.add_argument("--min-students", type=int, default=MIN_STUDENTS, metavar="N",
-                         help=f"students with evidence a skill needs before it is fitted (default {MIN_STUDENTS})")
+    command.add_argument("--min-students", type=int, default=None, metavar="N",
+                         help="students with evidence a skill needs before it is fitted (default 20)")
     command.add_argument("--dry-run", action="store_true", help="show the fits; leave the notebook as it is")
 
 
@@ -28,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from lessonkit.format.reader import read_lesson
     from lessonkit.report import lesson_store, no_events
     from lessonkit.report.export import bkt_observations
-    from lessonkit.report.fit import fit_skills, write_parameters
+    from lessonkit.report.fit import MIN_STUDENTS, fit_skills, write_parameters
 
     paths = discover(args.path)
     if len(paths) != 1:
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         observations = list(bkt_observations(store.lesson_events(lesson.id)))
     if not observations:
         raise no_events(args.store, lesson.id)
-    fits = fit_skills(observations, min_students=args.min_students)
+    fits = fit_skills(observations, min_students=args.min_students or MIN_STUDENTS)
     for fit in fits:
         if fit.params is None:
             print(f"{fit.skill}: not fitted: {fit.reason}")

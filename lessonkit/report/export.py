@@ -22,8 +22,6 @@ from lessonkit.progress import ANSWERED, MASTERY_CHANGED, Event, to_xapi
 #: The columns pyBKT's ``Model.fit(data=...)`` reads by default (its ``defaults``), in order.
 PYBKT_COLUMNS = ("order_id", "user_id", "skill_name", "correct")
 
-FORMATS = ("xapi", "pybkt", "summary")
-
 
 def xapi_statements(events: Iterable[Event], homepage: str) -> Iterator[dict]:
     """One xAPI 1.0.3 statement per event (``lessonkit.progress.xapi``)."""

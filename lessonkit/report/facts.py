@@ -165,6 +165,11 @@ class _Dialect:
     def integer(self, name: str) -> str:
         return f"(data::json->>'{name}')::bigint" if self.pg else f"json_extract(data, '$.{name}')"
 
+    def milliseconds(self, column: str) -> str:
+        """Epoch seconds as whole milliseconds, the same on both: SQLite prints a REAL in JSON with 15
+        digits, and PostgreSQL's round() and casts round halves to even where SQLite's do not."""
+        return f"floor({column} * 1000)::bigint" if self.pg else f"CAST({column} * 1000 AS INTEGER)"
+
     def array(self, *items: str) -> str:
         return f"json_build_array({', '.join(items)})" if self.pg else f"json_array({', '.join(items)})"
 
@@ -241,7 +246,7 @@ class _Queries:
         # each item starts with its seq: SQLite's aggregate is fed in order in practice, not by promise
         way = q.array("seq", "type", "step_id", q.text("kind"), q.text("condition"), q.text("label"), q.text("choice"),
                       q.text("skill"))
-        ms = "CAST(ROUND(ts * 1000) AS BIGINT)"  # exact on both: SQLite prints a REAL in JSON with 15 digits
+        ms = q.milliseconds("ts")
         flag = q.array("seq", ms, "check_id", q.text("kind"), q.text("skill"), q.text("check"), q.text("detail"))
         answer = q.array("seq", ms, "check_id", q.value("answer"), q.true("correct"), q.true("pending"), q.integer("attempt"),
                          q.integer("feedback"))
