@@ -45,9 +45,9 @@ def arguments(serve: argparse.ArgumentParser) -> None:
                        "is believed (default: none, no header is)")
     serve.add_argument("--identity-header", default=settings.DEFAULT_IDENTITY_HEADER, type=header_name,
                        help="the header the trusted proxy names the student with (default: X-Lessonkit-Student)")
-    serve.add_argument("--warm", type=int, default=2, metavar="N", help="kernels each page keeps started ahead of "
-                       "the students, so a page opens without waiting for one (about 60 MB each; set it near the "
-                       "class size before a lesson starts; 0: start one per visit; default: 2)")
+    serve.add_argument("--warm", type=int, default=0, metavar="N", help="kernels each page keeps started ahead of "
+                       "the students, so a page opens without waiting for one (each costs a page's memory; set it "
+                       "near the class size for a lesson; default: 0, a kernel started per visit)")
     serve.add_argument("--cull-idle", type=float, default=15, metavar="MINUTES", help="shut down a page's kernel "
                        "after this long with no browser connected (default: 15)")
 

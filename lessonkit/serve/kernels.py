@@ -141,6 +141,8 @@ class KernelQueryHandler(RequestInfoSocketHandler):
         self._answered.add(kernel_id)
 
     def open(self, kernel_id: str) -> None:  # type: ignore[override]
+        # what a teacher's log shows of the pool: each kernel ready before a student arrives
+        self.application.settings["identity_provider"].log.info("kernel %s is waiting for its student", kernel_id)
         super().open(kernel_id)
         if kernel_id in self._cache:
             del RequestInfoSocketHandler._cache[kernel_id]
