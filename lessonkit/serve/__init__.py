@@ -20,6 +20,7 @@ from typing import Sequence
 from lessonkit import settings
 from lessonkit.errors import LessonkitError
 from lessonkit.player.identity import notebook_identity
+from lessonkit.player.pagetemplate import VOILA_TEMPLATE_ARGUMENT, source_template_root
 from lessonkit.serve.roster import Roster
 
 IDENTITY_HEADER = settings.DEFAULT_IDENTITY_HEADER
@@ -69,6 +70,7 @@ def voila_command(root: Path, *, port: int, ip: str = "127.0.0.1", identity_head
         f"--LessonkitVoila.open_user={open_user}",
         f"--LessonkitVoila.lessons={json.dumps(pages or {})}",
         f"--LessonkitVoila.warm_kernels={warm_kernels}",
+        VOILA_TEMPLATE_ARGUMENT,  # no CDN, only the page's own front-end extensions
         *(f"--LessonkitVoila.trusted_proxies={address}" for address in trusted_proxies),
     ]
 
@@ -102,6 +104,9 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
     if db:
         values[settings.DB] = db
     env = settings.environment_with(values)
+    template = source_template_root()
+    if template is not None:  # an editable install has no copy of the template in share/jupyter
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(template), env.get("JUPYTER_PATH", "")]))
     pages = {built.page.relative_to(out).as_posix(): catalog_entry(built.lesson) for built in lessons}
     # nothing else names the student: the hub's user, or the person at this (loopback-only) machine
     open_user = "" if signin or trusted_proxies else notebook_identity().student_id
