@@ -65,7 +65,7 @@ class GoalView(widgets.VBox):
         self.by = widgets.DatePicker(description="By")
         self.level = widgets.ToggleButtons(options=[(label.capitalize(), key) for key, label in GOAL_LEVELS.items()],
                                            value="core", description="Challenge")
-        self.set_button = widgets.Button(description="Set my goal", icon="flag", button_style="info",
+        self.set_button = widgets.Button(description="Set my goal", button_style="primary",
                                          tooltip="Save this goal (it changes no score or route)")
         self.change_button = widgets.Button(description="Change my goal", layout=widgets.Layout(width="12em"),
                                             tooltip="Choose the skills, date and challenge you aim for")

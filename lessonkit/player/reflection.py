@@ -71,7 +71,7 @@ class ReflectionView(widgets.VBox):
         self.text = widgets.Textarea(value=saved, placeholder="Write a few sentences in your own words.",
                                      description="My answer", style={"description_width": "initial"},
                                      layout=widgets.Layout(width="95%", height="7em"))
-        self.save_button = widgets.Button(description="Save my reflection", icon="floppy-o",
+        self.save_button = widgets.Button(description="Save my reflection",
                                           tooltip="Saved with your work; it is not marked")
         self.status = widgets.HTML(self._status(saved))
         self.save_button.on_click(lambda _: self.save())
