@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_player_lesson import CELLS, CODE_CELLS, REPO, Clock, build
+from test_player_lesson import CODE_CELLS, REPO, Clock, build
 from test_player_lessons import play
 
 from lessonkit.engine.seal import seal_lesson

@@ -136,7 +136,7 @@ class ExampleCell(widgets.VBox):
 
     def run(self) -> Printed:
         self.run_button.disabled = True
-        self.output.value = f'<div class="lessonkit-output" role="status" aria-live="polite">Running…</div>'
+        self.output.value = '<div class="lessonkit-output" role="status" aria-live="polite">Running…</div>'
         try:
             printed = run_printed(self.source, setup=self._setup, files=self._files)
         finally:

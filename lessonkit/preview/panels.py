@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
 
 import ipywidgets as widgets
 
 from lessonkit.model import Problem
+from lessonkit.player.rendering import Readable  # the player's: a preview reads as the page does
 
 __all__ = ["Readable", "problem_text", "problems_html", "teacher_frame", "title_html"]
 
@@ -61,15 +61,3 @@ def teacher_frame(children: Sequence[widgets.Widget]) -> widgets.VBox:
     return box
 
 
-class Readable:
-    """Adds a Markdown and plain-text form to a widget's display data, for where widgets
-    cannot render (nbconvert, a notebook viewer)."""
-
-    def readable(self) -> str:
-        raise NotImplementedError
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        data = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-        text = self.readable()
-        data.update({"text/markdown": text, "text/plain": text})
-        return data
