@@ -76,7 +76,8 @@ c.Spawner.environment.update({{"PYTHONPATH": {str(REPO_ROOT)!r}}})
 def sign_in(context, url: str, name: str):
     page = context.new_page()
     page.goto(url + "hub/login", timeout=120_000)
-    page.get_by_label("Username").fill(name)
+    # under a loaded suite the hub can take more than Playwright's 30 s to render its form
+    page.get_by_label("Username").fill(name, timeout=START_TIMEOUT * 1000)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(rf"/user/{name}/"), timeout=int(START_TIMEOUT * 1000))  # the hub spawned it

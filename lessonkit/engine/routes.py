@@ -22,9 +22,9 @@ from typing import Any
 from lessonkit.engine.conditions import ConditionError, compile_condition
 from lessonkit.engine.mastery import SkillMastery, update
 from lessonkit.engine.path import ExtremeStudent, LessonPath, Route
-from lessonkit.engine.seal import seal_lesson
+from lessonkit.engine.seal import check_items, seal_lesson
 from lessonkit.format.markers import BEGIN_HIDDEN
-from lessonkit.model import Lesson, MasteryPolicy
+from lessonkit.model import Check, Lesson, MasteryPolicy
 
 __all__ = ["MAX_WALKS", "CheckFacts", "Walk", "all_walks", "lesson_routes", "perfect_walks"]
 
@@ -295,6 +295,17 @@ def lesson_routes(lesson: Lesson) -> tuple[LessonPath, dict[str, CheckFacts]]:
     sealed = seal_lesson(replace(lesson, checks={}))
     path = LessonPath({**sealed, "checks": {c.id: {"skills": list(c.skills)} for c in lesson.checks.values()}})
     facts = {c.id: CheckFacts(c.kind, tuple(c.skills), c.points, any(BEGIN_HIDDEN in t for t in c.tests), c.credit,
-                              c.variants.count if c.variants else 1)
+                              _fresh_items(lesson, c))
              for c in lesson.checks.values()}
     return path, facts
+
+
+def _fresh_items(lesson: Lesson, check: Check) -> int:
+    """How many items a student can be given: the variants drawn (rows may give any number),
+    one for a check without variants or whose variants cannot be drawn (validate says why)."""
+    if check.variants is None:
+        return 1
+    try:
+        return max(1, len(check_items(lesson, check)))
+    except Exception:  # noqa: BLE001 - a broken variant is validate's to report, not the walk's
+        return 1
