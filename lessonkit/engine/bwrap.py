@@ -205,14 +205,14 @@ def host_pid(ancestor: int, pid: int) -> int:
 def _children(pid: int) -> list[int]:
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # the process ended while we looked
         return []
     found = []
     for task in tasks:
         try:
             with open(f"/proc/{pid}/task/{task}/children") as handle:
                 found.extend(int(child) for child in handle.read().split())
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):
             continue
     return found
 
@@ -223,7 +223,7 @@ def _namespaced_pids(pid: int) -> list[int]:
             for line in handle:
                 if line.startswith("NSpid:"):
                     return [int(n) for n in line.split()[1:]]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # ESRCH: it ended between open and read
         pass
     return []
 
