@@ -22,13 +22,13 @@ from __future__ import annotations
 import ast
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lessonkit.errors import LessonkitError
+from lessonkit.report.export import write_atomically
 
 MIN_STUDENTS = 20
 """Students with evidence on a skill below which its fit is refused (module docstring)."""
@@ -114,7 +114,7 @@ def write_parameters(path: str | os.PathLike[str], fits: Iterable[SkillFit]) -> 
         start, end = _offset(text, node), _offset(text, node, end=True)
         text = text[:start] + _literal(spec) + text[end:]
     nb.cells[cell].source = text
-    _replace(source_path, nbformat.writes(nb))
+    write_atomically(source_path, lambda out: out.write(nbformat.writes(nb)))
     return sorted(accepted)
 
 
@@ -148,15 +148,3 @@ def _literal(spec: dict[str, Any]) -> str:
     keys = [k for k in order if k in spec] + [k for k in spec if k not in order]
     return "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(spec[k], ensure_ascii=False)}" for k in keys) + "}"
 
-
-def _replace(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
