@@ -12,10 +12,16 @@ import re
 from typing import Any
 
 from lessonkit.format.calls import Call
-from lessonkit.model import Problem, Where, did_you_mean
+from lessonkit.model import Problem, Where, did_you_mean, id_list
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-NUMBER = (int, float)
+_NUMBER = (int, float)
+
+
+def is_number(value: Any, *, whole: bool = False) -> bool:
+    """Whether ``value`` is a number (a whole one with ``whole``): True and False are not,
+    though Python counts them as integers."""
+    return isinstance(value, int if whole else _NUMBER) and not isinstance(value, bool)
 
 
 class Arguments:
@@ -50,13 +56,20 @@ class Arguments:
 
     def str_list(self, call: Call, key: str) -> list[str]:
         """A list of ids, one id alone standing for a list of it."""
-        value = call.args.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        ids = id_list(call.args.get(key, []))
+        if ids is None:
             self.problem(call.where.at(key), "must be a list of ids")
             return []
-        return list(value)
+        return ids
+
+    def entries(self, call: Call, key: str, shape: str) -> list[tuple[Where, Any]]:
+        """Each item of a list argument with its place (``hints[2]``), for the caller to read;
+        none, and ``shape`` (what the list should hold) as the problem, if it is not a list."""
+        raw = call.args.get(key, [])
+        if not isinstance(raw, list):
+            self.problem(call.where.at(key), shape)
+            return []
+        return [(call.where.at(f"{key}[{n}]"), item) for n, item in enumerate(raw)]
 
     def unknown(self, call: Call, known: tuple[str, ...]) -> None:
         """A problem for each argument ``call`` has that is not in ``known``, with the nearest name."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lessonkit.format.arguments import NUMBER, Arguments
+from lessonkit.format.arguments import Arguments, is_number
 from lessonkit.format.calls import Call
 from lessonkit.format.rows import RowsError, read_rows
 from lessonkit.model import ONE_OPTION_FEEDBACK, Check, Feedback, Hint, Variants, Where, did_you_mean
@@ -59,7 +59,7 @@ def _points(call: Call, args: Arguments) -> tuple[float, ...]:
     """A check's points: one number, or (code checks) one number per test cell."""
     raw = call.args.get("points", 1.0)
     values = raw if isinstance(raw, list) and call.args.get("kind") == "code" and raw else [raw]
-    if not all(isinstance(v, NUMBER) and not isinstance(v, bool) and v >= 0 for v in values):
+    if not all(is_number(v) and v >= 0 for v in values):
         args.problem(call.where.at("points"), "must be a number of points, 0 or more "
                      "(a code check with several test cells: a list, one number per test cell)")
         return (1.0,)
@@ -67,13 +67,9 @@ def _points(call: Call, args: Arguments) -> tuple[float, ...]:
 
 
 def _hints(call: Call, args: Arguments) -> tuple[Hint, ...]:
-    raw = call.args.get("hints", [])
-    if not isinstance(raw, list):
-        args.problem(call.where.at("hints"), "must be a list of hints (texts, or dicts with \"text\")")
-        return ()
+    entries = args.entries(call, "hints", "must be a list of hints (texts, or dicts with \"text\")")
     hints = []
-    for n, hint in enumerate(raw):
-        where = call.where.at(f"hints[{n}]")
+    for n, (where, hint) in enumerate(entries):
         if isinstance(hint, str):
             hint = {"text": hint}
         if not isinstance(hint, dict) or not isinstance(hint.get("text"), str):
@@ -84,28 +80,23 @@ def _hints(call: Call, args: Arguments) -> tuple[Hint, ...]:
             args.problem(where, f"unknown key(s) {', '.join(sorted(extra))}",
                          'a hint has "text", "after", "cost" and "bottom_out"')
         after, cost = hint.get("after", 0), hint.get("cost", 0)
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not is_number(after, whole=True) or after < 0:
             args.problem(where.at("after"), "must be a whole number of submissions (0 or more)")
             after = 0
-        if not isinstance(cost, NUMBER) or isinstance(cost, bool) or cost < 0:
+        if not is_number(cost) or cost < 0:
             args.problem(where.at("cost"), "must be a number of points (0 or more)")
             cost = 0
         bottom_out = bool(hint.get("bottom_out", False))
-        if bottom_out and n != len(raw) - 1:
+        if bottom_out and n != len(entries) - 1:
             args.problem(where.at("bottom_out"), "only the last hint of a ladder can be the bottom-out hint")
         hints.append(Hint(hint["text"], after, float(cost), bottom_out))
     return tuple(hints)
 
 
 def _feedback(call: Call, args: Arguments) -> tuple[Feedback, ...]:
-    raw = call.args.get("feedback", [])
-    if not isinstance(raw, list):
-        args.problem(call.where.at("feedback"), 'must be a list of {"answer": ..., "message": ...}')
-        return ()
     entries = []
     multiple = call.args.get("kind") == "multiple"
-    for n, entry in enumerate(raw):
-        where = call.where.at(f"feedback[{n}]")
+    for where, entry in args.entries(call, "feedback", 'must be a list of {"answer": ..., "message": ...}'):
         keys = set(entry) - {"message"} if isinstance(entry, dict) else set()
         if not isinstance(entry, dict) or not isinstance(entry.get("message"), str) or len(keys) != 1 \
                 or not keys <= {"answer", "test", *ONE_OPTION_FEEDBACK}:
@@ -154,7 +145,7 @@ def _variants(call: Call, args: Arguments, folder: Path) -> Variants | None:
     if count is None and len(rows) > 100:
         args.problem(where.at("rows"), f"has {len(rows)} rows; a check has at most 100 variants",
                      'give "count" (at most 100) to draw that many of the rows')
-    elif count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100):
+    elif count is not None and not (is_number(count, whole=True) and 1 <= count <= 100):
         args.problem(where.at("count"), "must be a whole number from 1 to 100")
         count = 5
     constraint = raw.get("where")

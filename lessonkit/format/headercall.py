@@ -3,9 +3,9 @@ and the policy that says when one is mastered, each read with the problems a tea
 
 from __future__ import annotations
 
-from lessonkit.format.arguments import ID, NUMBER, Arguments
+from lessonkit.format.arguments import ID, Arguments, is_number
 from lessonkit.format.calls import Call
-from lessonkit.model import MasteryPolicy, Skill
+from lessonkit.model import MasteryPolicy, Skill, id_list
 
 SKILL_FIELDS = ("name", "requires", "prior", "learn", "guess", "slip")
 
@@ -30,14 +30,12 @@ def read_skills(call: Call, args: Arguments) -> dict[str, Skill]:
         for key in ("prior", "learn", "guess", "slip"):
             if key in spec:
                 value = spec[key]
-                if not isinstance(value, NUMBER) or isinstance(value, bool) or not 0 < value < 1:
+                if not (is_number(value) and 0 < value < 1):
                     args.problem(where.at(key), "must be a probability strictly between 0 and 1")
                 else:
                     params[key] = float(value)
-        requires = spec.get("requires", [])
-        if isinstance(requires, str):
-            requires = [requires]
-        if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        requires = id_list(spec.get("requires", []))
+        if requires is None:
             args.problem(where.at("requires"), "must be a list of skill ids")
             requires = []
         skills[skill_id] = Skill(skill_id, str(spec.get("name", skill_id)), tuple(requires), **params)
@@ -53,13 +51,13 @@ def read_mastery(call: Call, args: Arguments) -> MasteryPolicy:
                      "fields: threshold, min_evidence, max_items")
     policy = MasteryPolicy()
     threshold = raw.get("threshold", policy.threshold)
-    if not isinstance(threshold, NUMBER) or isinstance(threshold, bool) or not 0 < threshold <= 1:
+    if not (is_number(threshold) and 0 < threshold <= 1):
         args.problem(where.at("threshold"), "must be a probability above 0 and at most 1")
         threshold = policy.threshold
     counts = {}
     for key in ("min_evidence", "max_items"):
         value = raw.get(key, getattr(policy, key))
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if not (is_number(value, whole=True) and value >= 1):
             args.problem(where.at(key), "must be a whole number, 1 or more")
             value = getattr(policy, key)
         counts[key] = value

@@ -21,7 +21,7 @@ from typing import Any
 import tomllib
 
 from lessonkit.model.lesson import Lesson, Skill
-from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean
+from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean, id_list
 
 __all__ = [
     "COURSE_FILE",
@@ -191,10 +191,8 @@ class _CourseReader:
                 self.problem(here, f"[skills.{skill_id}] must be a table", 'e.g. requires = ["other-skill"]')
                 continue
             self._unknown(table, _SKILL_FIELDS, here)
-            requires = table.get("requires", [])
-            if isinstance(requires, str):
-                requires = [requires]
-            if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+            requires = id_list(table.get("requires", []))
+            if requires is None:
                 self.problem(here.at("requires"), "must be a list of skill ids")
                 requires = []
             skills[skill_id] = CourseSkill(skill_id, self._text(table, "name", here), tuple(requires), here)

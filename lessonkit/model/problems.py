@@ -75,6 +75,16 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
+def id_list(value: object) -> list[str] | None:
+    """A list of ids as a teacher may write it, one id alone standing for a list of it;
+    ``None`` when ``value`` is not one, for the caller to say so in its own words."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
+
+
 class LessonError(LessonkitError):
     """A lesson could not be read or built; carries every problem found, not only the first."""
 
