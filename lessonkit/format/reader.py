@@ -30,6 +30,7 @@ from lessonkit.model import (
     Rule,
     Step,
     Where,
+    errors_in,
 )
 
 __all__ = ["CHECK_COMMON", "ID", "parse_lesson", "parse_notebook", "read_lesson", "read_notebook"]
@@ -60,7 +61,7 @@ def read_notebook(path: str | Path) -> tuple[nbformat.NotebookNode | None, list[
 def read_lesson(path: str | Path) -> Lesson:
     """The lesson in a notebook; raises :class:`LessonError` listing every problem found."""
     lesson, problems = parse_lesson(path)
-    errors = [p for p in problems if p.severity == "error"]
+    errors = errors_in(problems)
     if errors or lesson is None:
         raise LessonError(errors)
     return lesson
@@ -166,13 +167,18 @@ class _Reader:
                 return  # a title or notes above the header are the teacher's own
             self.problem(where, "comes before the lesson header", "the first code cell must call lk.lesson(...)")
             return
-        if not self.steps:
-            self.steps.append({"id": "intro", "kind": "content", "title": "", "blocks": [], "where": where})
-        step = self.steps[-1]
+        step = self._last_step(where)
         if step.get("branch") or step.get("choice"):
             self.problem(where, f"comes after the branch or choice that ends step '{step['id']}'",
                          "start a new step with lk.step(...) first")
         step["blocks"].append(block)
+
+    def _last_step(self, where: Where) -> dict[str, Any]:
+        """The step a block or a step's ending goes in: the last one begun, or (content right
+        after the header) an "intro" step begun here."""
+        if not self.steps:
+            self.steps.append({"id": "intro", "kind": "content", "title": "", "blocks": [], "where": where})
+        return self.steps[-1]
 
     # -- calls ------------------------------------------------------------------------
 
@@ -261,9 +267,7 @@ class _Reader:
         if self.header is None:
             self.problem(call.where, "comes before the lesson header")
             return
-        if not self.steps:
-            self.steps.append({"id": "intro", "kind": "content", "title": "", "blocks": [], "where": call.where})
-        step = self.steps[-1]
+        step = self._last_step(call.where)
         if step.get("branch") or step.get("choice"):
             self.problem(call.where, f"step '{step['id']}' already ends with a branch or a choice",
                          "a step has at most one; start a new step with lk.step(...)")

@@ -21,7 +21,7 @@ from typing import Any
 import tomllib
 
 from lessonkit.model.lesson import Lesson, Skill
-from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean, id_list
+from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean, errors_in, id_list
 
 __all__ = [
     "COURSE_FILE",
@@ -92,7 +92,7 @@ class Course:
 def read_course(path: str | Path) -> Course:
     """The course at ``path``, or :class:`LessonError` listing every problem in the file."""
     course, problems = parse_course(path)
-    errors = [p for p in problems if p.severity == "error"]
+    errors = errors_in(problems)
     if course is None or errors:
         raise LessonError(errors or problems)
     return course

@@ -67,6 +67,11 @@ class Problem:
         return text
 
 
+def errors_in(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that stop a build; the others are warnings, reported only."""
+    return [p for p in problems if p.severity == "error"]
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """A suggestion for a misspelt name ("did you mean 'hints'?"), or "" if none is close."""
     import difflib  # only a teacher's lesson with a problem needs it, not every student kernel
