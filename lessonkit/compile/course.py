@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lessonkit.format.reader import parse_lesson
-from lessonkit.model import Lesson, Problem, Skill, Where, did_you_mean
+from lessonkit.model import Lesson, Problem, Skill, Where, did_you_mean, errors_in
 from lessonkit.model.course import (
     COURSE_FILE,
     Course,
@@ -39,7 +39,7 @@ class CourseReport:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return errors_in(self.problems)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +82,7 @@ def validate_course(path: str | Path) -> CourseReport:
                                            f"{notebook}", f"{hint}; or give its notebook as path = \"...\""))
             continue
         lesson, lesson_problems = parse_lesson(notebook)
-        if lesson is None or any(p.severity == "error" for p in lesson_problems):
+        if lesson is None or errors_in(lesson_problems):
             report.problems.append(Problem(entry.where, f"the lesson at {notebook} has errors",
                                            f"run lessonkit validate {notebook}"))
         if lesson is None:

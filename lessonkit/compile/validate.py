@@ -22,7 +22,7 @@ from lessonkit.engine.path import LessonPath, loops
 from lessonkit.engine.seal import seal_lesson
 from lessonkit.format.assets import lesson_files
 from lessonkit.format.reader import parse_lesson
-from lessonkit.model import Check, Lesson, Problem, Where, did_you_mean
+from lessonkit.model import Check, Lesson, Problem, Where, did_you_mean, errors_in
 
 CONDITION_TARGETS = FUNCTION_ID_KINDS
 
@@ -37,7 +37,7 @@ class Report:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return errors_in(self.problems)
 
     @property
     def ok(self) -> bool:
@@ -204,7 +204,7 @@ class _Checker:
     def errors_so_far(self) -> bool:
         """Whether an error was found already: routes over unknown ids or broken rules would
         only repeat it."""
-        return any(p.severity == "error" for p in self.found)
+        return bool(errors_in(self.found))
 
 
 def discover(path: str | Path) -> list[Path]:

@@ -24,7 +24,7 @@ from lessonkit.model.lesson import (
     Step,
     Variants,
 )
-from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean
+from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean, errors_in, id_list
 
 __all__ = [
     "ONE_OPTION_FEEDBACK",
@@ -46,4 +46,6 @@ __all__ = [
     "Variants",
     "Where",
     "did_you_mean",
+    "errors_in",
+    "id_list",
 ]

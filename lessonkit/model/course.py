@@ -21,7 +21,7 @@ from typing import Any
 import tomllib
 
 from lessonkit.model.lesson import Lesson, Skill
-from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean
+from lessonkit.model.problems import LessonError, Problem, Where, did_you_mean, errors_in, id_list
 
 __all__ = [
     "COURSE_FILE",
@@ -92,7 +92,7 @@ class Course:
 def read_course(path: str | Path) -> Course:
     """The course at ``path``, or :class:`LessonError` listing every problem in the file."""
     course, problems = parse_course(path)
-    errors = [p for p in problems if p.severity == "error"]
+    errors = errors_in(problems)
     if course is None or errors:
         raise LessonError(errors or problems)
     return course
@@ -191,10 +191,8 @@ class _CourseReader:
                 self.problem(here, f"[skills.{skill_id}] must be a table", 'e.g. requires = ["other-skill"]')
                 continue
             self._unknown(table, _SKILL_FIELDS, here)
-            requires = table.get("requires", [])
-            if isinstance(requires, str):
-                requires = [requires]
-            if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+            requires = id_list(table.get("requires", []))
+            if requires is None:
                 self.problem(here.at("requires"), "must be a list of skill ids")
                 requires = []
             skills[skill_id] = CourseSkill(skill_id, self._text(table, "name", here), tuple(requires), here)

@@ -67,12 +67,27 @@ class Problem:
         return text
 
 
+def errors_in(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that stop a build; the others are warnings, reported only."""
+    return [p for p in problems if p.severity == "error"]
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """A suggestion for a misspelt name ("did you mean 'hints'?"), or "" if none is close."""
     import difflib  # only a teacher's lesson with a problem needs it, not every student kernel
 
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"did you mean '{close[0]}'?" if close else ""
+
+
+def id_list(value: object) -> list[str] | None:
+    """A list of ids as a teacher may write it, one id alone standing for a list of it;
+    ``None`` when ``value`` is not one, for the caller to say so in its own words."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
 
 
 class LessonError(LessonkitError):
