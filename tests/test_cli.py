@@ -74,6 +74,7 @@ BAD_INPUT = {
                ["lessonkit export:", "{tmp}/nowhere.sqlite", "no event store at"]),
     "fit": (["{tmp}/nowhere"], 2, ["lessonkit fit:", "{tmp}/nowhere", "no such file or folder"]),
     "import_nbgrader": (["{tmp}"], 2, ["lessonkit import-nbgrader:", "{tmp}", "no notebooks found"]),
+    "secure_store": (["--store", "sqlite:///{tmp}/p.sqlite"], 2, ["lessonkit secure-store:", "need PostgreSQL, not sqlite"]),
 }
 
 

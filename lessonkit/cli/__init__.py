@@ -19,7 +19,7 @@ from lessonkit.errors import LessonkitError
 #: The verbs' modules, in the order ``lessonkit --help`` lists them (``import_nbgrader`` is
 #: the verb ``import-nbgrader``, ``class_`` the verb ``class``).
 VERBS = ("new", "validate", "paths", "build", "serve", "class_", "grade", "report", "export", "fit",
-         "portfolio", "import_nbgrader")
+         "portfolio", "import_nbgrader", "secure_store")
 
 
 def verb_name(module: str) -> str:

@@ -18,14 +18,19 @@ from typing import Any
 from traitlets import Int, Unicode, default
 from traitlets import List as ListTrait
 from voila.app import Voila
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from lessonkit.serve import auth, dashboard, home, kernels, portfolio
+from lessonkit.serve.statics import TemplateAssetsHandler
 from lessonkit.serve.roster import Roster
 
 #: lessonkit's own pages, each module's ``handlers()`` (the teacher dashboard registers here too)
 PAGES = (home, dashboard, portfolio)
+
+#: Voila's handlers swapped for lessonkit's: owner-only kernels, a 404 for malformed asset paths
+REPLACEMENTS = {**kernels.REPLACEMENTS, TemplateStaticFileHandler: TemplateAssetsHandler}
 
 
 class LessonkitVoila(Voila):
@@ -70,7 +75,7 @@ class LessonkitVoila(Voila):
     def init_handlers(self) -> list:
         # the tree and the contents API would list the student notebooks beside the pages
         hidden = (TornadoVoilaTreeHandler, VoilaContentsHandler)
-        handlers = [(pattern, kernels.REPLACEMENTS.get(handler, handler), *rest)
+        handlers = [(pattern, REPLACEMENTS.get(handler, handler), *rest)
                     for pattern, handler, *rest in super().init_handlers() if handler not in hidden]
         ours = self.identity_provider.get_handlers() + [route for module in PAGES for route in module.handlers()]
         # tornado takes the first match: lessonkit's "/" before anything of Voila's
