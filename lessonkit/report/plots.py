@@ -37,7 +37,6 @@ def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
     """A figure drawn off screen.  matplotlib's object API rather than pyplot: pyplot's import and
     its registry of open figures (which a server must close) were a second of every report."""
     import matplotlib
-
     from matplotlib.figure import Figure
 
     matplotlib.rcParams.update({"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2})
