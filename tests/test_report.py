@@ -344,3 +344,27 @@ def test_idleness_and_the_time_on_task_cap_from_hand_made_events(tmp_path):
     assert zed.skill == "k"  # the skill c's answers moved, for kim
     assert {g.title: g.members for g in report.groups} == {"Ready for enrichment": ("kim",), "Reteach k": ("zed",),
                                                            "Not started": ("amy",)}
+
+
+def test_a_large_class_shows_in_full_only_the_students_who_need_attention(tmp_path):
+    from lessonkit.progress import ANSWERED, Event
+    from lessonkit.progress.jsonl import JsonlLog
+    from lessonkit.report.facts import lesson_facts
+    from lessonkit.report.html import FULL_CLASS
+    from lessonkit.report.stats import MANY_ATTEMPTS, assemble
+
+    names = [f"s{n:02d}" for n in range(FULL_CLASS + 5)]
+    events = [Event("l", name, ANSWERED, ts=n, step_id="s", check_id="c", data={"answer": "4", "correct": True})
+              for n, name in enumerate(names[1:])]
+    events += [Event("l", names[0], ANSWERED, ts=100 + n, step_id="s", check_id="c",
+                     data={"answer": "5", "correct": False}) for n in range(MANY_ATTEMPTS)]
+    log = JsonlLog(tmp_path / "events.jsonl")
+    log.append_many(events)
+    report = assemble(lesson_facts(log, "l"))
+    assert [h.student for h in report.needs_help] == [names[0]]
+    text = render_html(report)
+    assert text.count('<section class="student"') == 1 and f">{names[0]}</h3>" in text
+    brief = text[text.index('<table class="brief">'):]
+    assert brief.count("<tr id=") == len(names) - 1 and "s44</th>" in brief
+    assert all(f'href="#student-{n}-{name}"' in text for n, name in enumerate(names))  # every link has its target
+    assert all(f'id="student-{n}-{name}"' in text for n, name in enumerate(names))

@@ -2,7 +2,8 @@
 
 One table, ``events``, append-only: ``seq`` orders it, ``uid`` (unique) makes every write
 idempotent, and the index on (lesson_id, student_id, seq) serves the two queries that
-matter: one student's history (to resume) and one lesson's events (for the teacher).
+matter: one student's history (to resume) and one lesson's events (for the teacher); the
+one on (lesson_id, type, student_id, seq) lets the class report read one kind of event.
 Each append is one short transaction on a pooled connection, so twenty writers share
 a SQLite file without waiting long for each other.
 
@@ -81,6 +82,9 @@ events_table = sa.Table(
     sa.Column("data", sa.Text, nullable=False),
     sa.UniqueConstraint("uid", name="events_uid_key"),
     sa.Index("events_lesson_student_seq", "lesson_id", "student_id", "seq"),
+    # The class report's queries each want one or two event types of a lesson (the answers, the
+    # mastery updates), per student in order: without it each reads the lesson's every event.
+    sa.Index("events_lesson_type_student_seq", "lesson_id", "type", "student_id", "seq"),
 )
 
 # The dialects lessonkit supports, each with its INSERT ... ON CONFLICT construct.

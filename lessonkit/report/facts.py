@@ -2,12 +2,15 @@
 
 A class of 1,000 students leaves about a million events; folding them one by one in
 Python (an ``Event`` and a JSON parse each) took most of a minute and grew with the log.
-Here each figure the report needs is one ``GROUP BY`` or window query over the
-``events`` table, so what reaches Python is one row per student and check, per wrong
-answer, per step entered: tens of thousands of rows, not a million.  The same SQL runs
-on SQLite and PostgreSQL; only reading a field out of the JSON ``data`` differs
-(:class:`_Json`).  A JSON-lines log is copied into an in-memory SQLite store first
-(:func:`lesson_facts`), so there is one way of counting, whatever the store.
+Here each figure the report needs is one query that reads only the events it needs: the
+per-student pass reads every event once and parses no JSON but a step's kind; the others
+reach their one or two event types through the (lesson, type, student, seq) index, so that
+reading an answer's fields costs the answers, not the whole log.  What reaches Python is one
+row per student and check, per wrong answer, per step entered: tens of thousands of rows,
+not a million.  The same SQL runs on SQLite and PostgreSQL; only reading a field out of the
+JSON ``data`` and a few functions differ (:class:`_Dialect`).  A JSON-lines log is copied
+into an in-memory SQLite store first (:func:`lesson_facts`), so there is one way of
+counting, whatever the store.
 
 Every query orders its rows fully, so both databases return the same report.
 """
@@ -149,39 +152,30 @@ class _Dialect:
         """A field of the JSON ``data`` as SQL text (numbers and booleans as SQL values on SQLite)."""
         return f"({column}::json->>'{name}')" if self.pg else f"json_extract({column}, '$.{name}')"
 
-    def json(self, name: str) -> str:
+    def json(self, name: str, column: str = "data") -> str:
         """The field as JSON text (an answer may be a string, a number or a list)."""
-        return f"((data::json)->'{name}')::text" if self.pg else f"(data -> '$.{name}')"
+        return f"(({column}::json)->'{name}')::text" if self.pg else f"({column} -> '$.{name}')"
 
-    def true(self, name: str) -> str:
+    def true(self, name: str, column: str = "data") -> str:
         """1 when the field is JSON true, else 0 (missing, null or false)."""
-        value = f"(data::json->>'{name}') = 'true'" if self.pg else f"json_extract(data, '$.{name}') = 1"
+        value = f"({column}::json->>'{name}') = 'true'" if self.pg else f"json_extract({column}, '$.{name}') = 1"
         return f"(CASE WHEN {value} THEN 1 ELSE 0 END)"
 
-    def value(self, name: str) -> str:
-        """The field as a JSON value, to be put in a JSON array as it is."""
-        return f"((data::json)->'{name}')" if self.pg else f"(data -> '$.{name}')"
-
-    def integer(self, name: str) -> str:
-        return f"(data::json->>'{name}')::bigint" if self.pg else f"json_extract(data, '$.{name}')"
+    def integer(self, name: str, column: str = "data") -> str:
+        return f"({column}::json->>'{name}')::bigint" if self.pg else f"json_extract({column}, '$.{name}')"
 
     def milliseconds(self, column: str) -> str:
         """Epoch seconds as whole milliseconds, the same on both: SQLite prints a REAL in JSON with 15
         digits, and PostgreSQL's round() and casts round halves to even where SQLite's do not."""
         return f"floor({column} * 1000)::bigint" if self.pg else f"CAST({column} * 1000 AS INTEGER)"
 
-    def array(self, *items: str) -> str:
-        return f"json_build_array({', '.join(items)})" if self.pg else f"json_array({', '.join(items)})"
+    def pair(self, left: str, right: str) -> str:
+        """Two integers as the text "left,right"."""
+        return f"({left}::text || ',' || {right}::text)" if self.pg else f"({left} || ',' || {right})"
 
-    def in_order(self, item: str) -> str:
-        """A JSON array of ``item`` over a group, in ``seq`` order (SQLite: the ordered rows it is fed)."""
-        return f"json_agg({item} ORDER BY seq)" if self.pg else f"json_group_array({item})"
-
-    def ordered(self, where: str) -> str:
-        """The lesson's events, for :meth:`in_order`: SQLite's aggregate takes the order of its input."""
-        if self.pg:
-            return f"events WHERE {where}"
-        return f"(SELECT * FROM events WHERE {where} ORDER BY student_id, seq) AS events"
+    def joined(self, item: str) -> str:
+        """The group's ``item`` texts joined by commas, in no promised order (each item carries its seq)."""
+        return f"string_agg({item}, ',')" if self.pg else f"group_concat({item}, ',')"
 
     def latest(self, value: str) -> str:
         """The row's ``seq``, zero-padded, then ``value``: the greatest of these is the latest row's."""
@@ -213,8 +207,10 @@ def lesson_facts(store: EventStore, lesson_id: str) -> LessonFacts:
 
 
 class _Queries:
-    """Four queries, each one pass over the lesson's events: per student (in ``seq`` order),
-    per student and check, per student and skill, and the wrong answers."""
+    """One query per figure, each reading only the rows it needs: the per-student scan reads every
+    event once through the (lesson, student, seq) index and no JSON but a step's kind; the others
+    reach their event types through the (lesson, type, student, seq) index, so the checks' query
+    reads the answers and hints, not the million events (``lessonkit/progress/sql.py``)."""
 
     def __init__(self, store: SqlEventStore, lesson_id: str) -> None:
         self.store = store
@@ -226,54 +222,88 @@ class _Queries:
 
     def all(self) -> LessonFacts:
         facts = LessonFacts(self.lesson)
-        self.students(facts)
+        facts.students = self.students()
         if not facts.students:
             return facts
+        facts.milestones = self.milestones()
+        facts.flags = self.flags()
+        facts.answers = self.answers()
         facts.checks = self.checks()
         self.skills(facts)
         facts.wrong = self.wrong()
         return facts
 
-    def students(self, facts: LessonFacts) -> None:
-        """Per student: counts, the time on task (from every event's time), the way through the
-        lesson (steps, branches, choices, escape hatches), the flags and the latest answers,
-        each list built as one JSON array by the database and decoded at C speed."""
+    def students(self) -> list[StudentFact]:
+        """Per student: counts, whether they finished, the check they were last on and the time on
+        task.  The times come as one text of "seq,ms,seq,ms..." per student that numpy parses:
+        SQLite's window functions took seconds per million rows where this takes a fraction."""
         from lessonkit.report.stats import IDLE_CAP_S
 
         q = self.sql
-        milestone = (f"type IN ('step_entered', 'choice_made') OR type = 'branch_taken' AND {q.text('condition')} "
-                     f"IS NOT NULL OR type = 'mastery_changed' AND {q.true('needs_remediation')} = 1")
-        # each item starts with its seq: SQLite's aggregate is fed in order in practice, not by promise
-        way = q.array("seq", "type", "step_id", q.text("kind"), q.text("condition"), q.text("label"), q.text("choice"),
-                      q.text("skill"))
-        ms = q.milliseconds("ts")
-        flag = q.array("seq", ms, "check_id", q.text("kind"), q.text("skill"), q.text("check"), q.text("detail"))
-        answer = q.array("seq", ms, "check_id", q.value("answer"), q.true("correct"), q.true("pending"), q.integer("attempt"),
-                         q.integer("feedback"))
         sql = f"""
         SELECT student_id, COUNT(*) AS events, MAX(ts) AS last_ts,
-               MAX(CASE WHEN type = 'step_entered' AND {q.text('kind')} = 'end' THEN 1 ELSE 0 END) AS finished,
+               MAX(CASE WHEN type = 'step_entered' THEN CASE WHEN {q.text('kind')} = 'end' THEN 1 ELSE 0 END
+                   ELSE 0 END) AS finished,
                MAX(CASE WHEN check_id IS NOT NULL THEN {q.latest('check_id')} END) AS last_check,
-               {q.in_order(q.array("seq", ms))} AS times,
-               {q.in_order(way)} FILTER (WHERE {milestone}) AS way,
-               {q.in_order(flag)} FILTER (WHERE type = 'flag_raised') AS flags,
-               {q.in_order(answer)} FILTER (WHERE type = 'answered' AND check_id IS NOT NULL) AS answers
-        FROM {q.ordered('lesson_id = :lesson')} GROUP BY student_id"""
+               {q.joined(q.pair("seq", q.milliseconds("ts")))} AS times
+        FROM events WHERE lesson_id = :lesson GROUP BY student_id ORDER BY student_id"""
+        found = []
         for r in self.rows(sql):
-            pairs = np.asarray(_decoded(r.times), dtype=np.int64).reshape(-1, 2)
+            pairs = np.fromstring(r.times, dtype=np.int64, sep=",").reshape(-1, 2)
             times = pairs[np.argsort(pairs[:, 0], kind="stable"), 1]
             gaps = np.clip(np.diff(times), 0, int(IDLE_CAP_S * 1000))  # integers: the same sum on every store
             last = r.last_check[19:] if r.last_check else None
-            facts.students.append(StudentFact(r.student_id, int(r.events), float(r.last_ts), int(gaps.sum()) / 1000,
-                                              bool(r.finished), last))
-            facts.milestones += [Milestone(r.student_id, *m[1:]) for m in _in_order(r.way)]
-            facts.flags += [FlagFact(r.student_id, ts / 1000, str(kind), skill, flag_check or check, str(detail or ""))
-                            for _, ts, check, kind, skill, flag_check, detail in _in_order(r.flags)]
-            facts.answers += [AnswerFact(r.student_id, ts / 1000, check, answer, None if pending else bool(right),
-                                         int(attempt or 0), feedback)
-                              for _, ts, check, answer, right, pending, attempt, feedback
-                              in _in_order(r.answers)[-RECENT_ANSWERS:]]
-        facts.students.sort(key=lambda s: s.student)
+            found.append(StudentFact(r.student_id, int(r.events), float(r.last_ts), int(gaps.sum()) / 1000,
+                                     bool(r.finished), last))
+        return sorted(found, key=lambda s: s.student)
+
+    def milestones(self) -> list[Milestone]:
+        """The way through the lesson: steps entered, choices, the branches a rule decided and the
+        escape hatches, in order per student.  One SELECT per event type, so that each reaches its
+        rows through the type index and reads only its own fields: one query with ``OR`` scanned
+        the lesson's every event and was the report's slowest."""
+        q = self.sql
+        select = "SELECT student_id, seq, type, step_id, {}, {}, {}, {}, {} FROM events WHERE lesson_id = :lesson AND "
+        none = "NULL"
+        sql = " UNION ALL ".join([
+            select.format(q.text("kind"), none, none, none, none) + "type = 'step_entered'",
+            select.format(none, none, q.text("label"), q.text("choice"), none) + "type = 'choice_made'",
+            select.format(none, q.text("condition"), none, none, none)
+            + f"type = 'branch_taken' AND {q.text('condition')} IS NOT NULL",
+            select.format(none, none, none, none, q.text("skill"))
+            + f"type = 'mastery_changed' AND {q.true('needs_remediation')} = 1",
+        ]) + " ORDER BY 1, 2"
+        return [Milestone(student, type_, step, kind, condition, label, choice, skill)
+                for student, _, type_, step, kind, condition, label, choice, skill in self.rows(sql)]
+
+    def flags(self) -> list[FlagFact]:
+        q = self.sql
+        sql = f"""
+        SELECT student_id, {q.milliseconds('ts')} AS ms, check_id, {q.text('kind')} AS kind, {q.text('skill')} AS skill,
+               {q.text('check')} AS flag_check, {q.text('detail')} AS detail
+        FROM events WHERE lesson_id = :lesson AND type = 'flag_raised' ORDER BY student_id, seq"""
+        return [FlagFact(r.student_id, r.ms / 1000, str(r.kind), r.skill, r.flag_check or r.check_id,
+                         str(r.detail or "")) for r in self.rows(sql)]
+
+    def answers(self) -> list[AnswerFact]:
+        """Each student's latest :data:`RECENT_ANSWERS` answers: a cut-off ``seq`` per student, found
+        in the type index, then the answers from it on; ``ROW_NUMBER()`` over every answer took longer."""
+        q = self.sql
+        answered = "lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL"
+        sql = f"""
+        WITH cut AS (
+            SELECT s.student_id, COALESCE((SELECT seq FROM events WHERE {answered} AND student_id = s.student_id
+                                           ORDER BY seq DESC LIMIT 1 OFFSET {RECENT_ANSWERS - 1}), 0) AS seq
+            FROM (SELECT DISTINCT student_id FROM events WHERE {answered}) AS s)
+        SELECT e.student_id, {q.milliseconds('e.ts')} AS ms, e.check_id, {q.json('answer', 'e.data')} AS answer,
+               {q.true('correct', 'e.data')} AS correct, {q.true('pending', 'e.data')} AS pending,
+               {q.integer('attempt', 'e.data')} AS attempt, {q.integer('feedback', 'e.data')} AS feedback
+        FROM events AS e JOIN cut ON e.student_id = cut.student_id AND e.seq >= cut.seq
+        WHERE e.lesson_id = :lesson AND e.type = 'answered' AND e.check_id IS NOT NULL
+        ORDER BY e.student_id, e.seq"""
+        return [AnswerFact(r.student_id, r.ms / 1000, r.check_id, _decoded(r.answer),
+                           None if r.pending else bool(r.correct), int(r.attempt or 0), r.feedback)
+                for r in self.rows(sql)]
 
     def checks(self) -> list[CheckFact]:
         q = self.sql
@@ -337,11 +367,6 @@ class _Queries:
         GROUP BY check_id, {answer}, {feedback}"""
         return [WrongFact(r.check_id, _decoded(r.answer), None if r.feedback is None else int(r.feedback), int(r.n))
                 for r in self.rows(sql)]
-
-
-def _in_order(value: Any) -> list[list[Any]]:
-    """A JSON array of [seq, ...] items, sorted by seq (None, from PostgreSQL's empty FILTER, is [])."""
-    return sorted(_decoded(value) or (), key=lambda item: item[0])
 
 
 def _decoded(value: Any) -> Any:

@@ -33,28 +33,24 @@ class Figure:
     src: str  # a data: URI, so the report opens with no network and no side files
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
+    """A figure drawn off screen.  matplotlib's object API rather than pyplot: pyplot's import and
+    its registry of open figures (which a server must close) were a second of every report."""
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")  # no display on a server; set before pyplot is imported
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2, "figure.dpi": DPI})
-    return plt
+    matplotlib.rcParams.update({"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2})
+    return Figure(figsize=(width, height), dpi=DPI)
 
 
 def _encoded(figure) -> str:  # type: ignore[no-untyped-def]
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)  # pyplot keeps every figure it made until told: a server would grow
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def mastery_heatmap(report: ClassReport) -> Figure:
     """P(learned) per student and skill; a skill not started is left blank (grey), not zero."""
-    plt = _pyplot()
     cols = report.skills
     rows = list(report.students)
     labelled = len(rows) <= LABELLED_ROWS
@@ -67,7 +63,7 @@ def mastery_heatmap(report: ClassReport) -> Figure:
         rows.sort(key=lambda s: -sum(0.0 if math.isnan(v := p(s, k)) else v for k in cols))
     grid = [[p(s, k) for k in cols] for s in rows]
     height = 0.55 * len(rows) + 1.5 if labelled else 7.0
-    figure = plt.figure(figsize=(max(6.0, 1.8 * len(cols) + 3), max(3.0, height)))
+    figure = _figure(max(6.0, 1.8 * len(cols) + 3), max(3.0, height))
     axes = figure.add_subplot()
     axes.set_facecolor("#e6e6e6")
     image = axes.imshow(grid, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
@@ -94,9 +90,8 @@ def mastery_heatmap(report: ClassReport) -> Figure:
 
 def facility_bars(report: ClassReport) -> Figure:
     """Right-first-time per check, lowest first: the check that needs a look is on top."""
-    plt = _pyplot()
     checks = sorted(report.checks, key=lambda c: c.first_attempt_facility, reverse=True)
-    figure = plt.figure(figsize=(9.0, max(2.5, 0.7 * len(checks) + 1.5)))
+    figure = _figure(9.0, max(2.5, 0.7 * len(checks) + 1.5))
     axes = figure.add_subplot()
     names = [c.check_id for c in checks]
     values = [100 * c.first_attempt_facility for c in checks]

@@ -5,7 +5,10 @@ updated while students work.
 ``/lessonkit/dashboard/LESSON.json`` says how many events the lesson has.  The page asks for
 that every :data:`POLL_SECONDS` and, when it grew, fetches the page again and swaps its
 content, so a new answer shows within a few seconds without a reload.  The report is rebuilt
-only when the lesson has new events (:class:`_Reports`), however many teachers watch.
+only when the lesson has new events (:class:`_Reports`), however many teachers watch, and in a
+thread of its own: a class of 1,000 takes seconds to report on, and the server's one event loop
+also serves every student's page.  Until the first build is done the teacher sees a page saying
+so (within :data:`FIRST_PAINT_S`), after that the last page built while the next one is made.
 
 Who may see it: a member of the roster marked as a teacher (``lessonkit class add NAME
 --teacher``), signed in with the session cookie or named by a trusted proxy.  Nobody signed in
@@ -15,27 +18,39 @@ without roster) gets 403, because the page holds every student's answers.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from tornado import web
 
 from lessonkit.serve.auth import require_teacher
 
+log = logging.getLogger(__name__)
+
 #: How often the page asks whether the lesson has new events; a new answer shows within this
 #: and one rebuild of the report.
 POLL_SECONDS = 2.0
+
+#: How long a request waits for a report being built before it answers with the page it has (the
+#: last one built, or one saying the report is on its way): the teacher sees something at once.
+FIRST_PAINT_S = 1.0
 
 PATH = "/lessonkit/dashboard"
 
 
 class _Reports:
-    """The latest report of each lesson, keyed by its event count: rebuilt once per change."""
+    """The latest page of each lesson, keyed by its event count, and the build under way, if any:
+    one build at a time (they are CPU-bound: two would only share the processor and the GIL)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pages: dict[str, tuple[int, str]] = {}
+        self._building: dict[str, tuple[int, Future[str]]] = {}
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lessonkit-report")
 
     def events(self, lesson: str) -> int:
         from lessonkit.progress import open_store
@@ -44,18 +59,48 @@ class _Reports:
         with open_store() as store:  # the class's store: lessonkit serve sets LESSONKIT_DB
             return event_count(store, lesson)
 
-    def page(self, lesson: str) -> tuple[int, str]:
-        from lessonkit.report import build_report, render_html, render_waiting
+    async def page(self, lesson: str) -> str:
+        """The dashboard's HTML for ``lesson`` as of now, or within :data:`FIRST_PAINT_S` the page
+        there is while a build catches up (its version is older, so the page asks again)."""
+        from lessonkit.report import render_waiting
 
         count = self.events(lesson)
+        if not count:
+            return render_waiting(lesson, self._live(lesson, count))
         with self._lock:
             cached = self._pages.get(lesson)
             if cached and cached[0] == count:
-                return cached
-            live = {"poll": f"{PATH}/{lesson}.json", "seconds": POLL_SECONDS, "events": count}
-            html = render_html(build_report(None, lesson), live=live) if count else render_waiting(lesson, live)
-            self._pages[lesson] = (count, html)
-            return count, html
+                return cached[1]
+            building = self._building.get(lesson)
+            if building is None or building[1].done():  # done: of an older count, or failed
+                building = (count, self._builder.submit(self._build, lesson, count))
+                building[1].add_done_callback(_logged)
+                self._building[lesson] = building
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(building[1])), FIRST_PAINT_S)
+        except asyncio.TimeoutError:
+            return cached[1] if cached else render_waiting(lesson, self._live(lesson, -1), events=count)
+
+    def _build(self, lesson: str, count: int) -> str:
+        from lessonkit.report import build_report, render_html
+
+        html = render_html(build_report(None, lesson), live=self._live(lesson, count))
+        with self._lock:
+            if lesson not in self._pages or self._pages[lesson][0] < count:
+                self._pages[lesson] = (count, html)
+        return html
+
+    @staticmethod
+    def _live(lesson: str, count: int) -> dict[str, Any]:
+        """What the page's script needs: where to poll, how often, and the page's own version
+        (``-1`` on the page saying the report is being built: any count is newer)."""
+        return {"poll": f"{PATH}/{lesson}.json", "seconds": POLL_SECONDS, "events": count}
+
+
+def _logged(build: Future[str]) -> None:
+    """A build that failed is logged: the page that waited for it may have been answered already."""
+    if not build.cancelled() and build.exception() is not None:
+        log.error("the class report could not be built", exc_info=build.exception())
 
 
 REPORTS = _Reports()
@@ -72,8 +117,8 @@ class _Dashboard(web.RequestHandler):
 
 
 class DashboardPage(_Dashboard):
-    def get(self, lesson: str) -> None:
-        self.finish(REPORTS.page(lesson)[1])
+    async def get(self, lesson: str) -> None:
+        self.finish(await REPORTS.page(lesson))
 
 
 class DashboardVersion(_Dashboard):
