@@ -42,7 +42,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -108,13 +108,21 @@ class TestSuite:
 
 @dataclass(frozen=True)
 class TestResult:
-    """How one test went; ``message`` (for a failure) is what the student reads."""
+    """How one test went; ``message`` (for a failure) is what the student reads.
+
+    ``error`` is what kind of failure it was, for the teacher's report: ``AssertionError``
+    (a false assertion), the class name of the exception raised, ``timeout``,
+    ``interrupted``, or why a contained run was stopped (``memory``, ``output``, ``cpu``,
+    ``exit``, ``stopped``).  Never a test's source or an exception's text; left out of
+    comparisons, which are about what the student is told.
+    """
 
     __test__ = False
 
     number: int
     passed: bool
     message: str | None = None
+    error: str | None = field(default=None, compare=False)
 
 
 # --- the teacher's cells ----------------------------------------------------------------
@@ -231,7 +239,8 @@ def run_tests_contained(
     except ValueError:
         load_error, outcomes, unfinished = None, [], _UNREADABLE
     results = [_result(test, outcome, feedback, timeout, load_error) for test, outcome in zip(tests, outcomes)]
-    results += [TestResult(test.number, False, unfinished) for test in tests[len(outcomes) :]]
+    stopped = _stopped_kind(run.returncode, run.killed_reason) if unfinished != _UNREADABLE else "stopped"
+    results += [TestResult(test.number, False, unfinished, stopped) for test in tests[len(outcomes) :]]
     return results
 
 
@@ -561,7 +570,17 @@ def _result(
         message = _summary_without_source(status, outcome.error, timeout, test.hidden)
     else:
         message = outcome.summary
-    return TestResult(test.number, False, message)
+    return TestResult(test.number, False, message, _error_kind(outcome))
+
+
+def _error_kind(outcome: _Outcome) -> str:
+    """The failure's kind for :attr:`TestResult.error`.  A contained child reports the exception's
+    name itself, so anything that is not a plain class name is just ``error``."""
+    if outcome.status == "failed":
+        return "AssertionError"
+    if outcome.status == "error":
+        return outcome.error if outcome.error.isidentifier() else "error"
+    return outcome.status
 
 
 def _summary_without_source(status: str, error: str, timeout: float, hidden: bool) -> str:
@@ -663,6 +682,13 @@ def _read_channel(text: str, tests: Sequence[TestCase]) -> tuple[str | None, lis
             raise ValueError(f"unexpected outcome for test {test.number}")
     cleaned = [_Outcome(o.number, o.status, _clip(str(o.summary)), str(o.error)[:60]) for o in outcomes]
     return (_clip(load_error) if load_error else None), cleaned
+
+
+def _stopped_kind(returncode: int, killed_reason: str | None) -> str:
+    """:attr:`TestResult.error` for the tests a contained run never reached (see :func:`_why_unfinished`)."""
+    if killed_reason in ("timeout", "memory", "output", "cpu"):
+        return killed_reason
+    return "exit" if not killed_reason and returncode else "stopped"
 
 
 def _why_unfinished(returncode: int, killed_reason: str | None, limits: Limits) -> str:
