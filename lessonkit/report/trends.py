@@ -1,0 +1,117 @@
+"""The class over time: skills mastered per day, where students leave the lesson, and which
+choice branches they pick.
+
+Each figure is one ``GROUP BY`` over the lesson's events (see :mod:`lessonkit.report.queries`):
+
+- **Mastery per day**: the first time each student's estimate of each skill reached mastered,
+  counted per UTC day, beside how many students worked that day.  A skill mastered, lost on a
+  failed review and mastered again counts once, on the first day: it is what was learned.
+- **Drop-off**: per step, how many students entered it, and how many of those who have not
+  finished the lesson entered it last: the step they left on (or are still on).
+- **Choices**: per ``lk.choose``, how many times each option was picked and by how many
+  students.  An option nobody picked has no event, so it is not listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lessonkit.progress.sql import SqlEventStore
+from lessonkit.report.queries import LessonQuery
+
+
+@dataclass(frozen=True)
+class Day:
+    day: str  # YYYY-MM-DD, UTC
+    mastered: int  # skills first mastered that day, across the class
+    students: int  # students who left any event that day
+
+
+@dataclass(frozen=True)
+class StepReach:
+    """A step, in the order the class first entered it."""
+
+    step: str
+    kind: str | None
+    entered: int  # students who entered it
+    left_here: int  # students not finished whose last step entered is this one
+
+
+@dataclass(frozen=True)
+class ChoiceCount:
+    label: str
+    times: int
+    students: int
+
+
+@dataclass(frozen=True)
+class ChoicePoint:
+    """One ``lk.choose``: its options as picked, most picked first."""
+
+    choice: str
+    step: str | None
+    options: tuple[ChoiceCount, ...]
+
+    @property
+    def times(self) -> int:
+        return sum(o.times for o in self.options)
+
+
+@dataclass(frozen=True)
+class Trends:
+    days: tuple[Day, ...] = ()
+    steps: tuple[StepReach, ...] = ()
+    choices: tuple[ChoicePoint, ...] = ()
+
+    @property
+    def unfinished(self) -> int:
+        return sum(s.left_here for s in self.steps)
+
+
+def lesson_trends(store: SqlEventStore, lesson_id: str) -> Trends:
+    q = LessonQuery(store, lesson_id)
+    return Trends(_days(q), _steps(q), _choices(q))
+
+
+def _days(q: LessonQuery) -> tuple[Day, ...]:
+    skill = q.text("skill")
+    mastered = {r.day: int(r.n) for r in q.rows(f"""
+        SELECT {q.day('first_ts')} AS day, COUNT(*) AS n FROM (
+            SELECT student_id, {skill} AS skill, MIN(ts) AS first_ts FROM events
+            WHERE lesson_id = :lesson AND type = 'mastery_changed' AND {q.true('mastered')} = 1
+            GROUP BY student_id, {skill}) AS firsts
+        GROUP BY {q.day('first_ts')}""")}
+    active = {r.day: int(r.n) for r in q.rows(f"""
+        SELECT {q.day('ts')} AS day, COUNT(DISTINCT student_id) AS n FROM events
+        WHERE lesson_id = :lesson GROUP BY {q.day('ts')}""")}
+    return tuple(Day(day, mastered.get(day, 0), active.get(day, 0)) for day in sorted(active.keys() | mastered.keys()))
+
+
+def _steps(q: LessonQuery) -> tuple[StepReach, ...]:
+    entered = "type = 'step_entered' AND step_id IS NOT NULL"
+    reached = q.rows(f"""
+        SELECT step_id, MAX({q.text('kind')}) AS kind, COUNT(DISTINCT student_id) AS students, MIN(seq) AS first_seq
+        FROM events WHERE lesson_id = :lesson AND {entered} GROUP BY step_id""")
+    left = {r.step: int(r.n) for r in q.rows(f"""
+        SELECT substr(last_step, 20) AS step, COUNT(*) AS n FROM (
+            SELECT student_id, MAX({q.latest('step_id')}) AS last_step,
+                   MAX(CASE WHEN {q.text('kind')} = 'end' THEN 1 ELSE 0 END) AS finished
+            FROM events WHERE lesson_id = :lesson AND {entered} GROUP BY student_id) AS last_steps
+        WHERE finished = 0 GROUP BY substr(last_step, 20)""")}
+    return tuple(StepReach(r.step_id, r.kind, int(r.students), left.get(r.step_id, 0))
+                 for r in sorted(reached, key=lambda r: (int(r.first_seq), r.step_id)))
+
+
+def _choices(q: LessonQuery) -> tuple[ChoicePoint, ...]:
+    choice, label = q.text("choice"), q.text("label")
+    rows = q.rows(f"""
+        SELECT {choice} AS choice, {label} AS label, MIN(step_id) AS step, COUNT(*) AS times,
+               COUNT(DISTINCT student_id) AS students
+        FROM events WHERE lesson_id = :lesson AND type = 'choice_made' GROUP BY {choice}, {label}""")
+    by_choice: dict[str, list[tuple[str | None, ChoiceCount]]] = {}
+    for r in rows:
+        by_choice.setdefault(str(r.choice), []).append((r.step, ChoiceCount(str(r.label), int(r.times),
+                                                                             int(r.students))))
+    return tuple(ChoicePoint(name, min((s for s, _ in picked if s), default=None),
+                             tuple(sorted((c for _, c in picked), key=lambda c: (-c.times, c.label))))
+                 for name, picked in sorted(by_choice.items()))
