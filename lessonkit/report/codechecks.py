@@ -17,6 +17,18 @@ from lessonkit.report.queries import LessonQuery
 #: How many tests and error kinds are listed per check: the ones to act on, not a census.
 TOP = 5
 
+#: The kinds of failure that are not an exception's name, in the teacher's words.
+MEANINGS = {
+    "AssertionError": "the result was not the expected one",
+    "timeout": "did not finish in time (a loop that never ends?)",
+    "interrupted": "stopped by the student",
+    "memory": "used too much memory",
+    "output": "printed too much",
+    "cpu": "used too much processor time",
+    "exit": "ended the program",
+    "stopped": "the run was stopped",
+}
+
 
 @dataclass(frozen=True)
 class FailingTest:
@@ -39,6 +51,10 @@ class ErrorKind:
     error: str
     students: int
     answers: int
+
+    @property
+    def meaning(self) -> str | None:
+        return MEANINGS.get(self.error)
 
 
 @dataclass(frozen=True)

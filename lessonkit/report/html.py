@@ -17,6 +17,7 @@ from typing import Any
 
 from lessonkit.report.plots import figures
 from lessonkit.report.stats import ClassReport
+from lessonkit.report.trendplots import trend_figures
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -47,7 +48,7 @@ def render_html(report: ClassReport, *, live: Mapping[str, Any] | None = None) -
     which refreshes the page's content when the count changes; the file report has none."""
     as_of = datetime.fromtimestamp(report.as_of, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return _environment().get_template("report.html.j2").render(live=live,
-        r=report, figures=figures(report), anchors=_anchors(report.students), symbols=SYMBOLS,
+        r=report, figures={**figures(report), **trend_figures(report)}, anchors=_anchors(report.students), symbols=SYMBOLS,
         flagged={p.student: sorted({f.kind.replace("_", " ") for f in p.flags if f.kind != "stuck"})
                  for p in report.per_student},
         minutes=_minutes, as_of=as_of)
