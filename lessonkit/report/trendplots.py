@@ -14,6 +14,13 @@ from lessonkit.report.stats import ClassReport
 BLUE, ORANGE, GREY = "#1f5f99", "#b35900", "#c8c8c8"
 
 
+def _whole_numbers(axis) -> None:  # type: ignore[no-untyped-def]
+    """Ticks at whole numbers only: these axes count students and skills, and 0.5 of a student reads as a bug."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def mastery_per_day(report: ClassReport) -> Figure:
     plt = _pyplot()
     days = report.trends.days
@@ -22,6 +29,7 @@ def mastery_per_day(report: ClassReport) -> Figure:
     bars = axes.bar([d.day for d in days], [d.mastered for d in days], color=BLUE)
     axes.bar_label(bars, padding=3)
     axes.set_ylabel("skills first mastered")
+    _whole_numbers(axes.yaxis)
     axes.set_ylim(0, max([d.mastered for d in days] + [1]) * 1.2)
     if len(days) > 6:
         axes.tick_params(axis="x", rotation=30)
@@ -44,7 +52,8 @@ def drop_off(report: ClassReport) -> Figure:
     left = axes.barh(names, [s.left_here for s in steps], color=ORANGE, label="stopped here, not finished")
     axes.bar_label(left, labels=[str(s.left_here) if s.left_here else "" for s in steps], padding=4)
     axes.set_xlabel("students")
-    axes.legend(loc="lower right", frameon=False)
+    _whole_numbers(axes.xaxis)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(steps) < 6 else -0.12), frameon=False, ncols=2)
     axes.spines[["top", "right"]].set_visible(False)
     title = "Where students leave the lesson"
     axes.set_title(title)
@@ -64,6 +73,7 @@ def choices(report: ClassReport) -> Figure:
     bars = axes.barh([name for name, _ in rows], [n for _, n in rows], color=BLUE)
     axes.bar_label(bars, padding=4)
     axes.set_xlabel("students who picked it")
+    _whole_numbers(axes.xaxis)
     axes.spines[["top", "right"]].set_visible(False)
     title = "Choices students made"
     axes.set_title(title)
@@ -85,10 +95,10 @@ def calibration(report: ClassReport) -> Figure:
                      label="really right")
     for bars in (claimed, right):
         axes.bar_label(bars, fmt="%.0f%%", padding=3)
-    axes.set_xticks(list(x), [f"{lv.name}\n({lv.answers} answers)" for lv in levels])
-    axes.set_ylim(0, 119)
+    axes.set_xticks(list(x), [f"{lv.name}\n({lv.answers} answer{'s' if lv.answers != 1 else ''})" for lv in levels])
+    axes.set_ylim(0, 112)
     axes.set_ylabel("answers right (%)")
-    axes.legend(loc="upper left", frameon=False, ncols=2)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, ncols=2)
     axes.spines[["top", "right"]].set_visible(False)
     title = "Confidence against correctness"
     axes.set_title(title)

@@ -7,7 +7,8 @@ Each figure is one ``GROUP BY`` over the lesson's events (see :mod:`lessonkit.re
   counted per UTC day, beside how many students worked that day.  A skill mastered, lost on a
   failed review and mastered again counts once, on the first day: it is what was learned.
 - **Drop-off**: per step, how many students entered it, and how many of those who have not
-  finished the lesson entered it last: the step they left on (or are still on).
+  finished the lesson entered it last: the step they left on (or are still on).  Steps come
+  in the order students usually meet them (the report has the events, not the lesson file).
 - **Choices**: per ``lk.choose``, how many times each option was picked and by how many
   students.  An option nobody picked has no event, so it is not listed.
 """
@@ -15,6 +16,7 @@ Each figure is one ``GROUP BY`` over the lesson's events (see :mod:`lessonkit.re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from lessonkit.progress.sql import SqlEventStore
 from lessonkit.report.queries import LessonQuery
@@ -88,18 +90,25 @@ def _days(q: LessonQuery) -> tuple[Day, ...]:
 
 
 def _steps(q: LessonQuery) -> tuple[StepReach, ...]:
+    """Steps in the order students usually meet them: by the mean place of the step in each
+    student's own order of first entering steps (a remediation step a few needed sits where
+    they met it, not last), ties by who entered first."""
     entered = "type = 'step_entered' AND step_id IS NOT NULL"
     reached = q.rows(f"""
-        SELECT step_id, MAX({q.text('kind')}) AS kind, COUNT(DISTINCT student_id) AS students, MIN(seq) AS first_seq
-        FROM events WHERE lesson_id = :lesson AND {entered} GROUP BY step_id""")
+        SELECT step_id, MAX(kind) AS kind, COUNT(*) AS students, SUM(place) AS places, MIN(first_seq) AS first_seq
+        FROM (SELECT step_id, kind, first_seq,
+                     ROW_NUMBER() OVER (PARTITION BY student_id ORDER BY first_seq) AS place
+              FROM (SELECT student_id, step_id, MAX({q.text('kind')}) AS kind, MIN(seq) AS first_seq FROM events
+                    WHERE lesson_id = :lesson AND {entered} GROUP BY student_id, step_id) AS firsts) AS placed
+        GROUP BY step_id""")
     left = {r.step: int(r.n) for r in q.rows(f"""
         SELECT substr(last_step, 20) AS step, COUNT(*) AS n FROM (
             SELECT student_id, MAX({q.latest('step_id')}) AS last_step,
                    MAX(CASE WHEN {q.text('kind')} = 'end' THEN 1 ELSE 0 END) AS finished
             FROM events WHERE lesson_id = :lesson AND {entered} GROUP BY student_id) AS last_steps
         WHERE finished = 0 GROUP BY substr(last_step, 20)""")}
-    return tuple(StepReach(r.step_id, r.kind, int(r.students), left.get(r.step_id, 0))
-                 for r in sorted(reached, key=lambda r: (int(r.first_seq), r.step_id)))
+    in_order = sorted(reached, key=lambda r: (Fraction(int(r.places), int(r.students)), int(r.first_seq), r.step_id))
+    return tuple(StepReach(r.step_id, r.kind, int(r.students), left.get(r.step_id, 0)) for r in in_order)
 
 
 def _choices(q: LessonQuery) -> tuple[ChoicePoint, ...]:
