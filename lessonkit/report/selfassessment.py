@@ -116,6 +116,9 @@ def _calibration(q: LessonQuery) -> tuple[tuple[Level, ...], tuple[StudentCalibr
             WHERE lesson_id = :lesson AND check_id IS NOT NULL
               AND (type = 'confidence_given' AND {level} IN ({known})
                    OR type = 'answered' AND {q.true('pending')} = 0)
+              -- only the checks a student rated: most answers have no confidence, and sorting them all is the cost
+              AND (student_id, check_id) IN (SELECT student_id, check_id FROM events
+                                             WHERE lesson_id = :lesson AND type = 'confidence_given')
             WINDOW pair AS (PARTITION BY student_id, check_id, {q.text('item')} ORDER BY seq)) AS paired
         WHERE type = 'confidence_given' AND next_type = 'answered'
         GROUP BY student_id, level""")

@@ -36,8 +36,7 @@ def mastery_per_day(report: ClassReport) -> Figure:
     axes.spines[["top", "right"]].set_visible(False)
     title = "Skills mastered per day"
     axes.set_title(title)
-    alt = "Bar chart of skills first mastered per day: " + "; ".join(f"{d.day} {d.mastered}" for d in days) + \
-        ". The table gives how many students worked each day."
+    alt = "Bar chart of skills first mastered per day: " + "; ".join(f"{d.day} {d.mastered}" for d in days) + "."
     return Figure(title, alt, _encoded(figure))
 
 
@@ -112,7 +111,7 @@ def trend_figures(report: ClassReport) -> dict[str, Figure]:
     """The figures by name (``days``, ``dropoff``, ``choices``, ``calibration``); one with nothing
     to draw is left out."""
     out = {}
-    if any(d.mastered for d in report.trends.days):
+    if report.trends.days:
         out["days"] = mastery_per_day(report)
     if report.trends.unfinished:
         out["dropoff"] = drop_off(report)

@@ -4,8 +4,9 @@ choice branches they pick.
 Each figure is one ``GROUP BY`` over the lesson's events (see :mod:`lessonkit.report.queries`):
 
 - **Mastery per day**: the first time each student's estimate of each skill reached mastered,
-  counted per UTC day, beside how many students worked that day.  A skill mastered, lost on a
-  failed review and mastered again counts once, on the first day: it is what was learned.
+  counted per UTC day (days nobody mastered anything are left out).  A skill mastered, lost on
+  a failed review and mastered again counts once, on the first day: it is what was learned.
+  (How many students worked each day is not shown: it costs a pass over every event.)
 - **Drop-off**: per step, how many students entered it, and how many of those who have not
   finished the lesson entered it last: the step they left on (or are still on).  Steps come
   in the order students usually meet them (the report has the events, not the lesson file).
@@ -19,14 +20,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from lessonkit.progress.sql import SqlEventStore
-from lessonkit.report.queries import LessonQuery
+from lessonkit.report.queries import LessonQuery, day_name
 
 
 @dataclass(frozen=True)
 class Day:
     day: str  # YYYY-MM-DD, UTC
     mastered: int  # skills first mastered that day, across the class
-    students: int  # students who left any event that day
 
 
 @dataclass(frozen=True)
@@ -77,16 +77,13 @@ def lesson_trends(store: SqlEventStore, lesson_id: str) -> Trends:
 
 def _days(q: LessonQuery) -> tuple[Day, ...]:
     skill = q.text("skill")
-    mastered = {r.day: int(r.n) for r in q.rows(f"""
+    mastered = {int(r.day): int(r.n) for r in q.rows(f"""
         SELECT {q.day('first_ts')} AS day, COUNT(*) AS n FROM (
             SELECT student_id, {skill} AS skill, MIN(ts) AS first_ts FROM events
             WHERE lesson_id = :lesson AND type = 'mastery_changed' AND {q.true('mastered')} = 1
             GROUP BY student_id, {skill}) AS firsts
         GROUP BY {q.day('first_ts')}""")}
-    active = {r.day: int(r.n) for r in q.rows(f"""
-        SELECT {q.day('ts')} AS day, COUNT(DISTINCT student_id) AS n FROM events
-        WHERE lesson_id = :lesson GROUP BY {q.day('ts')}""")}
-    return tuple(Day(day, mastered.get(day, 0), active.get(day, 0)) for day in sorted(active.keys() | mastered.keys()))
+    return tuple(Day(day_name(day), n) for day, n in sorted(mastered.items()))
 
 
 def _steps(q: LessonQuery) -> tuple[StepReach, ...]:
