@@ -90,22 +90,22 @@ def _steps(q: LessonQuery) -> tuple[StepReach, ...]:
     """Steps in the order students usually meet them: by the mean place of the step in each
     student's own order of first entering steps (a remediation step a few needed sits where
     they met it, not last), ties by who entered first."""
-    entered = "type = 'step_entered' AND step_id IS NOT NULL"
+    # one pass: each student's first and last entry of each step, then, per student, the order of
+    # first entries, the latest entry of all and whether one was the end
     reached = q.rows(f"""
-        SELECT step_id, MAX(kind) AS kind, COUNT(*) AS students, SUM(place) AS places, MIN(first_seq) AS first_seq
-        FROM (SELECT step_id, kind, first_seq,
-                     ROW_NUMBER() OVER (PARTITION BY student_id ORDER BY first_seq) AS place
-              FROM (SELECT student_id, step_id, MAX({q.text('kind')}) AS kind, MIN(seq) AS first_seq FROM events
-                    WHERE lesson_id = :lesson AND {entered} GROUP BY student_id, step_id) AS firsts) AS placed
+        SELECT step_id, MAX(kind) AS kind, COUNT(*) AS students, SUM(place) AS places, MIN(first_seq) AS first_seq,
+               SUM(CASE WHEN last_seq = student_last AND finished = 0 THEN 1 ELSE 0 END) AS left_here
+        FROM (SELECT step_id, kind, first_seq, last_seq,
+                     ROW_NUMBER() OVER (PARTITION BY student_id ORDER BY first_seq) AS place,
+                     MAX(last_seq) OVER (PARTITION BY student_id) AS student_last,
+                     MAX(CASE WHEN kind = 'end' THEN 1 ELSE 0 END) OVER (PARTITION BY student_id) AS finished
+              FROM (SELECT student_id, step_id, MAX({q.text('kind')}) AS kind, MIN(seq) AS first_seq,
+                           MAX(seq) AS last_seq FROM events
+                    WHERE lesson_id = :lesson AND type = 'step_entered' AND step_id IS NOT NULL
+                    GROUP BY student_id, step_id) AS firsts) AS placed
         GROUP BY step_id""")
-    left = {r.step: int(r.n) for r in q.rows(f"""
-        SELECT substr(last_step, 20) AS step, COUNT(*) AS n FROM (
-            SELECT student_id, MAX({q.latest('step_id')}) AS last_step,
-                   MAX(CASE WHEN {q.text('kind')} = 'end' THEN 1 ELSE 0 END) AS finished
-            FROM events WHERE lesson_id = :lesson AND {entered} GROUP BY student_id) AS last_steps
-        WHERE finished = 0 GROUP BY substr(last_step, 20)""")}
     in_order = sorted(reached, key=lambda r: (Fraction(int(r.places), int(r.students)), int(r.first_seq), r.step_id))
-    return tuple(StepReach(r.step_id, r.kind, int(r.students), left.get(r.step_id, 0)) for r in in_order)
+    return tuple(StepReach(r.step_id, r.kind, int(r.students), int(r.left_here)) for r in in_order)
 
 
 def _choices(q: LessonQuery) -> tuple[ChoicePoint, ...]:
