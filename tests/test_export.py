@@ -275,3 +275,92 @@ def test_bad_input_exits_2_and_writes_nothing(args, says, fmt, store_url, tmp_pa
     assert main(argv) == 2
     assert says in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- grades: from nbgrader's gradebook, in the formats `lessonkit grade` exports ---------------------
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A real nbgrader gradebook as `lessonkit grade` leaves it: two lessons, a grade given by hand in
+    formgrader (ann's what-sum), a late penalty (ben's sums), a student who submitted nothing (cy)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    from lessonkit.grade.course import Course
+
+    folder = tmp_path_factory.mktemp("grading")
+    with Course(folder).gradebook() as gb, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own autoflush warnings
+        for lesson, cells in (("sums", {"total-tests": 2, "what-sum": 1}), ("fractions", {"add-like": 4})):
+            gb.add_assignment(lesson, duedate=dt.datetime(2025, 6, 20))
+            gb.add_notebook(lesson, lesson)
+            for cell, points in cells.items():
+                gb.add_grade_cell(cell, lesson, lesson, max_score=points, cell_type="code")
+        gb.add_student("ann", first_name="Ann", last_name="Lee, Jr.", email="ann@example.org")
+        gb.add_student("ben")
+        gb.add_student("cy")
+        scores = {("sums", "ann"): {"total-tests": 2, "what-sum": 0}, ("sums", "ben"): {"total-tests": 2, "what-sum": 0},
+                  ("fractions", "ann"): {"add-like": 3}}
+        for (lesson, student), cells in scores.items():
+            gb.add_submission(lesson, student, timestamp=dt.datetime(2025, 6, 19))
+            for cell, score in cells.items():
+                gb.find_grade(cell, lesson, lesson, student).auto_score = score
+        gb.find_grade("what-sum", "sums", "sums", "ann").manual_score = 1  # the teacher's grade wins
+        gb.find_submission_notebook("sums", "sums", "ben").late_submission_penalty = 0.5
+        gb.db.commit()
+    return folder
+
+
+def test_grades_are_nbgrader_grades_csv_with_every_lesson(course, tmp_path, capsys):
+    out = tmp_path / "grades.csv"
+    assert main(["export", "--format", "grades", "--course", str(course), "-o", str(out)]) == 0
+    assert "wrote 6 rows" in capsys.readouterr().out
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert list(rows[0]) == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                             "raw_score", "late_submission_penalty", "score", "max_score"]
+    scores = {(r["assignment"], r["student_id"]): (float(r["raw_score"]), float(r["score"])) for r in rows}
+    assert scores == {("sums", "ann"): (3.0, 3.0), ("sums", "ben"): (2.0, 1.5), ("sums", "cy"): (0.0, 0.0),
+                      ("fractions", "ann"): (3.0, 3.0), ("fractions", "ben"): (0.0, 0.0),
+                      ("fractions", "cy"): (0.0, 0.0)}
+    assert next(r for r in rows if r["student_id"] == "ann")["last_name"] == "Lee, Jr."  # a comma stays one field
+
+
+def test_canvas_has_a_row_per_student_and_a_column_per_lesson(course, tmp_path):
+    out = tmp_path / "canvas.csv"
+    assert main(["export", "--format", "canvas", "--course", str(course), "-o", str(out)]) == 0
+    rows = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    header, possible, students = rows[0], rows[1], rows[2:]
+    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert sorted(header[5:]) == ["fractions", "sums"]
+    assert dict(zip(header[5:], possible[5:])) == {"sums": "3", "fractions": "4"}
+    grades = {row[3]: dict(zip(header[5:], row[5:])) for row in students}
+    assert grades == {"ann": {"sums": "3", "fractions": "3"}, "ben": {"sums": "1.5", "fractions": ""},
+                      "cy": {"sums": "", "fractions": ""}}  # no submission: left empty, Canvas keeps what it has
+
+
+def test_one_lesson_s_grades(course, tmp_path):
+    out = tmp_path / "sums.canvas.csv"
+    assert main(["export", "--format", "canvas", "--course", str(course), "--lesson", "sums", "-o", str(out)]) == 0
+    rows = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    assert rows[0][5:] == ["sums"] and {row[3]: row[5] for row in rows[2:]} == {"ann": "3", "ben": "1.5", "cy": ""}
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--course", "{tmp}/nowhere"], "no such course folder"),
+    (["--course", "{empty}"], "no gradebook at"),
+    (["--course", "{course}", "--lesson", "nope"], "not in the gradebook: nope"),
+    (["--course", "{course}", "--store", "{tmp}/progress.sqlite"], "--store is not read for --format"),
+])
+@pytest.mark.parametrize("fmt", ["grades", "canvas"])
+def test_bad_grade_exports_exit_2_and_write_nothing(args, says, fmt, course, tmp_path, capsys):
+    empty = tmp_path / "empty-course"
+    empty.mkdir()
+    out = tmp_path / "out" / "grades.csv"
+    argv = ["export", "--format", fmt, *(a.format(tmp=tmp_path, course=course, empty=empty) for a in args),
+            "-o", str(out)]
+    assert main(argv) == 2
+    assert says in capsys.readouterr().err
+    assert not (out.parent.exists() and list(out.parent.iterdir()))  # no file, no temporary left behind
+    assert list(empty.iterdir()) == []  # no empty gradebook made where none was

@@ -101,7 +101,8 @@ def run_tests_contained(
     except ValueError:
         load_error, outcomes, unfinished = None, [], _UNREADABLE
     results = [explain(test, outcome, feedback, timeout, load_error) for test, outcome in zip(tests, outcomes)]
-    results += [TestResult(test.number, False, unfinished) for test in tests[len(outcomes) :]]
+    stopped = _stopped_kind(run.returncode, run.killed_reason) if unfinished != _UNREADABLE else "stopped"
+    results += [TestResult(test.number, False, unfinished, stopped) for test in tests[len(outcomes) :]]
     return results
 
 
@@ -148,6 +149,13 @@ def _read_channel(text: str, tests: Sequence[TestCase]) -> tuple[str | None, lis
             raise ValueError(f"unexpected outcome for test {test.number}")
     cleaned = [Outcome(o.number, o.status, clip(str(o.summary)), str(o.error)[:60]) for o in outcomes]
     return (clip(load_error) if load_error else None), cleaned
+
+
+def _stopped_kind(returncode: int, killed_reason: str | None) -> str:
+    """:attr:`TestResult.error` for the tests a contained run never reached (see :func:`_why_unfinished`)."""
+    if killed_reason in ("timeout", "memory", "output", "cpu"):
+        return killed_reason
+    return "exit" if not killed_reason and returncode else "stopped"
 
 
 def _why_unfinished(returncode: int, killed_reason: str | None, limits: Limits) -> str:

@@ -7,20 +7,28 @@ decided here, from an outcome's status and exception name alone, whatever the ch
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lessonkit.engine.testrunner import Outcome, TestCase, took_too_long
 
 
 @dataclass(frozen=True)
 class TestResult:
-    """How one test went; ``message`` (for a failure) is what the student reads."""
+    """How one test went; ``message`` (for a failure) is what the student reads.
+
+    ``error`` is what kind of failure it was, for the teacher's report: ``AssertionError``
+    (a false assertion), the class name of the exception raised, ``timeout``,
+    ``interrupted``, or why a contained run was stopped (``memory``, ``output``, ``cpu``,
+    ``exit``, ``stopped``).  Never a test's source or an exception's text; left out of
+    comparisons, which are about what the student is told.
+    """
 
     __test__ = False
 
     number: int
     passed: bool
     message: str | None = None
+    error: str | None = field(default=None, compare=False)
 
 
 def explain(
@@ -50,7 +58,17 @@ def explain(
         message = _summary_without_source(status, outcome.error, timeout, test.hidden)
     else:
         message = outcome.summary
-    return TestResult(test.number, False, message)
+    return TestResult(test.number, False, message, _error_kind(outcome))
+
+
+def _error_kind(outcome: Outcome) -> str:
+    """The failure's kind for :attr:`TestResult.error`.  A contained child reports the exception's
+    name itself, so anything that is not a plain class name is just ``error``."""
+    if outcome.status == "failed":
+        return "AssertionError"
+    if outcome.status == "error":
+        return outcome.error if outcome.error.isidentifier() else "error"
+    return outcome.status
 
 
 def _summary_without_source(status: str, error: str, timeout: float, hidden: bool) -> str:

@@ -91,6 +91,7 @@ class Answers:
             "score": float(verdict.score), "pending": pending, "attempt": self._state.check(check_id).attempts + 1,
             "evidence": evidence, "elapsed_s": round(max(0.0, now - track.since), 3),
             "feedback": feedback_shown(item, verdict),
+            **_failed_tests(verdict),
         })
         voids = fresh and track.bottom_out and not pending
         moves, changed = self._moves(check_id, reviewing, evidence, voids, correct, now)
@@ -152,6 +153,14 @@ def feedback_shown(item: Mapping[str, Any], verdict: Verdict) -> int | None:
         return None
     messages = list((item.get("feedback") or {}).values())
     return next((messages.index(m) for m in (verdict.message, *verdict.details) if m in messages), None)
+
+
+def _failed_tests(verdict: Verdict) -> dict[str, Any]:
+    """A code check's failed tests for the report (docs/report.md, "Code checks"): the test's
+    number, the teacher's label and the failure's kind; never a test's source."""
+    if not verdict.failed_tests:
+        return {}
+    return {"failed_tests": [{"test": f.test, "label": f.label, "error": f.error} for f in verdict.failed_tests]}
 
 
 def _storable(answer: Any) -> bool:

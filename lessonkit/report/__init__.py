@@ -5,20 +5,27 @@ check and each student did, from a lesson's events.
 (:mod:`lessonkit.report.facts`) and computes the report from those figures
 (:mod:`lessonkit.report.stats`); :func:`write_html` writes the self-contained HTML
 file (:mod:`lessonkit.report.html`, figures from :mod:`lessonkit.report.plots`);
-:func:`summary` is the terminal's short version.  See ``docs/report.md``.
+:func:`summary` is the terminal's short version.  The code checks' failing tests
+(:mod:`lessonkit.report.codechecks`), the class over time (:mod:`lessonkit.report.trends`) and
+self-assessment (:mod:`lessonkit.report.selfassessment`) come from their own queries.  See ``docs/report.md``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 from lessonkit.errors import LessonkitError
 from lessonkit.progress import EventStore, open_store
 from lessonkit.report.html import render_html, render_waiting, write_html
+from lessonkit.report.codechecks import code_check_failures
 from lessonkit.report.facts import lesson_facts
+from lessonkit.report.queries import sql_store
+from lessonkit.report.selfassessment import lesson_selfassessment
 from lessonkit.report.stats import (
+    DONE,
     Cell,
     CheckStats,
     ClassReport,
@@ -29,6 +36,7 @@ from lessonkit.report.stats import (
     assemble,
 )
 from lessonkit.report.terminal import summary
+from lessonkit.report.trends import lesson_trends
 
 __all__ = [
     "Cell",
@@ -60,11 +68,15 @@ def build_report(store_url: str | None = None, lesson: str | None = None) -> Cla
     not the lessons, so ``None`` is refused with a message saying how to name one.  A
     store file that does not exist is refused rather than created empty.
     """
-    with lesson_store(store_url, lesson) as store:
-        facts = lesson_facts(store, str(lesson))
-    if not facts.events:
-        raise no_events(store_url, str(lesson))
-    return assemble(facts)
+    with lesson_store(store_url, lesson) as store, sql_store(store, str(lesson)) as sql:
+        facts = lesson_facts(sql, str(lesson))
+        if not facts.events:
+            raise no_events(store_url, str(lesson))
+        report = assemble(facts)
+        mastered = {s: {k for k, c in row.items() if c.status in DONE} for s, row in report.grid.items()}
+        return dataclasses.replace(report, code_checks=code_check_failures(sql, report.lesson_id),
+                                   trends=lesson_trends(sql, report.lesson_id),
+                                   selfassessment=lesson_selfassessment(sql, report.lesson_id).with_progress(mastered))
 
 
 @contextlib.contextmanager

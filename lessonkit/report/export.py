@@ -1,5 +1,6 @@
 """A lesson's events in the formats other tools read: xAPI statements for a learning record
-store, a CSV pyBKT fits, and a CSV with one row per student for a spreadsheet.
+store, a CSV pyBKT fits, and a CSV with one row per student for a spreadsheet; and the class's
+grades, from nbgrader's gradebook, in the gradebook formats the grader exports.
 
 Every export is written to a temporary file beside the target and renamed over it only once
 complete, so an error (a bad store, an event that cannot be exported) leaves nothing
@@ -8,6 +9,7 @@ half-written where the teacher looks.  See ``docs/report.md``, "Exports".
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -99,16 +101,61 @@ def write_summary(report: object, out: IO[str]) -> int:
 
 def write_atomically(path: str | os.PathLike[str], write: Callable[[IO[str]], int]) -> int:
     """``write`` into a temporary file beside ``path``, then rename it over ``path``: all or nothing."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
+    with _beside(path) as (handle, _):
         with io.open(handle, "w", encoding="utf-8", newline="") as out:
             count = write(out)
             out.flush()
             os.fsync(out.fileno())
+    return count
+
+
+#: What ``lessonkit export --format`` takes for grades, and the writer of :mod:`lessonkit.grade.export` behind each.
+GRADE_FORMATS = {"grades": "export_csv", "canvas": "export_canvas_csv"}
+
+
+def write_grades(path: str | os.PathLike[str], fmt: str, course_dir: str | os.PathLike[str],
+                 lesson: str | None = None) -> int:
+    """The class's grades from the nbgrader gradebook ``lessonkit grade`` writes, in one of the
+    formats the grader already exports (:data:`GRADE_FORMATS`): nbgrader's ``grades.csv`` (a row
+    per student and lesson) or a Canvas gradebook import (a row per student, a column per lesson).
+
+    The gradebook is the source of truth, not the progress store: it holds the scores of the
+    submitted notebooks, the grades a teacher gave by hand in formgrader and the late
+    penalties, none of which is an event.  ``lesson`` (an assignment of the gradebook) limits
+    the export to it; otherwise every lesson graded is in.  Returns the rows written.
+    """
+    from lessonkit import grade
+    from lessonkit.grade.course import Course
+    from lessonkit.report import ReportError
+
+    course = Course(course_dir)  # a missing folder is a GradingError that says so
+    book = course.db_url.removeprefix("sqlite:///")
+    if course.db_url.startswith("sqlite:///") and not Path(book).exists():
+        raise ReportError(f"no gradebook at {book}: grade the lessons first (lessonkit grade LESSON --course "
+                          f"{course_dir}), or pass --course the nbgrader course folder they were graded in")
+    with _beside(path) as (handle, temporary):
+        os.close(handle)  # nbgrader's writers open the file themselves
+        try:
+            getattr(grade, GRADE_FORMATS[fmt])(temporary, course_dir=course.root,
+                                               assignments=[lesson] if lesson else None)
+        except ValueError as error:  # an assignment the gradebook does not have
+            raise ReportError(f"{error} (the gradebook at {book}): check --lesson, or grade the lesson first "
+                              f"(lessonkit grade {lesson} --course {course_dir})") from None
+        with open(temporary, newline="", encoding="utf-8") as written:
+            rows = sum(1 for _ in csv.reader(written))
+    return rows - (2 if fmt == "canvas" else 1)  # the header, and Canvas's "Points Possible" row
+
+
+@contextlib.contextmanager
+def _beside(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+    """A temporary file beside ``path`` (its open descriptor and its name), renamed over ``path``
+    when the block ends normally and removed when it does not."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        yield handle, temporary
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return count

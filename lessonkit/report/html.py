@@ -17,6 +17,7 @@ from typing import Any
 
 from lessonkit.report.plots import figures
 from lessonkit.report.stats import DONE, ClassReport
+from lessonkit.report.trendplots import trend_figures
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -67,7 +68,8 @@ def render_html(report: ClassReport, *, live: Mapping[str, Any] | None = None) -
     detailed, wanted = _detailed(report)
     shown = set(detailed)
     return _environment().get_template("report.html.j2").render(live=live,
-        r=report, figures=figures(report), anchors=_anchors(report.students), symbols=SYMBOLS,
+        r=report, figures={**figures(report), **trend_figures(report)}, anchors=_anchors(report.students),
+        symbols=SYMBOLS,
         flagged={p.student: sorted({f.kind.replace("_", " ") for f in p.flags if f.kind != "stuck"})
                  for p in report.per_student},
         detailed=shown, wanted=wanted, brief=[p for p in report.per_student if p.student not in shown],

@@ -19,7 +19,10 @@ from typing import Any, Literal
 
 from lessonkit.engine.flags import STUCK_ATTEMPTS
 from lessonkit.progress import BRANCH_TAKEN, CHOICE_MADE, MASTERY_CHANGED, STEP_ENTERED
+from lessonkit.report.codechecks import CodeCheckFailures
 from lessonkit.report.facts import CheckFact, FlagFact, LessonFacts, Milestone, SkillFact
+from lessonkit.report.selfassessment import SelfAssessment
+from lessonkit.report.trends import Trends
 
 IDLE_CAP_S = 300.0
 """A gap between two of a student's events counts as time on task up to this long: past
@@ -141,6 +144,10 @@ class ClassReport:
     grid: dict[str, dict[str, Cell]]  # student -> skill -> cell
     checks: tuple[CheckStats, ...]
     per_student: tuple[StudentReport, ...]
+    # from their own queries (lessonkit.report.codechecks, .trends, .selfassessment), added by build_report
+    code_checks: tuple[CodeCheckFailures, ...] = ()
+    trends: Trends = Trends()
+    selfassessment: SelfAssessment = SelfAssessment()
 
 
 def shown(answer: Any) -> str:

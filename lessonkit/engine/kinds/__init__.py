@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from lessonkit.engine.kinds.base import CheckKind, Field, Item, Verdict
+from lessonkit.engine.kinds.base import CheckKind, FailedTest, Field, Item, Verdict
 from lessonkit.engine.kinds.choice import MultipleChoice, SingleChoice
 from lessonkit.engine.kinds.code import Code
 from lessonkit.engine.kinds.numeric import Numeric
@@ -55,4 +55,4 @@ def kind_names() -> list[str]:
     return sorted({*KINDS, *_plugins()})
 
 
-__all__ = ["KINDS", "CheckKind", "Field", "Item", "UnknownKindError", "Verdict", "get_kind", "kind_names"]
+__all__ = ["KINDS", "CheckKind", "FailedTest", "Field", "Item", "UnknownKindError", "Verdict", "get_kind", "kind_names"]

@@ -25,7 +25,8 @@ class Verdict:
     ``correct`` is None when part of the answer can only be judged at grading (hidden
     tests, a pattern): the player must then say so, never claim "correct".  ``readable``
     is False when the answer could not even be read (``"abc"`` for a number); such an
-    answer is not an attempt.
+    answer is not an attempt.  ``failed_tests`` (code checks) names the tests that failed
+    and how, for the teacher's report.
     """
 
     correct: bool | None
@@ -33,6 +34,18 @@ class Verdict:
     message: str = ""
     details: tuple[str, ...] = ()
     readable: bool = True
+    failed_tests: tuple[FailedTest, ...] = ()
+
+
+@dataclass(frozen=True)
+class FailedTest:
+    """A code check's test that failed: its number, the teacher's label for it (the ``assert``'s
+    literal message, if it has one) and the kind of failure (``TestResult.error``).  Only tests
+    the student can see are ever judged by the player, so nothing here is hidden."""
+
+    test: int
+    label: str | None
+    error: str
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ exactly that, never "correct".
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
-from lessonkit.engine.kinds.base import CheckKind, Item, Verdict
+from lessonkit.engine.kinds.base import CheckKind, FailedTest, Item, Verdict
 from lessonkit.model import Check, Lesson, Problem
 
 
@@ -118,7 +119,10 @@ class Code(CheckKind):
                                           files=_files_here(sealed.get("files", [])))
         else:
             results = run_tests(answer, cases, feedback=feedback)
-        return verdict_of(results, hidden=sealed["hidden"])
+        verdict = verdict_of(results, hidden=sealed["hidden"])
+        labels = {case.number: case.message for case in cases}
+        failed = tuple(FailedTest(r.number, labels.get(r.number), r.error or "error") for r in results if not r.passed)
+        return replace(verdict, failed_tests=failed)
 
 
 def code_before(lesson: Lesson, check: Check, *, with_solutions: bool) -> str:
