@@ -33,7 +33,7 @@ class Figure:
     src: str  # a data: URI, so the report opens with no network and no side files
 
 
-def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
+def new_figure(width: float, height: float):  # type: ignore[no-untyped-def]
     """A figure drawn off screen.  matplotlib's object API rather than pyplot: pyplot's import and
     its registry of open figures (which a server must close) were a second of every report."""
     import matplotlib
@@ -43,7 +43,7 @@ def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
     return Figure(figsize=(width, height), dpi=DPI)
 
 
-def _encoded(figure) -> str:  # type: ignore[no-untyped-def]
+def data_uri(figure) -> str:  # type: ignore[no-untyped-def]
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -63,7 +63,7 @@ def mastery_heatmap(report: ClassReport) -> Figure:
         rows.sort(key=lambda s: -sum(0.0 if math.isnan(v := p(s, k)) else v for k in cols))
     grid = [[p(s, k) for k in cols] for s in rows]
     height = 0.55 * len(rows) + 1.5 if labelled else 7.0
-    figure = _figure(max(6.0, 1.8 * len(cols) + 3), max(3.0, height))
+    figure = new_figure(max(6.0, 1.8 * len(cols) + 3), max(3.0, height))
     axes = figure.add_subplot()
     axes.set_facecolor("#e6e6e6")
     image = axes.imshow(grid, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
@@ -85,13 +85,13 @@ def mastery_heatmap(report: ClassReport) -> Figure:
     mastered = sum(c.status in DONE for row in report.grid.values() for c in row.values())
     alt = (f"Heat map of P(learned) for {len(rows)} students (rows) and {len(cols)} skills (columns): "
            f"{mastered} of {len(rows) * len(cols)} student-skill pairs mastered. The table above gives every value.")
-    return Figure("Mastery by student and skill", alt, _encoded(figure))
+    return Figure("Mastery by student and skill", alt, data_uri(figure))
 
 
 def facility_bars(report: ClassReport) -> Figure:
     """Right-first-time per check, lowest first: the check that needs a look is on top."""
     checks = sorted(report.checks, key=lambda c: c.first_attempt_facility, reverse=True)
-    figure = _figure(9.0, max(2.5, 0.7 * len(checks) + 1.5))
+    figure = new_figure(9.0, max(2.5, 0.7 * len(checks) + 1.5))
     axes = figure.add_subplot()
     names = [c.check_id for c in checks]
     values = [100 * c.first_attempt_facility for c in checks]
@@ -103,7 +103,7 @@ def facility_bars(report: ClassReport) -> Figure:
     axes.spines[["top", "right"]].set_visible(False)
     alt = "Bar chart of first-attempt facility: " + "; ".join(
         f"{c.check_id} {100 * c.first_attempt_facility:.0f}%" for c in reversed(checks)) + "."
-    return Figure("First-attempt facility per check", alt, _encoded(figure))
+    return Figure("First-attempt facility per check", alt, data_uri(figure))
 
 
 def figures(report: ClassReport) -> dict[str, Figure]:

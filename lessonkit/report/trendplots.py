@@ -8,7 +8,7 @@ and orange) stay apart for the common colour-vision deficiencies.
 
 from __future__ import annotations
 
-from lessonkit.report.plots import Figure, _encoded, _pyplot
+from lessonkit.report.plots import Figure, data_uri, new_figure
 from lessonkit.report.stats import ClassReport
 
 BLUE, ORANGE, GREY = "#1f5f99", "#b35900", "#c8c8c8"
@@ -22,9 +22,8 @@ def _whole_numbers(axis) -> None:  # type: ignore[no-untyped-def]
 
 
 def mastery_per_day(report: ClassReport) -> Figure:
-    plt = _pyplot()
     days = report.trends.days
-    figure = plt.figure(figsize=(max(6.0, 1.1 * len(days) + 3), 4.0))
+    figure = new_figure(max(6.0, 1.1 * len(days) + 3), 4.0)
     axes = figure.add_subplot()
     bars = axes.bar([d.day for d in days], [d.mastered for d in days], color=BLUE)
     axes.bar_label(bars, padding=3)
@@ -37,14 +36,13 @@ def mastery_per_day(report: ClassReport) -> Figure:
     title = "Skills mastered per day"
     axes.set_title(title)
     alt = "Bar chart of skills first mastered per day: " + "; ".join(f"{d.day} {d.mastered}" for d in days) + "."
-    return Figure(title, alt, _encoded(figure))
+    return Figure(title, alt, data_uri(figure))
 
 
 def drop_off(report: ClassReport) -> Figure:
     """Per step, students who entered it (grey) and those who stopped there (orange), first step on top."""
-    plt = _pyplot()
     steps = list(reversed(report.trends.steps))
-    figure = plt.figure(figsize=(9.0, max(2.5, 0.6 * len(steps) + 1.5)))
+    figure = new_figure(9.0, max(2.5, 0.6 * len(steps) + 1.5))
     axes = figure.add_subplot()
     names = [s.step for s in steps]
     axes.barh(names, [s.entered for s in steps], color=GREY, label="entered the step")
@@ -60,14 +58,13 @@ def drop_off(report: ClassReport) -> Figure:
     alt = (f"Bar chart per step of students who entered it and who stopped there: {report.trends.unfinished} "
            "students have not finished; " + ("; ".join(f"{s.left_here} stopped at {s.step}" for s in stopped)
                                              or "none stopped") + ".")
-    return Figure(title, alt, _encoded(figure))
+    return Figure(title, alt, data_uri(figure))
 
 
 def choices(report: ClassReport) -> Figure:
-    plt = _pyplot()
     rows = [(f"{c.choice}: {o.label}", o.students) for c in report.trends.choices for o in c.options]
     rows.reverse()  # the first choice's options on top
-    figure = plt.figure(figsize=(9.0, max(2.5, 0.6 * len(rows) + 1.5)))
+    figure = new_figure(9.0, max(2.5, 0.6 * len(rows) + 1.5))
     axes = figure.add_subplot()
     bars = axes.barh([name for name, _ in rows], [n for _, n in rows], color=BLUE)
     axes.bar_label(bars, padding=4)
@@ -78,14 +75,13 @@ def choices(report: ClassReport) -> Figure:
     axes.set_title(title)
     alt = "Bar chart of the options students picked: " + "; ".join(
         f"{c.choice} {o.label} by {o.students}" for c in report.trends.choices for o in c.options) + "."
-    return Figure(title, alt, _encoded(figure))
+    return Figure(title, alt, data_uri(figure))
 
 
 def calibration(report: ClassReport) -> Figure:
     """Per confidence level, the chance of being right it claims beside the share really right."""
-    plt = _pyplot()
     levels = report.selfassessment.levels
-    figure = plt.figure(figsize=(8.0, 4.2))
+    figure = new_figure(8.0, 4.2)
     axes = figure.add_subplot()
     x = range(len(levels))
     claimed = axes.bar([i - 0.2 for i in x], [100 * lv.claimed for lv in levels], width=0.4, color=GREY,
@@ -104,7 +100,7 @@ def calibration(report: ClassReport) -> Figure:
     alt = "Bar chart of confidence against correctness: " + "; ".join(
         f"{lv.name}, claiming {100 * lv.claimed:.0f}%, right {lv.right} of {lv.answers} "
         f"({100 * lv.share_right:.0f}%)" for lv in levels) + "."
-    return Figure(title, alt, _encoded(figure))
+    return Figure(title, alt, data_uri(figure))
 
 
 def trend_figures(report: ClassReport) -> dict[str, Figure]:
