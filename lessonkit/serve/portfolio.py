@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +25,7 @@ __all__ = ["PORTFOLIO_URL", "PortfolioHandler", "handlers", "served_lessons"]
 PORTFOLIO_URL = "/lessonkit/my-work.html"
 
 
-def served_lessons(root: Path, pages: dict[str, str]) -> list[dict[str, Any]]:
+def served_lessons(root: Path, pages: Iterable[str]) -> list[dict[str, Any]]:
     """The sealed lesson of each served page (a page's one cell calls ``start_page(<blob>)``)."""
     lessons = []
     for relative in pages:
