@@ -25,6 +25,7 @@ from browser import wait_for_widgets
 from lessonfactory import write_lesson
 from longstart import serving
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 from system import bubblewrap, free_port
 from test_build import assert_no_secrets
 from test_page_keyboard import _SHOWN_WHERE_IT_SAYS, _TRAIL
@@ -97,7 +98,7 @@ class Received:
         def body(response) -> None:
             try:
                 data = response.body()
-            except Exception:  # a redirect has no body; a page gone before it was read is not received
+            except PlaywrightError:  # a redirect has no body; a page gone before it was read is not received
                 return
             self.texts.append((f"HTTP {response.url}", data.decode("utf-8", "replace")))
 

@@ -12,7 +12,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from browser import foreign_requests, record_requests, serious_accessibility_violations, served
+from browser import (
+    foreign_requests,
+    record_requests,
+    serious_accessibility_violations,
+    served,
+)
 from lessonfactory import HEADER, write_lesson
 from playwright.sync_api import expect
 from system import free_port

@@ -21,7 +21,14 @@ from lessonkit.model.course import CoursePlan
 from lessonkit.serve import pages
 from lessonkit.serve.auth import PlainHandler, require_teacher
 from lessonkit.serve.portfolio import PORTFOLIO_URL, served_lessons
-from lessonkit.serve.standing import Advice, GoalStanding, Home, Standing, class_standing, student_home
+from lessonkit.serve.standing import (
+    Advice,
+    GoalStanding,
+    Home,
+    Standing,
+    class_standing,
+    student_home,
+)
 
 # the home's own parts; the rest of the look is the server's (serve/pages.py)
 _STYLE = """

@@ -52,7 +52,11 @@ class PortfolioHandler(web.RequestHandler):
         if user is None:
             return self.redirect(f"/lessonkit/login?{urlencode({'next': PORTFOLIO_URL})}")
         from lessonkit.progress import open_store
-        from lessonkit.report.portfolio import PortfolioError, build_portfolio, render_portfolio
+        from lessonkit.report.portfolio import (
+            PortfolioError,
+            build_portfolio,
+            render_portfolio,
+        )
 
         lessons = served_lessons(Path(identity.parent.root_dir), self.settings["lessonkit_pages"])
         try:
