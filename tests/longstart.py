@@ -48,7 +48,10 @@ def running(command: Sequence[str], probe: str, *, cwd: Path, env: Mapping[str, 
                 time.sleep(1)
         yield
     finally:
-        children = psutil.Process(process.pid).children(recursive=True)
+        try:
+            children = psutil.Process(process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:  # it exited already: the assertion above says why
+            children = []
         process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=30)

@@ -118,6 +118,9 @@ def next_steps_html(session: Session, now: float | None = None) -> widgets.HTML:
         parts.append(f'<div class="lessonkit-next" style="border:1px solid #c9d6e3;border-radius:8px;padding:8px 12px;'
                      f'margin-top:10px;background:#f7fafc"><b>{heading}</b><br>{html.escape(advice.reason)}</div>')
     if session.mode == "page":
+        # coloured and underlined here: a widget's HTML inherits the text's look, and a link
+        # that looks like bold text is not seen as one
         parts.append(f'<p style="margin-top:10px"><a href="{PORTFOLIO_LINK}" download="my-work.html" '
-                     'style="font-weight:600">Download my work</a> (a file of your own work, to keep)</p>')
+                     'style="font-weight:600;color:#1f4e79;text-decoration:underline">Download my work</a> '
+                     '(a file of your own work, to keep)</p>')
     return widgets.HTML("".join(parts))

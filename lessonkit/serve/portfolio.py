@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +25,7 @@ __all__ = ["PORTFOLIO_URL", "PortfolioHandler", "handlers", "served_lessons"]
 PORTFOLIO_URL = "/lessonkit/my-work.html"
 
 
-def served_lessons(root: Path, pages: dict[str, str]) -> list[dict[str, Any]]:
+def served_lessons(root: Path, pages: Iterable[str]) -> list[dict[str, Any]]:
     """The sealed lesson of each served page (a page's one cell calls ``start_page(<blob>)``)."""
     lessons = []
     for relative in pages:
@@ -51,7 +52,11 @@ class PortfolioHandler(web.RequestHandler):
         if user is None:
             return self.redirect(f"/lessonkit/login?{urlencode({'next': PORTFOLIO_URL})}")
         from lessonkit.progress import open_store
-        from lessonkit.report.portfolio import PortfolioError, build_portfolio, render_portfolio
+        from lessonkit.report.portfolio import (
+            PortfolioError,
+            build_portfolio,
+            render_portfolio,
+        )
 
         lessons = served_lessons(Path(identity.parent.root_dir), self.settings["lessonkit_pages"])
         try:

@@ -3,18 +3,25 @@
 The student's home and the teacher's class view read the same events the pages write, so
 what they show is what a page would resume from.  The catalog (what ``lessonkit serve``
 built: each page's lesson id, steps and skills) is computed at build time and handed to the
-server, so reading standing never loads a lesson notebook.
+server, so reading standing never loads a lesson notebook.  The home also says what to do
+next across the course (``engine.recommend``, the same advice a page's end step gives) and
+how far the student is towards the goals they set.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from lessonkit.engine.recommend import Recommendation, recommend
 from lessonkit.model import Lesson
+from lessonkit.model.course import CoursePlan
 from lessonkit.progress import StudentState, open_store
+from lessonkit.progress.course import course_progress
+from lessonkit.progress.selfassessment import GOAL_LEVELS, latest_goal
 
 #: Steps off the main route: visiting them is not progress through the lesson.
 DETOURS = ("remediation", "enrichment", "review")
@@ -60,15 +67,68 @@ def standing(state: StudentState, page: str, entry: Mapping[str, Any], now: floa
                     flags=len(state.flags), last_active=state.last_ts)
 
 
+@dataclass(frozen=True)
+class GoalStanding:
+    """A goal the student set in one lesson, and how far they are towards it across the course."""
+
+    lesson: str  # the lesson's title
+    skills: tuple[str, ...]  # the names of the goal's skills
+    mastered: int  # how many of them are mastered now, in whichever lesson
+    by: date | None
+    level: str  # as the student chose it: "core" or "with enrichment"
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The course's recommendation as the home shows it: the lesson, why, and its page here."""
+
+    recommendation: Recommendation
+    page: str | None  # the served page of the recommended lesson (None: not served here, or nothing left)
+
+
+@dataclass(frozen=True)
+class Home:
+    """Everything ``/`` shows a student: their lessons, the next move, their goals."""
+
+    standings: list[Standing]
+    advice: Advice | None  # None when the lessons are not in a course
+    goals: list[GoalStanding]
+
+
 def _standings(store: Any, student: str, catalog: Mapping[str, Mapping[str, Any]], now: float) -> list[Standing]:
     return [standing(StudentState.from_events(store.history(entry["lesson"], student)), page, entry, now)
             for page, entry in catalog.items()]
 
 
-def student_standing(db: str | None, student: str, catalog: Mapping[str, Mapping[str, Any]]) -> list[Standing]:
-    """``student``'s standing in every served lesson, in the catalog's order (only their own events are read)."""
+def student_home(db: str | None, student: str, catalog: Mapping[str, Mapping[str, Any]],
+                 plan: CoursePlan | None) -> Home:
+    """``student``'s home: only their own events are read.  The goal that steers the advice
+    is the one set last, in whichever lesson (a new goal replaces the old one)."""
+    now = time.time()
+    served = [entry["lesson"] for entry in catalog.values()]
+    # the course's order first: the order a class meets the lessons
+    lesson_ids = list(dict.fromkeys(([lesson.id for lesson in plan.lessons] if plan else []) + served))
     with open_store(db) as store:
-        return _standings(store, student, catalog, time.time())
+        progress = course_progress(store, student, lesson_ids)
+        goals = [(entry, goal) for entry in catalog.values()
+                 if (goal := latest_goal(store.history(entry["lesson"], student))) is not None]
+    standings = [standing(progress.lessons[entry["lesson"]], page, entry, now) for page, entry in catalog.items()]
+    standings.sort(key=lambda item: lesson_ids.index(catalog[item.page]["lesson"]))
+
+    def mastered(skill: str) -> bool:
+        record = progress.skills.get(skill)
+        return bool(record and record.mastered)
+
+    goal_standings = [GoalStanding(entry["title"], tuple(entry["skills"].get(s, s) for s in goal.skills),
+                                   goal.progress(mastered)[0], goal.by, GOAL_LEVELS[goal.level])
+                      for entry, goal in goals]
+    advice = None
+    if plan is not None:
+        steering: Sequence[str] = max((goal for _, goal in goals), key=lambda g: g.set_at).skills if goals else ()
+        recommendation = recommend(plan, progress.learner(now, steering))
+        page = next((page for page, entry in catalog.items() if entry["lesson"] == recommendation.lesson_id), None)
+        advice = Advice(recommendation, page)
+    return Home(standings, advice, goal_standings)
 
 
 def class_standing(db: str | None, students: Iterable[str], catalog: Mapping[str, Mapping[str, Any]], *,
