@@ -12,4 +12,5 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from browser import browser, page  # noqa: E402,F401  (fixtures: Chromium for the session, a page per test)
+from grade_fixtures.courses import ps1_graded  # noqa: E402,F401  (a session fixture: ps1 graded by both graders)
 from pg import postgres_url  # noqa: E402,F401  (a session fixture, used by the store tests)

@@ -24,9 +24,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 @contextlib.contextmanager
 def running(command: Sequence[str], probe: str, *, cwd: Path, env: Mapping[str, str] | None = None,
-            timeout: float = START_TIMEOUT) -> Iterator[None]:
-    """Run ``command`` in ``cwd`` until the ``with`` ends, once ``probe`` (a URL) answers at all;
-    its output goes to ``cwd/server.log``, whose tail a failure shows."""
+            timeout: float = START_TIMEOUT, healthy: bool = False) -> Iterator[None]:
+    """Run ``command`` in ``cwd`` until the ``with`` ends, once ``probe`` (a URL) answers at all
+    (with ``healthy``, once it answers with success); its output goes to ``cwd/server.log``,
+    whose tail a failure shows.
+
+    ``healthy`` is for a server behind a proxy it starts itself: JupyterHub's proxy listens
+    (and answers 404 for every path) a second or more before the hub has given it a route, so
+    an error page is not yet the server.
+    """
     log_path = cwd / "server.log"
     child_env = {**os.environ, **(env or {})}
     # the code under test, whatever else is installed
@@ -41,11 +47,14 @@ def running(command: Sequence[str], probe: str, *, cwd: Path, env: Mapping[str, 
             try:
                 urllib.request.urlopen(probe, timeout=5).close()
                 break
-            except urllib.error.HTTPError:
-                break  # it answers
+            except urllib.error.HTTPError as answer:
+                if not healthy:
+                    break  # it answers
+                why = f"{probe} answered only {answer.code}"
             except OSError:
-                assert time.monotonic() < deadline, f"{probe} did not answer:\n{log_path.read_text()[-3000:]}"
-                time.sleep(1)
+                why = f"{probe} did not answer"
+            assert time.monotonic() < deadline, f"{why}:\n{log_path.read_text()[-3000:]}"
+            time.sleep(1)
         yield
     finally:
         try:

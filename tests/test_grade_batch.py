@@ -154,38 +154,45 @@ def test_nothing_is_lost(batch):
     assert recorded.keys() == submitted
 
 
-def test_same_scores_as_nbgrader_where_nbgrader_copes(batch):
+ORDINARY = ["good_alice", "good_bob", "partial_carol", "error_dan", "old_format", "deleted_test", "retyped_test",
+            "warns_on_stderr", "sys_exit"]
+CRASHING = ["duplicated_test", "edited_tests"]  # they crash nbgrader's autograde
+FOOLING = sorted(student for student, expected in EXPECTED.items() if "nbgrader" in expected)
+
+
+@pytest.fixture(scope="module")
+def nbgraders_course():
+    """The batch's ordinary, crashing and fooling submissions autograded by nbgrader itself, once
+    for the tests that compare with it (an autograde costs seconds a notebook)."""
+    root = open_dir()
+    theirs = course(ADV, "adv", root / "course")
+    for extra in set(EXPECTED) - set(ORDINARY) - set(CRASHING) - set(FOOLING):
+        shutil.rmtree(theirs / "submitted" / extra)
+    with pytest.raises(subprocess.CalledProcessError, match="returned non-zero exit status 1"):
+        nbgrader("autograde", "adv", cwd=theirs)  # the crashing ones fail the run, the others are graded
+    yield theirs
+    shutil.rmtree(root)
+
+
+def test_same_scores_as_nbgrader_where_nbgrader_copes(batch, nbgraders_course):
     """On ordinary submissions nbgrader and lessonkit agree cell by cell; two that crash
     nbgrader's autograde (a duplicated test cell, a test cell flagged ``grade: false``) are
     left ungraded by nbgrader and graded by lessonkit; those that fool nbgrader into scoring
     wrong functions as right (``"nbgrader"`` in expected.json) get what expected.json says
     from nbgrader, and their honest scores from lessonkit."""
     report, _, _ = batch
-    ordinary = ["good_alice", "good_bob", "partial_carol", "error_dan", "old_format", "deleted_test",
-                "retyped_test", "warns_on_stderr", "sys_exit"]
-    crashing = ["duplicated_test", "edited_tests"]
-    fooling = sorted(student for student, expected in EXPECTED.items() if "nbgrader" in expected)
-    assert fooling == ["always_equal", "always_equal_inside", "patches_shell", "repatches_shell", "strips_asserts"]
-    root = open_dir()
-    try:
-        theirs = course(ADV, "adv", root / "course")
-        for extra in set(EXPECTED) - set(ordinary) - set(crashing) - set(fooling):
-            shutil.rmtree(theirs / "submitted" / extra)
-        with pytest.raises(subprocess.CalledProcessError, match="returned non-zero exit status 1"):
-            nbgrader("autograde", "adv", cwd=theirs)
-        from nbgrader.api import Gradebook
+    assert FOOLING == ["always_equal", "always_equal_inside", "patches_shell", "repatches_shell", "strips_asserts"]
+    from nbgrader.api import Gradebook
 
-        with Gradebook(f"sqlite:///{theirs}/gradebook.db") as gradebook:
-            nbgraders = {(student, grade.name): grade.auto_score for student in ordinary + crashing + fooling
-                         for grade in gradebook.find_submission_notebook("adv", "adv", student).grades}
-    finally:
-        shutil.rmtree(root)
+    with Gradebook(f"sqlite:///{nbgraders_course}/gradebook.db") as gradebook:
+        nbgraders = {(student, grade.name): grade.auto_score for student in ORDINARY + CRASHING + FOOLING
+                     for grade in gradebook.find_submission_notebook("adv", "adv", student).grades}
     ours = {(s.student_id, c.grade_id): c.score for s in report.submissions for c in s.cells}
-    assert {key: ours[key] for key in nbgraders if key[0] in ordinary} == \
-        {key: value for key, value in nbgraders.items() if key[0] in ordinary}
-    assert all(nbgraders[(student, "test_squares")] is None for student in crashing)
-    assert all(ours[(student, "test_squares")] == 0 for student in crashing)
-    for student in fooling:
+    assert {key: ours[key] for key in nbgraders if key[0] in ORDINARY} == \
+        {key: value for key, value in nbgraders.items() if key[0] in ORDINARY}
+    assert all(nbgraders[(student, "test_squares")] is None for student in CRASHING)
+    assert all(ours[(student, "test_squares")] == 0 for student in CRASHING)
+    for student in FOOLING:
         assert {grade_id: nbgraders[(student, grade_id)] for grade_id in EXPECTED[student]["nbgrader"]} == \
             EXPECTED[student]["nbgrader"], student
         assert {grade_id: ours[(student, grade_id)] for grade_id in EXPECTED[student]["scores"]} == \
@@ -331,20 +338,12 @@ def test_a_notebooks_time_budget_stops_a_submission_of_slow_cells():
     assert "6 s per notebook" in report.summary()
 
 
-def test_nbgraders_own_feedback_shows_the_hidden_tests_and_ours_does_not(batch):
+def test_nbgraders_own_feedback_shows_the_hidden_tests_and_ours_does_not(batch, nbgraders_course):
     """Why docs/grading.md says not to use ``nbgrader generate_feedback`` (formgrader's feedback
     button): after its autograde, it hands students the hidden tests, expected values and all."""
     _, ours, _ = batch
-    root = open_dir()
-    try:
-        theirs = course(ADV, "adv", root / "course")
-        for student in {p.name for p in (theirs / "submitted").iterdir()} - {"partial_carol"}:
-            shutil.rmtree(theirs / "submitted" / student)
-        nbgrader("autograde", "adv", cwd=theirs)
-        nbgrader("generate_feedback", "adv", cwd=theirs)
-        their_page = html.unescape((theirs / "feedback" / "partial_carol" / "adv" / "adv.html").read_text())
-    finally:
-        shutil.rmtree(root)
+    nbgrader("generate_feedback", "adv", "--student", "partial_carol", cwd=nbgraders_course)
+    their_page = html.unescape((nbgraders_course / "feedback" / "partial_carol" / "adv" / "adv.html").read_text())
     hidden = 'assert sum(squares(10)) == 385, "the squares of 1..10 add up to 385"'
     assert hidden in re.sub(r"<[^>]+>", "", their_page)
     our_page = (ours / "feedback" / "partial_carol" / "adv" / "adv.html").read_text()

@@ -69,15 +69,16 @@ c.Spawner.environment.update({{"PYTHONPATH": {str(REPO_ROOT)!r}}})
 """
     (folder / "jupyterhub_config.py").write_text(config)
     url = f"http://127.0.0.1:{port}/"
-    with running([sys.executable, "-m", "jupyterhub", "-f", "jupyterhub_config.py"], url + "hub/health", cwd=folder):
+    # the proxy answers 404 until the hub has added its route: only the hub's own 200 means it is up
+    with running([sys.executable, "-m", "jupyterhub", "-f", "jupyterhub_config.py"], url + "hub/health", cwd=folder,
+                 healthy=True):
         yield url
 
 
 def sign_in(context, url: str, name: str):
     page = context.new_page()
     page.goto(url + "hub/login", timeout=120_000)
-    # under a loaded suite the hub can take more than Playwright's 30 s to render its form
-    page.get_by_label("Username").fill(name, timeout=START_TIMEOUT * 1000)
+    page.get_by_label("Username").fill(name)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(rf"/user/{name}/"), timeout=int(START_TIMEOUT * 1000))  # the hub spawned it
