@@ -22,7 +22,7 @@ from typing import Any
 
 from jupyter_core.utils import ensure_async
 from tornado.ioloop import PeriodicCallback
-from traitlets import Int, Unicode, default
+from traitlets import Float, Int, Unicode, default
 from traitlets import List as ListTrait
 from voila.app import Voila
 from voila.tornado.contentshandler import VoilaContentsHandler
@@ -48,6 +48,8 @@ class LessonkitVoila(Voila):
     open_user = Unicode("", config=True, help="who every request is when nothing else says (loopback only)")
     lessons = Unicode("{}", config=True, help="the built pages, as JSON: {path under the root: catalog entry}")
     warm_kernels = Int(0, config=True, help="kernels kept started per page, ahead of the students (0: none)")
+    page_deadline = Float(kernels.PAGE_DEADLINE_S, config=True,
+                          help="seconds a page may take to run before its kernel is given up and the page retries")
 
     @default("identity_provider_class")
     def _identity(self) -> type:
@@ -77,6 +79,7 @@ class LessonkitVoila(Voila):
         settings["login_url"] = auth.LOGIN_URL
         settings["lessonkit_pages"] = pages
         settings[kernels.OWNERS] = kernels.KernelOwners()
+        settings[kernels.DEADLINE] = self.page_deadline
         return settings
 
     def start(self) -> None:

@@ -28,7 +28,9 @@ from lessonkit.serve import is_loopback
 
 OWNERS = "lessonkit_kernel_owners"
 #: the longest a page may take to run its notebook before the server gives up on its kernel
+#: (``lessonkit serve --start-timeout``; the server's settings hold it under :data:`DEADLINE`)
 PAGE_DEADLINE_S = 120.0
+DEADLINE = "lessonkit_page_deadline"
 #: what a page that was given up on ends with: the template's start script retries (extensions/voila-template)
 GAVE_UP = ('<script>window.lessonkitStart && window.lessonkitStart.failed('
            '"The server took too long to start your lesson.")</script>')
@@ -109,11 +111,12 @@ class PageHandler(TornadoVoilaHandler):
     @web.authenticated
     async def get(self, path: str | None = None) -> None:
         """Voila's page, streamed as it renders, but not for ever: a kernel that has not run the page
-        within :data:`PAGE_DEADLINE_S` (a pooled kernel that died, a server too busy to start one)
-        is shut down and the page told to try again (its template retries, then says what to do)."""
+        within the deadline (:data:`PAGE_DEADLINE_S` unless configured: a pooled kernel that died,
+        a server too busy to start one) is shut down and the page told to try again (its
+        template retries, then says what to do)."""
         pieces = self.get_generator(path=path).__aiter__()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + PAGE_DEADLINE_S
+        deadline = loop.time() + self.settings.get(DEADLINE, PAGE_DEADLINE_S)
         while True:
             try:
                 html = await asyncio.wait_for(pieces.__anext__(), max(0.0, deadline - loop.time()))
@@ -127,8 +130,8 @@ class PageHandler(TornadoVoilaHandler):
 
     async def _give_up(self) -> None:
         kernel_id = getattr(self, "_claiming", None) and self._claiming.claimed
-        self.log.warning("page %s: no kernel ran it within %.0f s (kernel %s): asking the page to retry",
-                         self.request.path, PAGE_DEADLINE_S, kernel_id)
+        self.log.warning("page %s: no kernel ran it in time (kernel %s): asking the page to retry",
+                         self.request.path, kernel_id)
         self.write(GAVE_UP)
         self.finish()
         if kernel_id is not None and kernel_id in super().kernel_manager:
