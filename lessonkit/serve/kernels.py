@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, ClassVar
+from typing import Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
@@ -67,14 +67,28 @@ class _ClaimingKernelManager:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._manager, name)
 
+    def _ready_first(self, notebook_name: str) -> list[Any]:
+        """The page's pool (Voila's own list of tasks that yield a kernel), the ready ones moved first:
+        Voila hands out the first, ready or not."""
+        pool = getattr(self._manager, "_pools", {}).get(notebook_name, [])
+        pool.sort(key=lambda task: not (task.done() and not task.cancelled() and task.exception() is None))
+        return pool
+
+    def get_pool_size(self, notebook_name: str) -> int:
+        """The pooled kernels ready now: a page never waits on one still starting (Voila would, with
+        nothing sent to the browser until it is up), it starts its own and streams the page meanwhile."""
+        pool = self._ready_first(notebook_name)
+        return sum(1 for task in pool if task.done() and not task.cancelled() and task.exception() is None)
+
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
         kernel_id = await ensure_async(self._manager.start_kernel(*args, **kwargs))
         self._owners.claim(kernel_id, self._student)
         self.claimed = kernel_id
         return kernel_id
 
-    async def get_rendered_notebook(self, *args: Any, **kwargs: Any) -> tuple[Any, list[str], str]:
-        task, rendered, kernel_id = await self._manager.get_rendered_notebook(*args, **kwargs)
+    async def get_rendered_notebook(self, notebook_name: str, **kwargs: Any) -> tuple[Any, list[str], str]:
+        self._ready_first(notebook_name)
+        task, rendered, kernel_id = await self._manager.get_rendered_notebook(notebook_name=notebook_name, **kwargs)
         # claimed before Voila sends the request (and the student's name) to the waiting kernel
         self._owners.claim(kernel_id, self._student)
         self.claimed = kernel_id
@@ -175,19 +189,18 @@ class KernelQueryHandler(RequestInfoSocketHandler):
     The client is the kernel itself, connecting from this machine with no cookie; Voila's own
     handler accepts anyone, any number of times, and replays the request (the student's name)
     to each.  Here a connection is accepted from loopback, carrying no browser session, for a
-    kernel this server started, one at a time, and never again once the request has gone out
-    (the cached copy is dropped then).  A kernel whose connection dropped before its student
-    came may connect again: a server busy starting a class's kernels does drop some.
+    kernel this server started, one at a time, and only while the kernel is still waiting: not
+    yet handed to a page, or handed out with its request not yet collected (the cached copy is
+    dropped once delivered).  A kernel whose connection dropped before its student came may
+    connect again: a server busy starting a class's kernels does drop some.
     """
-
-    _answered: ClassVar[set[str]] = set()  # kernel ids whose request has gone out
 
     def prepare(self) -> None:
         kernel_id = self.path_kwargs.get("kernel_id", "")
         sent_by_browser = "Cookie" in self.request.headers or "Origin" in self.request.headers
-        if (not is_loopback(self.request.remote_ip or "") or sent_by_browser
-                or kernel_id in self._answered or kernel_id in self._waiters
-                or kernel_id not in self.settings["kernel_manager"]):
+        waiting = not self.settings[OWNERS].claimed(kernel_id) or kernel_id in self._cache
+        if (not is_loopback(self.request.remote_ip or "") or sent_by_browser or not waiting
+                or kernel_id in self._waiters or kernel_id not in self.settings["kernel_manager"]):
             raise web.HTTPError(404)
 
     def open(self, kernel_id: str) -> None:  # type: ignore[override]
@@ -196,16 +209,12 @@ class KernelQueryHandler(RequestInfoSocketHandler):
         super().open(kernel_id)
         if kernel_id in self._cache:  # the student came first: the request went out just now
             del RequestInfoSocketHandler._cache[kernel_id]
-            self._answered.add(kernel_id)
 
     def on_close(self) -> None:
+        # Voila's own would delete another kernel's entry when this one is not there
         kernel_id = next((k for k, waiter in self._waiters.items() if waiter is self), None)
-        if kernel_id is None:
-            return
-        del RequestInfoSocketHandler._waiters[kernel_id]
-        # claimed and the request sent in one step (PageHandler): a claimed kernel has had its request
-        if self.settings[OWNERS].claimed(kernel_id):
-            self._answered.add(kernel_id)
+        if kernel_id is not None:
+            del RequestInfoSocketHandler._waiters[kernel_id]
 
 
 REPLACEMENTS = {
