@@ -23,6 +23,26 @@ Figures:
 3. memory per student: after the burst, the resident set (RSS) and unique set (USS, what the
    kernel alone costs) of each kernel that served a client, averaged (psutil).
 
+Where one student's seconds go (profiled with py-spy and the browser's Performance API, warm pool,
+2026-12-01, load 3 to 15 from other work on this 2-core machine):
+
+* server: the page's head streams at once (Voila's pre-rendered part); the rest waits for the
+  kernel's cell; per student about 0.2 s of server CPU, most of it relaying and decoding the
+  kernel's ~110 widget messages (jupyter_client's deserialize, nbclient's output loop); a pool
+  refill during a burst cost far more: each new kernel's start and template render (Jinja
+  compiling the page template anew for each renderer) took seconds of CPU from the arrivals,
+  which is why refills now wait 10 s after a hand-out;
+* kernel, after the request: about 0.05 s of CPU (the student's events, ~110 widgets of the first
+  step, their state for the front end); before the rehearsal a kernel's first page cost ~0.2 s
+  (widget classes' trait setup, SQL compilation), now paid while the kernel waits;
+* browser: the page's HTML is ~19 KB; Voila's front end is ~100 JavaScript files, 5.4 MB
+  uncompressed, fetched in two waves, and widget rendering: 4 to 6 s of a fresh Chromium's 7 to
+  10 s at load 10 to 15 is loading JavaScript, which is why one student in a browser cannot get
+  near the wire clients' time;
+* memory: a page kernel importing ``voila.utils`` (for ``wait_for_request``) loaded Jupyter Server
+  with it: 45 MB RSS more per kernel; lessonkit's own request client removed it (RSS 135 -> 93 MB,
+  USS 114 -> 74 MB per kernel, measured as below).
+
 The check: every client and browser got the Check button; under lessonkit each client's page
 names its own student ("saved for <name>") and no two clients share a kernel; otherwise the run
 records nothing and fails.

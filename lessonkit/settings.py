@@ -85,6 +85,26 @@ VOILA_PREHEAT = Variable(
     "before it asks who the student is",
     "the request is already known",
     "Voila (preheated kernels)")
+VOILA_KERNEL_ID = Variable(
+    "VOILA_KERNEL_ID",
+    "a page kernel's own id: a preheated kernel names it when it asks the server for its request",
+    "no request is asked for",
+    "Voila, in each page's kernel")
+VOILA_APP_IP = Variable(
+    "VOILA_APP_IP",
+    "the address a preheated kernel reaches its server on, to learn its request",
+    "127.0.0.1",
+    "`lessonkit serve`, for pooled kernels (the address it listens on)")
+VOILA_APP_PORT = Variable(
+    "VOILA_APP_PORT",
+    "the port a preheated kernel reaches its server on",
+    "8866",
+    "Voila, for pooled kernels")
+VOILA_SERVER_URL = Variable(
+    "VOILA_SERVER_URL",
+    "the server's base path, under which a preheated kernel asks for its request",
+    "/",
+    "Voila, for pooled kernels")
 
 NOTEBOOK_SECONDS = Variable(
     "LESSONKIT_NOTEBOOK_SECONDS",
@@ -96,7 +116,7 @@ NOTEBOOK_SECONDS = Variable(
 
 #: Every variable, in the order docs/configuration.md lists them.
 VARIABLES = (DB, ROSTER, IDENTITY_HEADER, STUDENT_HEADER, TRUST_QUERY, JUPYTERHUB_USER, QUERY_STRING, VOILA_PREHEAT,
-             NOTEBOOK_SECONDS)
+             VOILA_KERNEL_ID, VOILA_APP_IP, VOILA_APP_PORT, VOILA_SERVER_URL, NOTEBOOK_SECONDS)
 
 
 def identity_header() -> str | None:

@@ -45,22 +45,25 @@ def arguments(serve: argparse.ArgumentParser) -> None:
                        "is believed (default: none, no header is)")
     serve.add_argument("--identity-header", default=settings.DEFAULT_IDENTITY_HEADER, type=header_name,
                        help="the header the trusted proxy names the student with (default: X-Lessonkit-Student)")
-    serve.add_argument("--warm", type=int, default=0, metavar="N", help="kernels each page keeps started ahead of "
-                       "the students, so a page opens without waiting for one (each costs a page's memory; set it "
-                       "near the class size for a lesson; default: 0, a kernel started per visit)")
+    # the default is lessonkit.serve.DEFAULT_WARM, not imported here: `lessonkit --help` loads no server
+    serve.add_argument("--warm", type=int, default=None, metavar="N", help="kernels each page keeps "
+                       "started ahead of the students, so a page opens without waiting for one (about 75 MB each; "
+                       "set it near the class size for today's lesson; 0: a kernel started per visit; default: 4)")
+    serve.add_argument("--start-timeout", type=float, default=120, metavar="SECONDS", help="a page whose kernel "
+                       "has not run it after this long is given up on, and the page tries again (default: 120)")
     serve.add_argument("--cull-idle", type=float, default=15, metavar="MINUTES", help="shut down a page's kernel "
                        "after this long with no browser connected (default: 15)")
 
 
 def run(args: argparse.Namespace) -> int:
     from lessonkit.model import LessonError
-    from lessonkit.serve import serve
+    from lessonkit.serve import DEFAULT_WARM, serve
 
     try:
         serve(args.path, out=args.out, course=args.course, port=args.port, ip=args.ip, db=args.db,
-              identity_header=args.identity_header, roster=args.roster,
-              trusted_proxies=args.trusted_proxy, warm_kernels=max(0, args.warm),
-              cull_idle_seconds=max(1, round(args.cull_idle * 60)))
+              identity_header=args.identity_header, roster=args.roster, trusted_proxies=args.trusted_proxy,
+              warm_kernels=DEFAULT_WARM if args.warm is None else max(0, args.warm),
+              cull_idle_seconds=max(1, round(args.cull_idle * 60)), start_timeout=max(1.0, args.start_timeout))
     except LessonError as error:
         print(f"lessonkit serve: a lesson has problems; fix them first:\n{error}", file=sys.stderr)
     return 1

@@ -140,14 +140,14 @@ def show_next_step(step_id: str) -> None:
 
 def start_page(blob: str) -> None:
     """Run the lesson as a self-paced page (what Voila serves): one step at a time,
-    resumed from the progress store for the student the request identifies."""
+    resumed from the progress store for the student the request identifies (in a preheated
+    kernel, everything else is done before that request comes: :mod:`lessonkit.player.pagestart`)."""
     global _session
     lesson = _load(blob)
     if lesson is None:
         return
-    from lessonkit.player.identity import page_identity
+    from lessonkit.player.pagestart import start_page_session
     from lessonkit.player.pageview import PageView
-    from lessonkit.player.session import Session
     from lessonkit.progress import StoreError, open_store
 
     try:
@@ -155,5 +155,5 @@ def start_page(blob: str) -> None:
     except StoreError as error:
         _problem(f"progress cannot be saved, so the lesson cannot start: {error}. Tell your teacher.")
         return
-    _session = Session(lesson, page_identity(), store, mode="page")
+    _session = start_page_session(lesson, store)
     _display(PageView(_session))

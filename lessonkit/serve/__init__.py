@@ -24,6 +24,9 @@ from lessonkit.player.pagetemplate import VOILA_TEMPLATE_ARGUMENT, source_templa
 from lessonkit.serve.roster import Roster
 
 IDENTITY_HEADER = settings.DEFAULT_IDENTITY_HEADER
+#: kernels each page keeps started ahead of its students: the first few of a class open at once
+#: with no wait, for about 75 MB each (a kernel's own memory; docs/deploy.md)
+DEFAULT_WARM = 4
 
 
 class ExposedServerError(LessonkitError, RuntimeError):
@@ -53,7 +56,7 @@ def check_exposure(ip: str, *, signin: bool, trusted_proxies: Sequence[str], hub
 def voila_command(root: Path, *, port: int, ip: str = "127.0.0.1", identity_header: str = IDENTITY_HEADER,
                   pages: dict[str, dict] | None = None, roster: Path | None = None,
                   trusted_proxies: Sequence[str] = (), open_user: str = "", cull_idle_seconds: int = 900,
-                  warm_kernels: int = 0) -> list[str]:
+                  warm_kernels: int = DEFAULT_WARM, start_timeout: float = 120.0) -> list[str]:
     """The command of lessonkit's Voila application serving the built ``pages`` under ``root``
     (``pages``: path under ``root`` → :func:`lessonkit.serve.standing.catalog_entry`)."""
     return [
@@ -70,6 +73,7 @@ def voila_command(root: Path, *, port: int, ip: str = "127.0.0.1", identity_head
         f"--LessonkitVoila.open_user={open_user}",
         f"--LessonkitVoila.lessons={json.dumps(pages or {})}",
         f"--LessonkitVoila.warm_kernels={warm_kernels}",
+        f"--LessonkitVoila.page_deadline={start_timeout}",
         VOILA_TEMPLATE_ARGUMENT,  # no CDN, only the page's own front-end extensions
         *(f"--LessonkitVoila.trusted_proxies={address}" for address in trusted_proxies),
     ]
@@ -79,7 +83,7 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
           port: int = 8866, ip: str = "127.0.0.1", db: str | None = None,
           identity_header: str = IDENTITY_HEADER, trusted_proxies: Sequence[str] = (),
           roster: str | Path | None = None, extra_args: Sequence[str] = (),
-          warm_kernels: int = 0, cull_idle_seconds: int = 900) -> None:
+          warm_kernels: int = DEFAULT_WARM, cull_idle_seconds: int = 900, start_timeout: float = 120.0) -> None:
     """Build the lessons at ``path``, then become the Voila server for their pages.
 
     The process is replaced by Voila (so Ctrl-C and a service manager's signals reach the
@@ -87,7 +91,8 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
     (a SQLAlchemy URL), by default the embedded SQLite file.  Students sign in against
     ``roster`` (by default ``LESSONKIT_ROSTER``) when it has members.  ``warm_kernels`` kernels
     per page are kept started ahead of the students; a page's kernel idle for
-    ``cull_idle_seconds`` is shut down.
+    ``cull_idle_seconds`` is shut down; a page not running after ``start_timeout`` seconds has
+    its kernel shut down and retries.
     """
     from lessonkit.compile import build_lesson, discover
     from lessonkit.serve.standing import catalog_entry
@@ -113,7 +118,7 @@ def serve(path: str | Path = "lessons", *, out: str | Path = "build", course: st
     command = voila_command(Path(out), port=port, ip=ip, identity_header=identity_header, pages=pages,
                             roster=class_roster.path if signin else None, trusted_proxies=trusted_proxies,
                             open_user=open_user, cull_idle_seconds=cull_idle_seconds,
-                            warm_kernels=warm_kernels) + list(extra_args)
+                            warm_kernels=warm_kernels, start_timeout=start_timeout) + list(extra_args)
     if open_user and not hub:
         print(f"no roster: this server is for this machine only, and every page is {open_user}'s "
               "(`lessonkit class add NAME` adds students who sign in)")

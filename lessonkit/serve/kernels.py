@@ -11,7 +11,9 @@ kernel-addressed handler answers 404 (not 403: no oracle for which ids exist) to
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import asyncio
+import contextlib
+from typing import Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
@@ -25,6 +27,13 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from lessonkit.serve import is_loopback
 
 OWNERS = "lessonkit_kernel_owners"
+#: the longest a page may take to run its notebook before the server gives up on its kernel
+#: (``lessonkit serve --start-timeout``; the server's settings hold it under :data:`DEADLINE`)
+PAGE_DEADLINE_S = 120.0
+DEADLINE = "lessonkit_page_deadline"
+#: what a page that was given up on ends with: the template's start script retries (extensions/voila-template)
+GAVE_UP = ('<script>window.lessonkitStart && window.lessonkitStart.failed('
+           '"The server took too long to start your lesson.")</script>')
 
 
 class KernelOwners:
@@ -36,6 +45,10 @@ class KernelOwners:
     def claim(self, kernel_id: str, student: str) -> None:
         if self._owner.setdefault(kernel_id, student) != student:  # a pooled kernel is handed out once
             raise web.HTTPError(500, f"kernel {kernel_id} already belongs to someone else")
+
+    def claimed(self, kernel_id: str) -> bool:
+        """Whether a page has been given this kernel."""
+        return kernel_id in self._owner
 
     def owns(self, student: str | None, kernel_id: str, kernel_manager: Any) -> bool:
         if kernel_id not in kernel_manager:  # ended (culled, shut down): forget it
@@ -49,19 +62,36 @@ class _ClaimingKernelManager:
 
     def __init__(self, manager: Any, owners: KernelOwners, student: str) -> None:
         self._manager, self._owners, self._student = manager, owners, student
+        self.claimed: str | None = None  # the kernel this request obtained
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._manager, name)
 
+    def _ready_first(self, notebook_name: str) -> list[Any]:
+        """The page's pool (Voila's own list of tasks that yield a kernel), the ready ones moved first:
+        Voila hands out the first, ready or not."""
+        pool = getattr(self._manager, "_pools", {}).get(notebook_name, [])
+        pool.sort(key=lambda task: not (task.done() and not task.cancelled() and task.exception() is None))
+        return pool
+
+    def get_pool_size(self, notebook_name: str) -> int:
+        """The pooled kernels ready now: a page never waits on one still starting (Voila would, with
+        nothing sent to the browser until it is up), it starts its own and streams the page meanwhile."""
+        pool = self._ready_first(notebook_name)
+        return sum(1 for task in pool if task.done() and not task.cancelled() and task.exception() is None)
+
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
         kernel_id = await ensure_async(self._manager.start_kernel(*args, **kwargs))
         self._owners.claim(kernel_id, self._student)
+        self.claimed = kernel_id
         return kernel_id
 
-    async def get_rendered_notebook(self, *args: Any, **kwargs: Any) -> tuple[Any, list[str], str]:
-        task, rendered, kernel_id = await self._manager.get_rendered_notebook(*args, **kwargs)
+    async def get_rendered_notebook(self, notebook_name: str, **kwargs: Any) -> tuple[Any, list[str], str]:
+        self._ready_first(notebook_name)
+        task, rendered, kernel_id = await self._manager.get_rendered_notebook(notebook_name=notebook_name, **kwargs)
         # claimed before Voila sends the request (and the student's name) to the waiting kernel
         self._owners.claim(kernel_id, self._student)
+        self.claimed = kernel_id
         return task, rendered, kernel_id
 
 
@@ -88,7 +118,39 @@ class PageHandler(TornadoVoilaHandler):
         manager = super().kernel_manager
         if self.current_user is None:
             return manager
-        return _ClaimingKernelManager(manager, self.settings[OWNERS], self.current_user.username)
+        if getattr(self, "_claiming", None) is None:  # one per request: it remembers the kernel obtained
+            self._claiming = _ClaimingKernelManager(manager, self.settings[OWNERS], self.current_user.username)
+        return self._claiming
+
+    @web.authenticated
+    async def get(self, path: str | None = None) -> None:
+        """Voila's page, streamed as it renders, but not for ever: a kernel that has not run the page
+        within the deadline (:data:`PAGE_DEADLINE_S` unless configured: a pooled kernel that died,
+        a server too busy to start one) is shut down and the page told to try again (its
+        template retries, then says what to do)."""
+        pieces = self.get_generator(path=path).__aiter__()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.get(DEADLINE, PAGE_DEADLINE_S)
+        while True:
+            try:
+                html = await asyncio.wait_for(pieces.__anext__(), max(0.0, deadline - loop.time()))
+            except StopAsyncIteration:
+                return
+            except asyncio.TimeoutError:
+                await self._give_up()
+                return
+            self.write(html)
+            self.flush()
+
+    async def _give_up(self) -> None:
+        kernel_id = getattr(self, "_claiming", None) and self._claiming.claimed
+        self.log.warning("page %s: no kernel ran it in time (kernel %s): asking the page to retry",
+                         self.request.path, kernel_id)
+        self.write(GAVE_UP)
+        self.finish()
+        if kernel_id is not None and kernel_id in super().kernel_manager:
+            with contextlib.suppress(Exception):  # already gone is what we want
+                await ensure_async(super().kernel_manager.shutdown_kernel(kernel_id, now=True))
 
 
 class _OwnerOnly:
@@ -126,26 +188,33 @@ class KernelQueryHandler(RequestInfoSocketHandler):
 
     The client is the kernel itself, connecting from this machine with no cookie; Voila's own
     handler accepts anyone, any number of times, and replays the request (the student's name)
-    to each.  Here a connection is accepted once per kernel, from loopback, for a kernel this
-    server started, and carries no browser session; the cached request is dropped once delivered.
+    to each.  Here a connection is accepted from loopback, carrying no browser session, for a
+    kernel this server started, one at a time, and only while the kernel is still waiting: not
+    yet handed to a page, or handed out with its request not yet collected (the cached copy is
+    dropped once delivered).  A kernel whose connection dropped before its student came may
+    connect again: a server busy starting a class's kernels does drop some.
     """
-
-    _answered: ClassVar[set[str]] = set()  # kernel ids whose request was asked for
 
     def prepare(self) -> None:
         kernel_id = self.path_kwargs.get("kernel_id", "")
         sent_by_browser = "Cookie" in self.request.headers or "Origin" in self.request.headers
-        if (not is_loopback(self.request.remote_ip or "") or sent_by_browser
-                or kernel_id in self._answered or kernel_id not in self.settings["kernel_manager"]):
+        waiting = not self.settings[OWNERS].claimed(kernel_id) or kernel_id in self._cache
+        if (not is_loopback(self.request.remote_ip or "") or sent_by_browser or not waiting
+                or kernel_id in self._waiters or kernel_id not in self.settings["kernel_manager"]):
             raise web.HTTPError(404)
-        self._answered.add(kernel_id)
 
     def open(self, kernel_id: str) -> None:  # type: ignore[override]
         # what a teacher's log shows of the pool: each kernel ready before a student arrives
         self.application.settings["identity_provider"].log.info("kernel %s is waiting for its student", kernel_id)
         super().open(kernel_id)
-        if kernel_id in self._cache:
+        if kernel_id in self._cache:  # the student came first: the request went out just now
             del RequestInfoSocketHandler._cache[kernel_id]
+
+    def on_close(self) -> None:
+        # Voila's own would delete another kernel's entry when this one is not there
+        kernel_id = next((k for k, waiter in self._waiters.items() if waiter is self), None)
+        if kernel_id is not None:
+            del RequestInfoSocketHandler._waiters[kernel_id]
 
 
 REPLACEMENTS = {

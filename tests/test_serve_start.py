@@ -1,0 +1,87 @@
+"""A lesson page while its kernel is starting, and when it never does: real ``lessonkit serve``, real
+Chromium.  The student sees "Your lesson is starting…" at once instead of a blank page; a page whose
+kernel never runs it is given up by the server (``--start-timeout``), retried by the page itself,
+and after the last try says what to do.  Screenshots go to /tmp/lessonkit-screens."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+
+import psutil
+import pytest
+from lessonfactory import write_lesson
+from longstart import serving
+from playwright.sync_api import expect
+from system import free_port
+from test_serve_auth import PAGE, SCREENS, SHORT, serve_command
+
+pytestmark = pytest.mark.slow
+
+
+@contextlib.contextmanager
+def kernels_frozen(port: int) -> Iterator[None]:
+    """Every kernel the server on ``port`` has or starts is stopped (SIGSTOP) until the ``with`` ends:
+    a kernel that never gets going, whatever the pool does."""
+    server = next(p for p in psutil.process_iter(["cmdline"]) if f"--port={port}" in (p.info["cmdline"] or []))
+    stopped: set[int] = set()
+    done = threading.Event()
+
+    def freeze() -> None:
+        while not done.wait(0.1):
+            for child in server.children(recursive=True):
+                if child.pid not in stopped:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        child.send_signal(signal.SIGSTOP)
+                        stopped.add(child.pid)
+
+    thread = threading.Thread(target=freeze, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        for pid in stopped:  # so that the server's shutdown can end them
+            with contextlib.suppress(psutil.NoSuchProcess):
+                psutil.Process(pid).send_signal(signal.SIGCONT)
+
+
+def test_a_page_says_the_lesson_is_starting_then_shows_it(tmp_path, page):
+    write_lesson(tmp_path / "lessons", SHORT)
+    port = free_port()
+    with serving(serve_command(tmp_path, port, "--warm=1"), port, tmp_path) as url:
+        page.goto(url + PAGE, wait_until="commit", timeout=300_000)
+        starting = page.locator("#lessonkit-starting")
+        expect(starting).to_contain_text("Your lesson is starting", timeout=120_000)
+        expect(starting).to_have_attribute("role", "status")
+        SCREENS.mkdir(exist_ok=True)
+        page.screenshot(path=SCREENS / "start-starting.png")
+        expect(page.locator(".lessonkit-page")).to_contain_text("Adding up", timeout=300_000)
+        expect(starting).to_have_count(0)  # gone once the lesson is there
+        page.screenshot(path=SCREENS / "start-lesson.png")
+        # a pooled kernel learned who it is for: this machine's user, not an anonymous visitor
+        expect(page.locator(".lessonkit-whose")).to_contain_text("Your work is saved for")
+
+
+def test_a_page_whose_kernel_never_runs_retries_then_says_what_to_do(tmp_path, page):
+    write_lesson(tmp_path / "lessons", SHORT)
+    port = free_port()
+    with serving(serve_command(tmp_path, port, "--warm=1", "--start-timeout=4"), port, tmp_path) as url:
+        with kernels_frozen(port):
+            page.goto(url + PAGE, wait_until="commit", timeout=300_000)
+            starting = page.locator("#lessonkit-starting")
+            expect(starting).to_contain_text("Your lesson is starting", timeout=120_000)
+            # the server gives up on the frozen kernel; the page reloads by itself and says so
+            expect(starting).to_contain_text("trying again", timeout=120_000)
+            SCREENS.mkdir(exist_ok=True)
+            page.screenshot(path=SCREENS / "start-retrying.png")
+            expect(starting).to_contain_text("Your lesson could not start", timeout=240_000)
+            expect(starting).to_have_attribute("role", "alert")
+            expect(starting).to_contain_text("tell your teacher")
+            page.screenshot(path=SCREENS / "start-failed.png")
+            expect(starting.locator("button")).to_have_text("Try again")
+        log = (tmp_path / "server.log").read_text()
+        assert "no kernel ran it in time" in log
