@@ -100,7 +100,8 @@ class Zygote:
                 os.kill(pid, signal.SIGKILL)
             else:
                 future.set_result(pid)
-        ended = f"the kernel zygote exited: {why_not_started(self._process.returncode, self._stderr.decode('utf-8', 'replace'))}"
+        stderr = self._stderr.decode("utf-8", "replace")
+        ended = f"the kernel zygote exited: {why_not_started(self._process.returncode, stderr)}"
         for future in self._forks.values():  # the zygote is gone: no fork will come
             if not future.done():
                 future.set_exception(KernelStartError(ended))

@@ -202,6 +202,11 @@ class PooledKernel:
             await self.km.shutdown_kernel(now=True)
         except Exception as error:  # a kernel that died on its own may leave nothing to shut down
             log.debug("shutting down kernel in %s: %s", self.home, error)
+        await asyncio.to_thread(self._remove, pid)
+
+    def _remove(self, pid: int | None) -> None:
+        """Kill what is left of the kernel and delete its files: blocking work (a fork, a tree to
+        delete), kept off the event loop that feeds the other kernels."""
         if pid is not None:
             kill_all(pid, self.ids)
         remove_workdir(str(self.home))
