@@ -55,3 +55,39 @@ def test_the_schema_checked_once_gives_nbgraders_verdict(case):
     ours, theirs = _verdict(_MetadataValidator, copy.deepcopy(nb)), _verdict(MetadataValidator, nb)
     assert ours == theirs
     assert (theirs is None) == (case == "valid test cell")
+
+
+def test_a_late_penalty_is_taken_from_the_scores_just_written(tmp_path):
+    """Scores and late penalties go in one commit: the penalty must still see the new scores
+    (nbgrader's ``zero`` method takes the whole notebook score away)."""
+    import datetime
+
+    from nbgrader.api import Gradebook
+    from traitlets.config import Config
+
+    from lessonkit.grade.assignment import AssignmentSpec, NotebookSpec
+    from lessonkit.grade.course import Submission
+    from lessonkit.grade.records import record_submission
+    from lessonkit.grade.scoring import CellScore
+
+    url = f"sqlite:///{tmp_path}/gradebook.db"
+    due = datetime.datetime(2026, 11, 20, 12, 0)
+    with Gradebook(url) as gradebook:
+        gradebook.add_assignment("ps", duedate=due)
+        gradebook.add_notebook("nb", "ps")
+        gradebook.add_grade_cell("test_a", "nb", "ps", max_score=3, cell_type="code")
+        gradebook.add_grade_cell("test_b", "nb", "ps", max_score=2, cell_type="code")
+    config = Config()
+    config.LateSubmissionPlugin.penalty_method = "zero"
+    spec = AssignmentSpec("ps", (NotebookSpec("nb", {}),))
+    for student, late in (("on_time", False), ("late", True)):
+        submission = Submission(student, tmp_path, due + datetime.timedelta(hours=1 if late else -1))
+        scores = [CellScore("nb", "test_a", 3.0, 3.0, ""), CellScore("nb", "test_b", 1.0, 2.0, "")]
+        with Gradebook(url) as gradebook:
+            record_submission(gradebook, spec, submission, {"nb": None}, scores, config)
+    with Gradebook(url) as gradebook:
+        late = gradebook.find_submission_notebook("nb", "ps", "late")
+        on_time = gradebook.find_submission_notebook("nb", "ps", "on_time")
+        assert (late.score, late.late_submission_penalty) == (4.0, 4.0)
+        assert (on_time.score, on_time.late_submission_penalty) == (4.0, None)
+        assert not gradebook.find_grade("test_b", "nb", "ps", "late").needs_manual_grade
