@@ -12,19 +12,48 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import nbformat
 import nbgrader
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import GetGrades
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets.config import Config
 
 from lessonkit.grade.assignment import AssignmentSpec
 from lessonkit.grade.course import Course
 from lessonkit.grade.redact import HideHiddenTests
+
+
+class OpenGradebookGetGrades(GetGrades):
+    """nbgrader's ``GetGrades`` on the run's gradebook when one is open (:attr:`open_gradebook`).
+
+    nbgrader's opens a gradebook per notebook (an engine and a check of the whole schema), which
+    cost more than rendering the page; what is read and put in the page is the same.
+    """
+
+    open_gradebook: Any = None
+    """An open nbgrader ``Gradebook`` (not in the resources: the exporter copies those)."""
+
+    def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
+        gradebook = self.open_gradebook
+        if gradebook is None:
+            return super().preprocess(nb, resources)
+        ids = resources["nbgrader"]
+        self.notebook_id, self.assignment_id, self.student_id = ids["notebook"], ids["assignment"], ids["student"]
+        self.db_url = ids["db_url"]
+        self.gradebook = gradebook
+        nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+        notebook = gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
+        late_penalty = notebook.late_submission_penalty or 0
+        if notebook.late_submission_penalty is not None:
+            self.log.warning("Late submission penalty: %s", late_penalty)
+        ids["score"] = notebook.score - late_penalty
+        ids["max_score"] = notebook.max_score
+        ids["late_penalty"] = late_penalty
+        return nb, resources
 
 
 class FeedbackWriter:
@@ -42,12 +71,14 @@ class FeedbackWriter:
         config.HTMLExporter.extra_template_paths = [
             str(templates / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
         self.exporter = HTMLExporter(config=config)
-        for preprocessor in (GetGrades, CSSHTMLHeaderPreprocessor):  # as nbgrader's GenerateFeedback
-            self.exporter.register_preprocessor(preprocessor)
+        self._grades = OpenGradebookGetGrades(parent=self.exporter)  # nbgrader GenerateFeedback registers GetGrades
+        self.exporter.register_preprocessor(self._grades)
+        self.exporter.register_preprocessor(CSSHTMLHeaderPreprocessor)
         self.exporter.register_preprocessor(HideHiddenTests, enabled=True)
 
-    def write(self, student_id: str, notebooks: Mapping[str, NotebookNode]) -> list[Path]:
-        """Feedback for one student's graded notebooks; scores come from the gradebook."""
+    def write(self, student_id: str, notebooks: Mapping[str, NotebookNode], gradebook: Any = None) -> list[Path]:
+        """Feedback for one student's graded notebooks; scores come from the gradebook (``gradebook``,
+        an open nbgrader ``Gradebook``, else the course's opened for each notebook, as nbgrader does)."""
         source = self.course.folder("autograded_directory", student_id, self.spec.name)
         dest = self.course.folder("feedback_directory", student_id, self.spec.name)
         if dest.exists():
@@ -63,6 +94,7 @@ class FeedbackWriter:
             resources = {"nbgrader": {"notebook": name, "assignment": self.spec.name, "student": student_id,
                                       "db_url": self.course.db_url},
                          "lessonkit": {"spec": self.spec.notebook(name)}}
+            self._grades.open_gradebook = gradebook
             body, _ = self.exporter.from_notebook_node(nb, resources=resources)
             target = dest / f"{name}.html"
             target.write_text(body, encoding="utf-8")

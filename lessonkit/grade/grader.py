@@ -2,8 +2,11 @@
 
 One long-lived process does the bookkeeping (reading, sanitizing, the gradebook, feedback)
 while kernels, started ahead of time, run the submissions in parallel, here or on a Dask
-cluster.  :class:`LessonkitGrader` is configured like nbgrader, in ``nbgrader_config.py``
-(``c.LessonkitGrader.memory_mb = 2048``); :func:`grade_assignment` is the one call.
+cluster.  The bookkeeping runs in threads beside the event loop, never on it: the loop is what
+feeds every kernel its cells, and a gradebook commit waiting on the disk there (a fraction of
+a second under load) would stop all of them at once.  :class:`LessonkitGrader` is configured
+like nbgrader, in ``nbgrader_config.py`` (``c.LessonkitGrader.memory_mb = 2048``);
+:func:`grade_assignment` is the one call.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import logging
 import os
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -136,11 +140,13 @@ class LessonkitGrader(LoggingConfigurable):
         else:
             runner = LocalRunner(settings, self.workers or os.cpu_count() or 1)
         run = _Run(self, spec, FeedbackWriter(course, spec) if self.feedback else None)
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lessonkit-record")
         bar = tqdm(total=len(submissions), desc=f"grading {assignment}", unit="submission", disable=not progress)
         try:
             async with runner:
                 with course.gradebook() as gradebook, course.private():
                     run.gradebook = gradebook
+                    run.writer = writer
                     ahead = asyncio.Semaphore(2 * runner.capacity)  # read and sanitize just ahead of the kernels
 
                     async def one(submission: Submission) -> SubmissionReport:
@@ -157,9 +163,11 @@ class LessonkitGrader(LoggingConfigurable):
                             task.cancel()
                         await asyncio.gather(*tasks, return_exceptions=True)
                         raise
+                    finally:  # what the writer opened, closed by the writer, before the gradebook closes
+                        await asyncio.get_running_loop().run_in_executor(writer, run.close)
         finally:
+            writer.shutdown()
             bar.close()
-            run.close()
         return GradeReport(assignment, tuple(reports), spec.max_score, time.monotonic() - started, runner.where,
                            feedback=self.feedback, events_imported=run.events_imported, notes=tuple(notes),
                            limits=_in_words(settings))
@@ -182,13 +190,16 @@ class _Run:
         self.spec = spec
         self.feedback = feedback
         self.gradebook: Any = None
+        self.writer: Executor | None = None
+        """The one thread that writes results (the gradebook's session is per thread, and one at a
+        time keeps its writes in order)."""
         self.events_imported = 0
         self._store: Any = None
 
     async def grade(self, submission: Submission, runner: Runner) -> SubmissionReport:
         """Prepare, run, score and record one submission; whatever goes wrong becomes its report."""
         try:
-            prepared = self._prepare(submission)
+            prepared = await asyncio.to_thread(self._prepare, submission)
             jobs = tuple(NotebookJob(name, p.notebook, p.protected(self.spec.notebook(name)))
                          for name, p in prepared.items() if p.notebook is not None)
             files = tuple((rel, str(path)) for rel, path in
@@ -196,7 +207,8 @@ class _Run:
                            *self.spec.source_files])
             outcome = await runner.run(SubmissionJob(submission.student_id, jobs, files)) if jobs else \
                 SubmissionOutcome(submission.student_id, ())
-            return self._record(submission, prepared, outcome)
+            return await asyncio.get_running_loop().run_in_executor(self.writer, self._record, submission,
+                                                                   prepared, outcome)
         except GradingError:  # the run's own trouble (a kernel cannot start ...), not this submission's
             raise
         except Exception as error:  # one submission's trouble never stops the batch
@@ -206,8 +218,12 @@ class _Run:
             return SubmissionReport(submission.student_id, 0.0, self.spec.max_score, tuple(cells), (reason,))
 
     def close(self) -> None:
+        """Close the progress store and the writer's session of the gradebook (nbgrader's sessions
+        are per thread); in the writer's thread, where they were opened."""
         if self._store is not None:
             self._store.close()
+        if self.gradebook is not None:
+            self.gradebook.db.remove()
 
     def _prepare(self, submission: Submission) -> dict[str, Prepared]:
         prepared = {}
@@ -254,7 +270,7 @@ class _Run:
         record_submission(self.gradebook, self.spec, submission,
                           {nb.name: graded.get(nb.name) for nb in self.spec.notebooks}, scores, self.course.config)
         if self.feedback is not None:
-            self.feedback.write(submission.student_id, {**graded, **ungraded})
+            self.feedback.write(submission.student_id, {**graded, **ungraded}, self.gradebook)
         notes.extend(self._import_events(submission))
         earned = sum(s.score for s in scores if s.score is not None)
         return SubmissionReport(submission.student_id, earned, self.spec.max_score, tuple(scores), tuple(notes),
@@ -312,6 +328,8 @@ def generate_feedback(assignment: str, *, course_dir: str | os.PathLike[str] = "
     spec = load_assignment(course, assignment)
     writer = FeedbackWriter(course, spec)
     written = []
-    for submission in course.submissions(assignment, students):
-        written.extend(writer.write(submission.student_id, read_autograded(course, spec, submission.student_id)))
+    with course.gradebook() as gradebook:
+        for submission in course.submissions(assignment, students):
+            written.extend(writer.write(submission.student_id, read_autograded(course, spec, submission.student_id),
+                                        gradebook))
     return written

@@ -27,7 +27,8 @@ root, a fresh uid of its own with no groups), plus what only a long-lived kernel
   (``/root/.pyenv`` as root without bubblewrap);
 * the kernel's own stdout and stderr (not the notebook's: those travel over ZeroMQ) go to
   a log file beside its home, read back to explain a crash; the zygote's own stderr is
-  read back to say why it could not start, and what to do (:func:`why_not_started`).
+  read back to say why it could not start, and what to do
+  (:func:`lessonkit.grade.forker.why_not_started`).
 
 Kernels are this interpreter's ipykernel whatever the notebook's kernelspec names: the
 zygote can only fork what it runs.
@@ -38,22 +39,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import itertools
-import json
 import logging
 import os
-import re
 import resource
 import secrets
 import shutil
 import signal
-import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
@@ -68,17 +66,12 @@ from lessonkit.engine.sandbox import (
     sandbox_ids,
 )
 from lessonkit.grade import zygote
-from lessonkit.grade.course import GradingError
+from lessonkit.grade.forker import KernelStartError, Zygote
 
 log = logging.getLogger("lessonkit.grade")
 
 _LOG_TAIL = 2000
-_STDERR_TAIL = 4000  # of the zygote's own stderr, kept to explain why it ended
 _KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts kernels for nbgrader
-
-
-class KernelStartError(GradingError):
-    """A kernel could not be started: a machine or setup problem, never a submission's."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +109,20 @@ class SandboxedKernelManager(AsyncKernelManager):
         super().write_connection_file(**kwargs)
         if self._ids is not None:
             os.chown(self.connection_file, *self._ids)
+
+
+class _SpecsOnce(KernelSpecManager):  # type: ignore[misc]
+    """jupyter_client's kernel specs, each looked up once per pool: a lookup walks every Jupyter
+    data folder, which cost more per notebook than forking the kernel."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._found: dict[str, Any] = {}
+
+    def get_kernel_spec(self, kernel_name: str) -> Any:
+        if kernel_name not in self._found:
+            self._found[kernel_name] = super().get_kernel_spec(kernel_name)
+        return self._found[kernel_name]
 
 
 class ForkedProvisioner(LocalProvisioner):  # type: ignore[misc]
@@ -195,6 +202,11 @@ class PooledKernel:
             await self.km.shutdown_kernel(now=True)
         except Exception as error:  # a kernel that died on its own may leave nothing to shut down
             log.debug("shutting down kernel in %s: %s", self.home, error)
+        await asyncio.to_thread(self._remove, pid)
+
+    def _remove(self, pid: int | None) -> None:
+        """Kill what is left of the kernel and delete its files: blocking work (a fork, a tree to
+        delete), kept off the event loop that feeds the other kernels."""
         if pid is not None:
             kill_all(pid, self.ids)
         remove_workdir(str(self.home))
@@ -221,6 +233,7 @@ class KernelPool:
         self._env: dict[str, str] = {}
         self._limits = settings.limits
         self._zygote: Zygote | None = None
+        self._specs = _SpecsOnce()
         self._shown: tuple[str, ...] = ()  # of the installation, what each kernel binds back into its own view
         self.network_isolated = False
         self.containment: Containment = containment()
@@ -331,7 +344,7 @@ class KernelPool:
                    "limits": dataclasses.asdict(self._limits), "isolate_network": self.network_isolated,
                    "private": private, "arguments": _KERNEL_ARGUMENTS}
         km = SandboxedKernelManager(home=home, ids=ids, forker=self._zygote, request=request,
-                                    kernel_name=self.settings.kernel_name)
+                                    kernel_name=self.settings.kernel_name, kernel_spec_manager=self._specs)
         guard_name = f"_lessonkit_guard_{secrets.token_hex(8)}" if self.settings.guard else None
         kernel = PooledKernel(km, home, ids, log_path, guard_name)
         try:
@@ -361,138 +374,6 @@ async def install_guard(kc: Any, name: str) -> None:
                                          output_hook=lambda msg: None)
     if reply["content"]["status"] != "ok":
         raise KernelStartError(f"the test guard did not install: {reply['content'].get('evalue')}")
-
-
-class Zygote:
-    """The grader's end of :mod:`lessonkit.grade.zygote`: forks kernels, hears when they end.
-
-    In a sandbox the zygote has a PID namespace of its own, so the pids it reports are
-    translated (:func:`lessonkit.engine.bwrap.host_pid`) before anyone signals them.
-    """
-
-    def __init__(self, process: asyncio.subprocess.Process, pid: int, sandboxed: bool) -> None:
-        self._process = process
-        self._pid = pid  # the zygote's own, here
-        self._sandboxed = sandboxed
-        self._ids = itertools.count()
-        self._forks: dict[int, asyncio.Future[int]] = {}
-        self._exits: dict[int, int] = {}
-        self._here: dict[int, int] = {}  # kernel pids: the zygote's number to this process's
-        self._stderr = bytearray()
-        self._reader = asyncio.ensure_future(self._read())
-        self._drain = asyncio.ensure_future(self._keep_stderr())
-
-    @classmethod
-    async def start(cls, python: Interpreter, env: Mapping[str, str], view: bwrap.View | None) -> Zygote:
-        """Start the zygote: this interpreter running the zygote's source, in ``view`` when sandboxed."""
-        argv = [*python.argv, "-c", Path(zygote.__file__).read_text(encoding="utf-8"), json.dumps(python.path)]
-        if view is not None:
-            argv = bwrap.command(view, argv)
-        pipe = asyncio.subprocess.PIPE
-        process = await asyncio.create_subprocess_exec(*argv, stdin=pipe, stdout=pipe, stderr=pipe, env=env,
-                                                       pass_fds=python.fds)
-        assert process.stdout is not None and process.stderr is not None
-        line = await process.stdout.readline()
-        if not line:
-            stderr = (await process.stderr.read()).decode("utf-8", "replace")
-            raise KernelStartError(why_not_started(await process.wait(), stderr))
-        pid = json.loads(line)["ready"]
-        return cls(process, bwrap.host_pid(process.pid, pid) if view else pid, view is not None)
-
-    async def fork(self, request: dict[str, Any]) -> _Forked:
-        """A new contained kernel process, as :mod:`lessonkit.grade.zygote` makes it."""
-        assert self._process.stdin is not None
-        key = next(self._ids)
-        self._forks[key] = asyncio.get_running_loop().create_future()
-        self._process.stdin.write((json.dumps({**request, "id": key}) + "\n").encode())
-        await self._process.stdin.drain()
-        return _Forked(await self._forks[key], self)
-
-    def exit_code(self, pid: int) -> int | None:
-        return self._exits.get(pid)
-
-    async def close(self) -> None:
-        assert self._process.stdin is not None
-        self._process.stdin.close()
-        await self._process.wait()
-        await asyncio.gather(self._reader, self._drain)
-
-    async def _read(self) -> None:
-        assert self._process.stdout is not None
-        async for line in self._process.stdout:
-            message = json.loads(line)
-            if "exited" in message:
-                self._exits[self._here.pop(message["exited"], message["exited"])] = message["code"]
-                continue
-            future = self._forks.pop(message["id"])
-            try:
-                pid = bwrap.host_pid(self._pid, message["pid"]) if self._sandboxed else message["pid"]
-            except LookupError:  # it died before it could be found: its log says why
-                future.set_exception(KernelStartError("the kernel process ended as it started"))
-                continue
-            self._here[message["pid"]] = pid
-            if future.done():  # whoever asked was cancelled (the pool is closing): nobody will use it
-                os.kill(pid, signal.SIGKILL)
-            else:
-                future.set_result(pid)
-        ended = f"the kernel zygote exited: {why_not_started(self._process.returncode, self._stderr.decode('utf-8', 'replace'))}"
-        for future in self._forks.values():  # the zygote is gone: no fork will come
-            if not future.done():
-                future.set_exception(KernelStartError(ended))
-
-    async def _keep_stderr(self) -> None:
-        """Read the zygote's stderr as it comes (a full pipe would stop it), keeping the end."""
-        assert self._process.stderr is not None
-        while chunk := await self._process.stderr.read(1 << 16):
-            self._stderr += chunk
-            del self._stderr[:-_STDERR_TAIL]
-
-
-def why_not_started(code: int | None, stderr: str) -> str:
-    """The zygote's failure in words that name the cause and the fix, from its exit code and stderr."""
-    python = sys.executable
-    missing = re.search(r"No module named '([^'.]+)", stderr)
-    if missing:
-        return (f"this Python ({python}) cannot import {missing[1]} where the kernels run: install lessonkit into "
-                f"the environment of the Python that runs the grader, with its dependencies "
-                f"(`{python} -m pip install lessonkit`), and run `lessonkit grade` with that Python")
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    sandbox = next((line for line in lines if line.startswith("bwrap:")), None)
-    if sandbox:
-        return (f"bubblewrap could not make the kernels' sandbox ({sandbox}): fix that, or uninstall bubblewrap "
-                "to grade with the weaker containment of docs/containment.md")
-    said = f": {lines[-1]}" if lines else " and said nothing"
-    return f"the kernel zygote ({python}) did not start (exit code {code}){said}"
-
-
-class _Forked:
-    """A forked kernel as jupyter_client's provisioner expects a ``Popen``."""
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int, forker: Zygote) -> None:
-        self.pid = pid
-        self._forker = forker
-
-    @property
-    def returncode(self) -> int | None:
-        return self._forker.exit_code(self.pid)
-
-    def poll(self) -> int | None:
-        return self.returncode
-
-    def wait(self) -> int | None:  # only called once poll() has seen the end
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.returncode is None:
-            os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
 
 
 def _base_env(python: Interpreter) -> dict[str, str]:

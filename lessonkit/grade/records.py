@@ -14,14 +14,24 @@ import os
 import shutil
 import warnings
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
-from nbgrader.api import Gradebook
+from nbgrader.api import (
+    Comment,
+    Grade,
+    Gradebook,
+    GradeCell,
+    MissingEntry,
+    SolutionCell,
+    SubmittedAssignment,
+    SubmittedNotebook,
+)
 from nbgrader.preprocessors import AssignLatePenalties
 from nbgrader.utils import compute_checksum, is_solution, is_task
 from sqlalchemy.exc import SAWarning
+from sqlalchemy.orm import object_session, selectinload
 from traitlets.config import Config
 
 from lessonkit.grade.assignment import AssignmentSpec
@@ -32,40 +42,73 @@ from lessonkit.grade.scoring import CellScore
 def record_submission(gradebook: Gradebook, spec: AssignmentSpec, submission: Submission,
                       notebooks: Mapping[str, NotebookNode | None], scores: Sequence[CellScore],
                       config: Config) -> None:
-    """Write one student's scores; committed at once, so a crash later loses no graded student."""
+    """Write one student's scores; committed at once, so a crash later loses no graded student.
+
+    nbgrader's ``find_grade`` and ``find_comment`` run a six-table join per cell; the rows are
+    looked up here once from the submission instead (the same rows: a grade or solution cell's
+    before a task cell's of the same name, as those methods prefer), and scores, comments and
+    late penalties go in one commit.
+    """
     student_id = submission.student_id
     gradebook.update_or_create_student(student_id)
     with warnings.catch_warnings():  # nbgrader's own code trips SQLAlchemy 2's autoflush warning, harmlessly
         warnings.filterwarnings("ignore", "Object of type .* not in session", SAWarning)
         if submission.timestamp is not None:
-            gradebook.update_or_create_submission(spec.name, student_id, timestamp=submission.timestamp)
+            row = gradebook.update_or_create_submission(spec.name, student_id, timestamp=submission.timestamp)
         else:
-            gradebook.update_or_create_submission(spec.name, student_id)
+            row = gradebook.update_or_create_submission(spec.name, student_id)
+    grades = _by_cell(row, SubmittedNotebook.grades, Grade.cell, GradeCell)
+    comments = _by_cell(row, SubmittedNotebook.comments, Comment.cell, SolutionCell)
     for score in scores:
-        grade = gradebook.find_grade(score.grade_id, score.notebook, spec.name, student_id)
+        grade = _find(grades, score.notebook, score.grade_id, "grade")
         grade.auto_score = score.score
         grade.needs_manual_grade = grade.manual_score is not None or score.score is None
     for name, nb in notebooks.items():
         for cell in nb.cells if nb is not None else ():
             if is_solution(cell) or is_task(cell):
-                comment = gradebook.find_comment(cell.metadata.nbgrader["grade_id"], name, spec.name, student_id)
+                comment = _find(comments, name, cell.metadata.nbgrader["grade_id"], "comment")
                 unanswered = cell.metadata.nbgrader.get("checksum") == compute_checksum(cell) and not is_task(cell)
                 comment.auto_comment = "No response." if unanswered else None
-    gradebook.db.commit()
-    _assign_late_penalties(gradebook, spec.name, student_id, config)
+    _assign_late_penalties(row, student_id, config)
     gradebook.db.commit()
 
 
-def _assign_late_penalties(gradebook: Gradebook, assignment: str, student_id: str, config: Config) -> None:
-    """nbgrader's ``AssignLatePenalties``, for all of a submission's notebooks in one session."""
+def _by_cell(row: SubmittedAssignment, rows: Any, cell: Any, preferred: type) -> dict[tuple[str, str], Any]:
+    """A submission's grade or comment rows (``rows``, a relationship of its notebooks, whose
+    ``cell`` is their cell) by ``(notebook, cell name)``, ``preferred`` cells' first; in three queries."""
+    notebooks = object_session(row).query(SubmittedNotebook).filter(SubmittedNotebook.assignment_id == row.id) \
+        .options(selectinload(SubmittedNotebook.notebook), selectinload(rows).selectinload(cell))
+    found: dict[tuple[str, str], Any] = {}
+    for notebook in notebooks:
+        for item in sorted(getattr(notebook, rows.key), key=lambda item: not isinstance(item.cell, preferred)):
+            found.setdefault((notebook.notebook.name, item.cell.name), item)
+    return found
+
+
+def _find(rows: dict[tuple[str, str], Any], notebook: str, cell: str, kind: str) -> Any:
+    try:
+        return rows[notebook, cell]
+    except KeyError:
+        raise MissingEntry(f"No such {kind}: {cell} in {notebook}") from None
+
+
+def _assign_late_penalties(submission: SubmittedAssignment, student_id: str, config: Config) -> None:
+    """nbgrader's ``AssignLatePenalties``, for all of a submission's notebooks in one session.
+
+    A notebook's ``score`` is a SQL sum over its grades, loaded with the row: the scores just set
+    are flushed and it is read again, as nbgrader's reading after a commit would."""
     plugin = AssignLatePenalties(config=config).plugin_class(config=config)
-    submission = gradebook.find_submission(assignment, student_id)
     for notebook in submission.notebooks:
         notebook.late_submission_penalty = None
-        if submission.total_seconds_late > 0:
-            penalty = plugin.late_submission_penalty(student_id, notebook.score, submission.total_seconds_late)
-            if penalty is not None:
-                notebook.late_submission_penalty = min(max(penalty, 0), notebook.score)
+    if submission.total_seconds_late <= 0:
+        return
+    session = object_session(submission)
+    session.flush()
+    for notebook in submission.notebooks:
+        session.expire(notebook, ["score"])
+        penalty = plugin.late_submission_penalty(student_id, notebook.score, submission.total_seconds_late)
+        if penalty is not None:
+            notebook.late_submission_penalty = min(max(penalty, 0), notebook.score)
 
 
 def write_autograded(course: Course, spec: AssignmentSpec, submission: Submission,

@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import copy
 import json
+import traceback
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import jsonschema
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import MissingEntry
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+from nbgrader.nbgraderformat.common import BaseMetadataValidator, SchemaTooNewError, SchemaTooOldError
 from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
@@ -130,6 +134,52 @@ class _TeacherCells:
                                task_cells=[c for c in cells if c.task])
 
 
+class _SchemaOnce(BaseMetadataValidator):
+    """nbgrader's cell metadata check against its JSON schema, the schema checked and compiled once.
+
+    ``jsonschema.validate``, which nbgrader calls for every cell, checks the schema itself each
+    time (most of preparing a notebook); the instance is validated by the same rules here.
+    """
+
+    _compiled: Any = None
+
+    def validate_cell(self, cell: NotebookNode) -> None:
+        if "nbgrader" not in cell.metadata:
+            return
+        version = cell.metadata["nbgrader"].get("schema_version", 0)
+        if version < self.schema_version:
+            raise SchemaTooOldError(f"Outdated schema version: {version} (expected {self.schema_version})",
+                                    version, self.schema_version)
+        if version > self.schema_version:
+            raise SchemaTooNewError(f"Schema version is too new: {version} (expected {self.schema_version})",
+                                    version, self.schema_version)
+        if _SchemaOnce._compiled is None:
+            kind = jsonschema.validators.validator_for(self.schema)
+            kind.check_schema(self.schema)
+            _SchemaOnce._compiled = kind(self.schema)
+        error = jsonschema.exceptions.best_match(_SchemaOnce._compiled.iter_errors(cell.metadata["nbgrader"]))
+        if error is not None:
+            raise error
+
+
+class _MetadataValidator(MetadataValidator, _SchemaOnce):
+    """nbgrader's ``MetadataValidator`` (its rules for grade ids, points, cell types), schema once."""
+
+
+class SchemaOnceCheckCellMetadata(CheckCellMetadata):
+    """nbgrader's ``CheckCellMetadata`` with :class:`_MetadataValidator`; the same errors, logged the same."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        try:
+            _MetadataValidator().validate_nb(nb)
+        except ValidationError:
+            self.log.error(traceback.format_exc())
+            msg = "Notebook failed to validate; the nbgrader metadata may be corrupted."
+            self.log.error(msg)
+            raise ValidationError(msg) from None
+        return nb, resources
+
+
 def prepare_notebook(raw: bytes, spec: NotebookSpec, *, assignment: str, student_id: str,
                      config: Config) -> Prepared:
     """Read a submitted notebook and sanitize it as ``nbgrader autograde`` does (see the module docstring)."""
@@ -214,7 +264,7 @@ def inspect_submission(nb: NotebookNode, spec: NotebookSpec, *, add_missing: boo
 def _sanitize(nb: NotebookNode, resources: dict[str, Any], config: Config) -> NotebookNode:
     nb = copy.deepcopy(nb)
     for preprocessor in (ClearOutput, DeduplicateIds, RestoreTeacherMetadata, SpecOverwriteCells,
-                         CheckCellMetadata):
+                         SchemaOnceCheckCellMetadata):
         nb, resources = preprocessor(config=config, log=NBGRADER_LOG)(nb, resources)
     return _normalized(nb)  # cells nbgrader puts back have no id
 
