@@ -57,6 +57,7 @@ def test_a_page_says_the_lesson_is_starting_then_shows_it(tmp_path, page):
         starting = page.locator("#lessonkit-starting")
         expect(starting).to_contain_text("Your lesson is starting", timeout=120_000)
         expect(starting).to_have_attribute("role", "status")
+        expect(starting).to_be_visible()  # not only in the page: on the screen, while nothing else is
         SCREENS.mkdir(exist_ok=True)
         page.screenshot(path=SCREENS / "start-starting.png")
         expect(page.locator(".lessonkit-page")).to_contain_text("Adding up", timeout=300_000)
@@ -82,6 +83,8 @@ def test_a_page_whose_kernel_never_runs_retries_then_says_what_to_do(tmp_path, p
             expect(starting).to_have_attribute("role", "alert")
             expect(starting).to_contain_text("tell your teacher")
             page.screenshot(path=SCREENS / "start-failed.png")
+            expect(starting).to_be_visible()
             expect(starting.locator("button")).to_have_text("Try again")
+            expect(starting.locator("button")).to_be_focused()  # Enter retries, for a keyboard user
         log = (tmp_path / "server.log").read_text()
         assert "no kernel ran it in time" in log
