@@ -97,8 +97,8 @@ def _goals(goals: Sequence[GoalStanding]) -> str:
 def _lesson(item: Standing) -> str:
     due = "".join(f'<span class="due">Review due: {escape(skill)}</span> ' for skill in item.due_reviews)
     return (f'<li><div class="lesson-row"><div><a class="title" href="/voila/render/{escape(item.page)}">'
-            f'{escape(item.title)}</a><div class="meta">{pages._where(item)}</div>{due}</div>'
-            f'{pages._bar(item.percent)}<span class="pct">{item.percent}%</span></div></li>')
+            f'{escape(item.title)}</a><div class="meta">{pages.where_left_off(item)}</div>{due}</div>'
+            f'{pages.progress_bar(item.percent)}<span class="pct">{item.percent}%</span></div></li>')
 
 
 def home_page(student: str, home: Home, xsrf_form: str, *, can_sign_out: bool, teacher: bool = False) -> str:
@@ -112,7 +112,7 @@ def home_page(student: str, home: Home, xsrf_form: str, *, can_sign_out: bool, t
     intro = (f'<h1>Your lessons</h1><p class="lead">Signed in as <b>{escape(student)}</b>. '
              f'Your work is saved as you go; come back any time.</p>')
     body = f"<style>{_STYLE}</style>{intro}{_advice(home.advice)}{_goals(home.goals)}{lessons}"
-    return pages._page("Your lessons", body, pages._who(student, xsrf_form, can_sign_out=can_sign_out),
+    return pages.page("Your lessons", body, pages.who_header(student, xsrf_form, can_sign_out=can_sign_out),
                            wide=True)
 
 

@@ -56,7 +56,7 @@ td .bar{width:90px;display:inline-block;vertical-align:middle;margin-right:6px}
 """
 
 
-def _page(title: str, body: str, header: str = "", *, wide: bool = False) -> str:
+def page(title: str, body: str, header: str = "", *, wide: bool = False) -> str:
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<title>{escape(title)} · lessonkit</title><style>{_STYLE}</style></head>"
@@ -64,7 +64,7 @@ def _page(title: str, body: str, header: str = "", *, wide: bool = False) -> str
             f'<main{" class=wide" if wide else ""}>{body}</main></body></html>')
 
 
-def _who(name: str, xsrf_form: str, *, can_sign_out: bool) -> str:
+def who_header(name: str, xsrf_form: str, *, can_sign_out: bool) -> str:
     sign_out = (f'<form method="post" action="/lessonkit/logout">{xsrf_form}'
                 f'<button type="submit">Sign out</button></form>') if can_sign_out else ""
     return f'<div class="who"><span>{escape(name)}</span>{sign_out}</div>'
@@ -77,7 +77,7 @@ def _form_page(title: str, lead: str, xsrf_form: str, action: str, next_url: str
             f'{problem}<form method="post" action="{action}">{xsrf_form}'
             f'<input type="hidden" name="next" value="{escape(next_url)}">{fields}'
             f'<button type="submit">{escape(title)}</button></form>{footer}</div>')
-    return _page(title, body)
+    return page(title, body)
 
 
 def login_page(xsrf_form: str, *, next_url: str, name: str = "", error: str = "", available: bool = True) -> str:
@@ -85,7 +85,7 @@ def login_page(xsrf_form: str, *, next_url: str, name: str = "", error: str = ""
     if not available:
         body = ('<div class="card"><h1>Sign-in is not set up here</h1><p class="lead">This server takes students '
                 "only through the school's sign-in. Open the lesson link your teacher gave you.</p></div>")
-        return _page("Sign in", body)
+        return page("Sign in", body)
     fields = (f'<label for="name">Name</label><input id="name" name="name" type="text" value="{escape(name)}" '
               f'autocomplete="username" autocapitalize="off" spellcheck="false" required autofocus>'
               f'<label for="password">Password</label><input id="password" name="password" type="password" '
@@ -103,7 +103,7 @@ def join_page(xsrf_form: str, *, next_url: str, error: str = "") -> str:
                       "/lessonkit/join", next_url, fields, error)
 
 
-def _bar(percent: int) -> str:
+def progress_bar(percent: int) -> str:
     return (f'<span class="bar" role="progressbar" aria-valuenow="{percent}" aria-valuemin="0" aria-valuemax="100" '
             f'aria-label="progress"><span style="width:{percent}%"></span></span>')
 
@@ -120,30 +120,13 @@ def _ago(moment: float | None) -> str:
     return f"{hours} h ago" if hours < 48 else f"{hours // 24} days ago"
 
 
-def _where(item: Standing) -> str:
+def where_left_off(item: Standing) -> str:
     if item.finished:
         return "Finished"
     if not item.started:
         return "Not started yet"
     detour = f' <span class="detour">{escape(item.detour)}</span>' if item.detour else ""
     return f"Left off at <b>{escape(item.current_step)}</b>{detour}"
-
-
-def home_page(student: str, standings: Sequence[Standing], xsrf_form: str, *, can_sign_out: bool,
-              teacher: bool = False) -> str:
-    """A signed-in student's lessons: progress, where they left off, and the reviews due now."""
-    items = []
-    for item in standings:
-        due = "".join(f'<span class="due">Review due: {escape(skill)}</span> ' for skill in item.due_reviews)
-        items.append(f'<li><div class="lesson-row"><div><a class="title" href="/voila/render/{escape(item.page)}" '
-                     f'>{escape(item.title)}</a>'
-                     f'<div class="meta">{_where(item)}</div>{due}</div>'
-                     f'{_bar(item.percent)}<span class="pct">{item.percent}%</span></div></li>')
-    class_link = '<p class="meta"><a class="secondary" href="/teacher">Your class</a></p>' if teacher else ""
-    body = (f'<div class="card"><h1>Your lessons</h1><p class="lead">Signed in as <b>{escape(student)}</b>. '
-            f'Your work is saved as you go; come back any time.</p><ul class="lessons">{"".join(items)}</ul>'
-            f"{class_link}</div>")
-    return _page("Your lessons", body, _who(student, xsrf_form, can_sign_out=can_sign_out), wide=True)
 
 
 def teacher_page(teacher: str, catalog: Mapping[str, Mapping[str, Any]], rows: Mapping[str, Sequence[Standing]],
@@ -155,7 +138,7 @@ def teacher_page(teacher: str, catalog: Mapping[str, Mapping[str, Any]], rows: M
         cells = []
         for item in standings:
             flags = f' · <b>{item.flags} flag{"s" if item.flags != 1 else ""}</b>' if item.flags else ""
-            cells.append(f"<td>{_bar(item.percent)}{item.percent}%<div class='meta'>{_where(item)}</div>"
+            cells.append(f"<td>{progress_bar(item.percent)}{item.percent}%<div class='meta'>{where_left_off(item)}</div>"
                          f"<div class='meta'>checks {item.checks_correct}/{item.checks_tried} right{flags}</div></td>")
         last = max((item.last_active for item in standings if item.last_active), default=None)
         body_rows.append(f'<tr><th scope="row">{escape(student)}</th>{"".join(cells)}'
@@ -164,4 +147,4 @@ def teacher_page(teacher: str, catalog: Mapping[str, Mapping[str, Any]], rows: M
              f'<tbody>{"".join(body_rows)}</tbody></table>') if rows else '<p class="lead">No students yet.</p>'
     body = (f'<div class="card"><h1>Your class</h1><p class="lead">{len(rows)} student(s). '
             f'<a class="secondary" href="/">Your own lessons</a></p>{table}</div>')
-    return _page("Your class", body, _who(teacher, xsrf_form, can_sign_out=can_sign_out), wide=True)
+    return page("Your class", body, who_header(teacher, xsrf_form, can_sign_out=can_sign_out), wide=True)
