@@ -22,10 +22,12 @@ from playwright.sync_api import expect
 from system import free_port
 
 from lessonkit.progress import open_store
+from lessonkit.progress.rowsecurity import student_url
 
 pytestmark = pytest.mark.slow
 
 PASSWORD = "hub-password-1"
+SECRET = b"the-hub's-own-secret-0123456789"
 PROXY_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lessonkit-tests" / "chp"
 PROXY = PROXY_CACHE / "node_modules" / ".bin" / "configurable-http-proxy"
 
@@ -49,8 +51,14 @@ def documented_config() -> str:
 @contextlib.contextmanager
 def hub(folder: Path, db: str) -> Iterator[str]:
     port, hub_port, api_port = free_port(), free_port(), free_port()
+    # the documented steps before the first spawn: the hub's secret, and the store secured by the teacher
+    (folder / "db-secret").write_text(SECRET.decode())
+    secured = subprocess.run([sys.executable, "-m", "lessonkit", "secure-store", "--store", db], capture_output=True,
+                             text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert secured.returncode == 0, secured.stderr
     config = documented_config().replace("/srv/lessonkit/build", str(folder / "build")).replace(
-        "postgresql+psycopg://lessonkit:PASSWORD@db.example-school.org:5432/lessonkit", db)
+        "postgresql+psycopg://lessonkit:PASSWORD@db.example-school.org:5432/lessonkit", db).replace(
+        "/srv/lessonkit/db-secret", str(folder / "db-secret"))
     # this machine's stand-ins for the school's authenticator and spawner
     config += f"""
 c.JupyterHub.ip = "127.0.0.1"
@@ -105,5 +113,8 @@ def test_each_hub_user_is_their_own_student_and_cannot_open_another_server(tmp_p
         intruder = pages["bo"].goto(url + f"user/ana/{lesson}", timeout=120_000)
         assert intruder.status in (403, 404) or "/user/bo/" in pages["bo"].url, intruder.status
         expect(pages["bo"].get_by_text("Your work is saved for ana")).to_have_count(0)
-        with open_store(db) as store:
+        with open_store(db) as store:  # the teacher's login reads the class
             assert store.students("tiny") == ["ana", "bo"]
+        for name in ("ana", "bo"):  # each server was given a login of its own, which sees its own rows only
+            with open_store(student_url(db, name, SECRET)) as store:
+                assert store.students("tiny") == [name]
