@@ -27,13 +27,11 @@ import sqlalchemy as sa
 
 from lessonkit.progress import EventStore
 from lessonkit.progress.sql import SqlEventStore
+from lessonkit.report.queries import sql_store
 
 #: The most recent answers kept per student for the report's "answers in order": a class's
 #: full log would be a book per student, and the teacher reads the latest ones.
 RECENT_ANSWERS = 40
-
-#: Events copied at a time from a JSON-lines log into the in-memory store.
-_COPY_BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,17 +191,8 @@ def event_count(store: EventStore, lesson_id: str) -> int:
 
 def lesson_facts(store: EventStore, lesson_id: str) -> LessonFacts:
     """The lesson's figures from any store; a store that is not SQL is copied into memory first."""
-    if isinstance(store, SqlEventStore):
-        return _Queries(store, lesson_id).all()
-    with SqlEventStore("sqlite://", setting="the report's in-memory copy") as copy:
-        batch = []
-        for event in store.lesson_events(lesson_id):
-            batch.append(event)
-            if len(batch) >= _COPY_BATCH:
-                copy.append_many(batch)
-                batch = []
-        copy.append_many(batch)
-        return _Queries(copy, lesson_id).all()
+    with sql_store(store, lesson_id) as sql:
+        return _Queries(sql, lesson_id).all()
 
 
 class _Queries:
