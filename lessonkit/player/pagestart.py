@@ -20,8 +20,7 @@ only add to what the student waits for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from types import TracebackType
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -31,6 +30,7 @@ from lessonkit.player.identity import Identity, page_identity
 from lessonkit.player.pageview import PageView
 from lessonkit.player.session import Session
 from lessonkit.progress import Event, EventStore
+from lessonkit.progress.memory import MemoryStore
 
 __all__ = ["start_page_session"]
 
@@ -38,41 +38,16 @@ __all__ = ["start_page_session"]
 _NOBODY = "\x00rehearsal"
 
 
-class _Rehearsal:
-    """An event store for the rehearsal: reads go to the real store (for :data:`_NOBODY`, who has
-    no events), writes stay here and are dropped with it."""
+class _Rehearsal(MemoryStore):
+    """An event store for the rehearsal: reads go to the real store too (for :data:`_NOBODY`, who
+    has no events), writes stay in memory and are dropped with it."""
 
     def __init__(self, store: EventStore) -> None:
+        super().__init__()
         self._store = store
-        self._kept: list[Event] = []
-
-    def append(self, event: Event) -> Event:
-        return self.append_many([event])[0]
-
-    def append_many(self, events: Iterable[Event]) -> list[Event]:
-        kept = [event.with_seq(len(self._kept) + n + 1) for n, event in enumerate(events)]
-        self._kept.extend(kept)
-        return kept
 
     def history(self, lesson_id: str, student_id: str) -> list[Event]:
-        return self._store.history(lesson_id, student_id) + [
-            e for e in self._kept if e.lesson_id == lesson_id and e.student_id == student_id]
-
-    def lesson_events(self, lesson_id: str) -> Iterator[Event]:
-        return iter([e for e in self._kept if e.lesson_id == lesson_id])
-
-    def students(self, lesson_id: str) -> list[str]:
-        return sorted({e.student_id for e in self._kept if e.lesson_id == lesson_id})
-
-    def close(self) -> None:
-        self._kept = []
-
-    def __enter__(self) -> _Rehearsal:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
+        return self._store.history(lesson_id, student_id) + super().history(lesson_id, student_id)
 
 
 def rehearse(lesson: Mapping[str, Any], store: EventStore) -> None:

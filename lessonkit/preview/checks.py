@@ -26,7 +26,7 @@ from lessonkit.model import Block, Check, Lesson, Problem, Step
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Outcome, Session
 from lessonkit.player.widgets import CheckView, markdown_output
-from lessonkit.preview.memory import MemoryStore
+from lessonkit.progress.memory import MemoryStore
 from lessonkit.preview.panels import Readable, problem_text, problems_html, teacher_frame, title_html
 
 __all__ = ["CheckPreview"]

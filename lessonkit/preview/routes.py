@@ -26,7 +26,7 @@ from lessonkit.engine.seal import check_items, seal_check, seal_lesson
 from lessonkit.model import Lesson, Problem, Step, did_you_mean
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Session
-from lessonkit.preview.memory import MemoryStore
+from lessonkit.progress.memory import MemoryStore
 from lessonkit.preview.panels import Readable, problem_text, problems_html, teacher_frame, title_html
 
 __all__ = ["MAX_HOPS", "STUDENTS", "RoutePreview", "Walk", "rule_problems", "walk"]

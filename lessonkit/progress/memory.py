@@ -1,21 +1,25 @@
-"""Where a preview's tries go: nowhere but this kernel's memory.
+"""An event store in this process's memory, for sessions whose events must reach no class store.
 
-A teacher trying answers in a preview is not a student; nothing they do may reach the class's
-progress store or a log beside the notebook, so the preview's sessions keep their events here.
+A teacher trying answers in a preview is not a student, and a pooled page kernel's rehearsal of
+its first page is nobody's (:mod:`lessonkit.player.pagestart`): nothing either does may reach
+the class's progress store or a log beside the notebook, so their sessions keep events here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from types import TracebackType
+from typing import TypeVar
 
-from lessonkit.progress import Event
+from lessonkit.progress.events import Event
 
 __all__ = ["MemoryStore"]
 
+_Store = TypeVar("_Store", bound="MemoryStore")
+
 
 class MemoryStore:
-    """An :class:`~lessonkit.progress.EventStore` in memory, for one preview session."""
+    """An :class:`~lessonkit.progress.EventStore` in memory, for one session; gone when closed."""
 
     def __init__(self) -> None:
         self._events: list[Event] = []
@@ -40,7 +44,7 @@ class MemoryStore:
     def close(self) -> None:
         self._events = []
 
-    def __enter__(self) -> MemoryStore:
+    def __enter__(self: _Store) -> _Store:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
