@@ -104,12 +104,13 @@ def synthetic_class(students: int, seed: int = 7) -> list[dict[str, Any]]:
 
 def fill(url: str, rows: list[dict[str, Any]]) -> None:
     """Write the rows as one bulk load (the player's one-at-a-time appends are benchmarks/events.py's)."""
-    from lessonkit.progress.sql import SqlEventStore, events_table
+    from lessonkit.progress.sql import SqlEventStore, events_table, typed_fields
 
+    rows = [{**row, **typed_fields(json.loads(row["data"]))} for row in rows]  # what append writes with each event
     store = SqlEventStore(url)
     engine = store._engine  # the store's own engine: the same schema and pragmas
     if store.dialect == "postgresql":
-        columns = ["uid", "lesson_id", "student_id", "ts", "type", "step_id", "check_id", "data"]
+        columns = list(rows[0])
         with engine.begin() as conn:
             cursor = conn.connection.cursor()
             with cursor.copy(f"COPY events ({', '.join(columns)}) FROM STDIN") as copy:

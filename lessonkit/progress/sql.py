@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,91 @@ DEFAULT_DURABILITY = "normal"
 #: class's kernels opening a new database at the same moment do not race on CREATE TABLE.
 _SCHEMA_LOCK = 0x6C6B6576  # "lkev"
 
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A field of ``data`` the class report filters or groups by, copied into its own column when
+    the event is written, so that the report's queries never parse the JSON of a million events.
+
+    ``shape`` says what the column holds: ``text`` a string (another value as its JSON text),
+    ``json`` the value's JSON text, ``int`` an integer (anything else NULL), ``flag`` 1 when the
+    value is JSON true else 0, ``list`` 1 when it is a non-empty array else 0.
+    """
+
+    name: str  # the JSON field and the column
+    shape: str
+
+    def value(self, data: Mapping[str, Any]) -> Any:
+        """The column's value for an event's ``data``: what :meth:`backfill` computes in SQL."""
+        v = data.get(self.name)
+        if self.shape == "flag":
+            return int(v is True)
+        if self.shape == "list":
+            return int(isinstance(v, list) and len(v) > 0)
+        if self.shape == "int":
+            return v if isinstance(v, int) and not isinstance(v, bool) and abs(v) < _INT_LIMIT else None
+        if self.name not in data or self.shape == "text" and v is None:
+            return None
+        if self.shape == "text" and isinstance(v, str):
+            return v
+        return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+
+    def backfill(self, dialect: str) -> str:
+        """The SQL that computes :meth:`value` from ``data``, for a store written before the column."""
+        if dialect == "postgresql":
+            field, kind = f"(data::json->'{self.name}')", f"json_typeof(data::json->'{self.name}')"
+            scalar = f"(data::json->>'{self.name}')"
+            return {
+                "flag": f"CASE WHEN {kind} = 'boolean' AND {scalar} = 'true' THEN 1 ELSE 0 END",
+                # nested: PostgreSQL promises the order of CASE's branches, not of AND's operands
+                "list": f"CASE WHEN {kind} = 'array' THEN CASE WHEN json_array_length({field}) > 0 THEN 1 ELSE 0 END"
+                        " ELSE 0 END",
+                "int": f"CASE WHEN {kind} = 'number' THEN CASE WHEN {scalar} ~ '^-?[0-9]{{1,18}}$' "
+                       f"THEN {scalar}::bigint END END",
+                "text": f"CASE {kind} WHEN 'string' THEN {scalar} WHEN 'null' THEN NULL ELSE {field}::text END",
+                "json": f"{field}::text",
+            }[self.shape]
+        kind, scalar = f"json_type(data, '$.{self.name}')", f"json_extract(data, '$.{self.name}')"
+        return {
+            "flag": f"CASE WHEN {kind} = 'true' THEN 1 ELSE 0 END",
+            "list": f"CASE WHEN {kind} = 'array' AND json_array_length(data, '$.{self.name}') > 0 THEN 1 ELSE 0 END",
+            "int": f"CASE WHEN {kind} = 'integer' AND abs({scalar}) < {_INT_LIMIT} THEN {scalar} END",
+            "text": f"CASE {kind} WHEN 'text' THEN {scalar} WHEN 'null' THEN NULL ELSE data -> '$.{self.name}' END",
+            "json": f"data -> '$.{self.name}'",
+        }[self.shape]
+
+
+#: Integers a typed column keeps: what fits a 64-bit column with room to spare.
+_INT_LIMIT = 10**18
+
+#: The fields of ``data`` the class report reads, each in a column of the same name
+#: (``docs/report.md`` says why these and what it costs).
+FIELDS = (
+    _Field("kind", "text"),  # a step's kind, a flag's kind
+    _Field("skill", "text"),
+    _Field("condition", "text"),  # the rule that decided a branch
+    _Field("answer", "json"),
+    _Field("feedback", "int"),
+    _Field("attempt", "int"),
+    _Field("rung", "int"),  # a hint's rung
+    _Field("correct", "flag"),
+    _Field("pending", "flag"),
+    _Field("bottom_out", "flag"),
+    _Field("mastered", "flag"),
+    _Field("needs_remediation", "flag"),
+    _Field("failed_tests", "list"),  # a code check's answer failed a test the student can see
+)
+
+_COLUMN_TYPES = {"text": sa.String, "json": sa.Text, "int": sa.BigInteger, "flag": sa.SmallInteger,
+                 "list": sa.SmallInteger}
+
+
+def typed_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The typed columns of an event with this ``data``: what a bulk load must write with it."""
+    return {f.name: f.value(data) for f in FIELDS}
+
+
 metadata = sa.MetaData()
 
 events_table = sa.Table(
@@ -80,6 +166,7 @@ events_table = sa.Table(
     sa.Column("step_id", sa.String),
     sa.Column("check_id", sa.String),
     sa.Column("data", sa.Text, nullable=False),
+    *(sa.Column(f.name, _COLUMN_TYPES[f.shape]()) for f in FIELDS),
     sa.UniqueConstraint("uid", name="events_uid_key"),
     sa.Index("events_lesson_student_seq", "lesson_id", "student_id", "seq"),
     # The class report's queries each want one or two event types of a lesson (the answers, the
@@ -273,13 +360,43 @@ def _sqlite_pragmas(synchronous: str) -> Callable[[Any, Any], None]:
 
 
 def _create_schema(conn: Connection) -> None:
-    if sa.inspect(conn).has_table(events_table.name):
+    """Create the table, or bring one written by an older lessonkit up to date: the typed
+    columns added and filled from ``data`` in this one transaction, once, whoever opens it first
+    (the others wait on the lock, then find nothing to do)."""
+    if _missing_columns(conn) == []:
         return
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
-    conn.execute(CreateTable(events_table, if_not_exists=True))
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before looking again, not after
+    missing = _missing_columns(conn)
+    if missing is None:
+        conn.execute(CreateTable(events_table, if_not_exists=True))
+    elif missing:
+        _add_columns(conn, missing)
     for index in events_table.indexes:
         conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _missing_columns(conn: Connection) -> list[_Field] | None:
+    """The typed columns the table lacks; ``None`` when there is no table yet."""
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(events_table.name):
+        return None
+    have = {column["name"] for column in inspector.get_columns(events_table.name)}
+    return [f for f in FIELDS if f.name not in have]
+
+
+def _add_columns(conn: Connection, fields: list[_Field]) -> None:
+    log.info("event store: adding the report's columns %s and filling them from the events' data",
+             ", ".join(f.name for f in fields))
+    table, preparer = events_table.name, conn.dialect.identifier_preparer
+    for f in fields:
+        column = events_table.c[f.name]
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {preparer.quote(f.name)} "
+                             f"{column.type.compile(dialect=conn.dialect)}")
+    assignments = ", ".join(f"{preparer.quote(f.name)} = {f.backfill(conn.dialect.name)}" for f in fields)
+    conn.exec_driver_sql(f"UPDATE {table} SET {assignments}")
 
 
 def _row(event: Event) -> dict[str, Any]:
@@ -292,6 +409,7 @@ def _row(event: Event) -> dict[str, Any]:
         "step_id": event.step_id,
         "check_id": event.check_id,
         "data": dumps(dict(event.data), what=f"{event.type} event {event.uid}"),
+        **typed_fields(event.data),
     }
 
 

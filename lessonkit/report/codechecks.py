@@ -70,9 +70,9 @@ class CodeCheckFailures:
 def code_check_failures(store: SqlEventStore, lesson_id: str) -> tuple[CodeCheckFailures, ...]:
     """Every check with a failed test in the lesson's events, by check id."""
     q = LessonQuery(store, lesson_id)
-    failed = f"""FROM events, {q.elements('failed_tests')}
+    failed = f"""FROM events, {q.elements('failed_tests', 'events.failed_tests = 1')}
         WHERE events.lesson_id = :lesson AND events.type = 'answered' AND events.check_id IS NOT NULL
-          AND {q.is_object()}"""
+          AND events.failed_tests = 1 AND {q.is_object()}"""
     test, label, error = (q.integer("test", "item.value"), q.text("label", "item.value"),
                           q.text("error", "item.value"))
     by_test = q.rows(f"""

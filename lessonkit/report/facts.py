@@ -7,8 +7,8 @@ per-student pass reads every event once and parses no JSON but a step's kind; th
 reach their one or two event types through the (lesson, type, student, seq) index, so that
 reading an answer's fields costs the answers, not the whole log.  What reaches Python is one
 row per student and check, per wrong answer, per step entered: tens of thousands of rows,
-not a million.  The same SQL runs on SQLite and PostgreSQL; only reading a field out of the
-JSON ``data`` and a few functions differ (:class:`_Dialect`).  A JSON-lines log is copied
+not a million.  The same SQL runs on SQLite and PostgreSQL; only a few functions differ
+(:class:`~lessonkit.report.queries.LessonQuery`).  A JSON-lines log is copied
 into an in-memory SQLite store first (:func:`lesson_facts`), so there is one way of
 counting, whatever the store.
 
@@ -18,7 +18,6 @@ Every query orders its rows fully, so both databases return the same report.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,7 @@ import sqlalchemy as sa
 
 from lessonkit.progress import EventStore
 from lessonkit.progress.sql import SqlEventStore
-from lessonkit.report.queries import sql_store
+from lessonkit.report.queries import LessonQuery, decoded, sql_store
 
 #: The most recent answers kept per student for the report's "answers in order": a class's
 #: full log would be a book per student, and the teacher reads the latest ones.
@@ -140,47 +139,6 @@ class LessonFacts:
         return max((s.last_ts for s in self.students), default=0.0)
 
 
-class _Dialect:
-    """The few things the report's SQL writes differently on SQLite and PostgreSQL."""
-
-    def __init__(self, dialect: str) -> None:
-        self.pg = dialect == "postgresql"
-
-    def text(self, name: str, column: str = "data") -> str:
-        """A field of the JSON ``data`` as SQL text (numbers and booleans as SQL values on SQLite)."""
-        return f"({column}::json->>'{name}')" if self.pg else f"json_extract({column}, '$.{name}')"
-
-    def json(self, name: str, column: str = "data") -> str:
-        """The field as JSON text (an answer may be a string, a number or a list)."""
-        return f"(({column}::json)->'{name}')::text" if self.pg else f"({column} -> '$.{name}')"
-
-    def true(self, name: str, column: str = "data") -> str:
-        """1 when the field is JSON true, else 0 (missing, null or false)."""
-        value = f"({column}::json->>'{name}') = 'true'" if self.pg else f"json_extract({column}, '$.{name}') = 1"
-        return f"(CASE WHEN {value} THEN 1 ELSE 0 END)"
-
-    def integer(self, name: str, column: str = "data") -> str:
-        return f"({column}::json->>'{name}')::bigint" if self.pg else f"json_extract({column}, '$.{name}')"
-
-    def milliseconds(self, column: str) -> str:
-        """Epoch seconds as whole milliseconds, the same on both: SQLite prints a REAL in JSON with 15
-        digits, and PostgreSQL's round() and casts round halves to even where SQLite's do not."""
-        return f"floor({column} * 1000)::bigint" if self.pg else f"CAST({column} * 1000 AS INTEGER)"
-
-    def pair(self, left: str, right: str) -> str:
-        """Two integers as the text "left,right"."""
-        return f"({left}::text || ',' || {right}::text)" if self.pg else f"({left} || ',' || {right})"
-
-    def joined(self, item: str) -> str:
-        """The group's ``item`` texts joined by commas, in no promised order (each item carries its seq)."""
-        return f"string_agg({item}, ',')" if self.pg else f"group_concat({item}, ',')"
-
-    def latest(self, value: str) -> str:
-        """The row's ``seq``, zero-padded, then ``value``: the greatest of these is the latest row's."""
-        seq = "lpad(seq::text, 19, '0')" if self.pg else "printf('%019d', seq)"
-        return f"({seq} || {value})" + (' COLLATE "C"' if self.pg else "")
-
-
 def event_count(store: EventStore, lesson_id: str) -> int:
     """How many events the lesson has: what the live dashboard polls to know the report changed."""
     if isinstance(store, SqlEventStore):
@@ -196,21 +154,18 @@ def lesson_facts(store: EventStore, lesson_id: str) -> LessonFacts:
 
 
 class _Queries:
-    """One query per figure, each reading only the rows it needs: the per-student scan reads every
-    event once through the (lesson, student, seq) index and no JSON but a step's kind; the others
-    reach their event types through the (lesson, type, student, seq) index, so the checks' query
-    reads the answers and hints, not the million events (``lessonkit/progress/sql.py``)."""
+    """One query per figure, each reading only the rows it needs and no JSON but a few rare events':
+    the fields the report groups by are the events table's own columns (``FIELDS`` in
+    ``lessonkit/progress/sql.py``), written with each event.  The per-student scan reads every event
+    once through the (lesson, student, seq) index; the others reach their event types through the
+    (lesson, type, student, seq) index, so the checks' query reads the answers and hints, not the
+    million events."""
 
     def __init__(self, store: SqlEventStore, lesson_id: str) -> None:
-        self.store = store
-        self.lesson = lesson_id
-        self.sql = _Dialect(store.dialect)
-
-    def rows(self, sql: str, **params: Any) -> Iterator[sa.Row[Any]]:
-        return self.store.read(sa.text(sql), {"lesson": self.lesson, **params})
+        self.q = LessonQuery(store, lesson_id)
 
     def all(self) -> LessonFacts:
-        facts = LessonFacts(self.lesson)
+        facts = LessonFacts(self.q.lesson)
         facts.students = self.students()
         if not facts.students:
             return facts
@@ -228,16 +183,15 @@ class _Queries:
         SQLite's window functions took seconds per million rows where this takes a fraction."""
         from lessonkit.report.stats import IDLE_CAP_S
 
-        q = self.sql
+        q = self.q
         sql = f"""
         SELECT student_id, COUNT(*) AS events, MAX(ts) AS last_ts,
-               MAX(CASE WHEN type = 'step_entered' THEN CASE WHEN {q.text('kind')} = 'end' THEN 1 ELSE 0 END
-                   ELSE 0 END) AS finished,
+               MAX(CASE WHEN type = 'step_entered' AND kind = 'end' THEN 1 ELSE 0 END) AS finished,
                MAX(CASE WHEN check_id IS NOT NULL THEN {q.latest('check_id')} END) AS last_check,
                {q.joined(q.pair("seq", q.milliseconds("ts")))} AS times
         FROM events WHERE lesson_id = :lesson GROUP BY student_id ORDER BY student_id"""
         found = []
-        for r in self.rows(sql):
+        for r in q.rows(sql):
             pairs = np.fromstring(r.times, dtype=np.int64, sep=",").reshape(-1, 2)
             times = pairs[np.argsort(pairs[:, 0], kind="stable"), 1]
             gaps = np.clip(np.diff(times), 0, int(IDLE_CAP_S * 1000))  # integers: the same sum on every store
@@ -249,61 +203,56 @@ class _Queries:
     def milestones(self) -> list[Milestone]:
         """The way through the lesson: steps entered, choices, the branches a rule decided and the
         escape hatches, in order per student.  One SELECT per event type, so that each reaches its
-        rows through the type index and reads only its own fields: one query with ``OR`` scanned
-        the lesson's every event and was the report's slowest."""
-        q = self.sql
+        rows through the type index: one query with ``OR`` scanned the lesson's every event."""
+        q = self.q
         select = "SELECT student_id, seq, type, step_id, {}, {}, {}, {}, {} FROM events WHERE lesson_id = :lesson AND "
         none = "NULL"
         sql = " UNION ALL ".join([
-            select.format(q.text("kind"), none, none, none, none) + "type = 'step_entered'",
+            select.format("kind", none, none, none, none) + "type = 'step_entered'",
             select.format(none, none, q.text("label"), q.text("choice"), none) + "type = 'choice_made'",
-            select.format(none, q.text("condition"), none, none, none)
-            + f"type = 'branch_taken' AND {q.text('condition')} IS NOT NULL",
-            select.format(none, none, none, none, q.text("skill"))
-            + f"type = 'mastery_changed' AND {q.true('needs_remediation')} = 1",
+            select.format(none, "condition", none, none, none) + "type = 'branch_taken' AND condition IS NOT NULL",
+            select.format(none, none, none, none, "skill") + "type = 'mastery_changed' AND needs_remediation = 1",
         ]) + " ORDER BY 1, 2"
         return [Milestone(student, type_, step, kind, condition, label, choice, skill)
-                for student, _, type_, step, kind, condition, label, choice, skill in self.rows(sql)]
+                for student, _, type_, step, kind, condition, label, choice, skill in q.rows(sql)]
 
     def flags(self) -> list[FlagFact]:
-        q = self.sql
+        q = self.q
         sql = f"""
-        SELECT student_id, {q.milliseconds('ts')} AS ms, check_id, {q.text('kind')} AS kind, {q.text('skill')} AS skill,
+        SELECT student_id, {q.milliseconds('ts')} AS ms, check_id, kind, skill,
                {q.text('check')} AS flag_check, {q.text('detail')} AS detail
         FROM events WHERE lesson_id = :lesson AND type = 'flag_raised' ORDER BY student_id, seq"""
         return [FlagFact(r.student_id, r.ms / 1000, str(r.kind), r.skill, r.flag_check or r.check_id,
-                         str(r.detail or "")) for r in self.rows(sql)]
+                         str(r.detail or "")) for r in q.rows(sql)]
 
     def answers(self) -> list[AnswerFact]:
         """Each student's latest :data:`RECENT_ANSWERS` answers: a cut-off ``seq`` per student, found
         in the type index, then the answers from it on; ``ROW_NUMBER()`` over every answer took longer."""
-        q = self.sql
+        q = self.q
         answered = "lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL"
         sql = f"""
         WITH cut AS (
             SELECT s.student_id, COALESCE((SELECT seq FROM events WHERE {answered} AND student_id = s.student_id
                                            ORDER BY seq DESC LIMIT 1 OFFSET {RECENT_ANSWERS - 1}), 0) AS seq
             FROM (SELECT DISTINCT student_id FROM events WHERE {answered}) AS s)
-        SELECT e.student_id, {q.milliseconds('e.ts')} AS ms, e.check_id, {q.json('answer', 'e.data')} AS answer,
-               {q.true('correct', 'e.data')} AS correct, {q.true('pending', 'e.data')} AS pending,
-               {q.integer('attempt', 'e.data')} AS attempt, {q.integer('feedback', 'e.data')} AS feedback
+        SELECT e.student_id, {q.milliseconds('e.ts')} AS ms, e.check_id, e.answer, e.correct, e.pending,
+               e.attempt, e.feedback
         FROM events AS e JOIN cut ON e.student_id = cut.student_id AND e.seq >= cut.seq
         WHERE e.lesson_id = :lesson AND e.type = 'answered' AND e.check_id IS NOT NULL
         ORDER BY e.student_id, e.seq"""
-        return [AnswerFact(r.student_id, r.ms / 1000, r.check_id, _decoded(r.answer),
+        return [AnswerFact(r.student_id, r.ms / 1000, r.check_id, decoded(r.answer),
                            None if r.pending else bool(r.correct), int(r.attempt or 0), r.feedback)
-                for r in self.rows(sql)]
+                for r in q.rows(sql)]
 
     def checks(self) -> list[CheckFact]:
-        q = self.sql
-        judged = f"type = 'answered' AND {q.true('pending')} = 0"
+        judged = "type = 'answered' AND pending = 0"
         sql = f"""
         SELECT student_id, check_id,
                SUM(CASE WHEN type = 'answered' THEN 1 ELSE 0 END) AS attempts,
-               MAX(CASE WHEN {judged} THEN {q.true('correct')} ELSE 0 END) AS correct,
-               MIN(CASE WHEN {judged} THEN seq * 2 + {q.true('correct')} END) AS first_judged,
-               COUNT(DISTINCT CASE WHEN type = 'hint_revealed' THEN COALESCE({q.integer('rung')}, -1) END) AS hints,
-               MAX(CASE WHEN type = 'hint_revealed' THEN {q.true('bottom_out')} ELSE 0 END) AS bottom_out,
+               MAX(CASE WHEN {judged} THEN correct ELSE 0 END) AS correct,
+               MIN(CASE WHEN {judged} THEN seq * 2 + correct END) AS first_judged,
+               COUNT(DISTINCT CASE WHEN type = 'hint_revealed' THEN COALESCE(rung, -1) END) AS hints,
+               MAX(CASE WHEN type = 'hint_revealed' THEN bottom_out ELSE 0 END) AS bottom_out,
                MIN(seq) AS first_seq
         FROM events
         WHERE lesson_id = :lesson AND check_id IS NOT NULL AND type IN ('answered', 'hint_revealed')
@@ -311,53 +260,43 @@ class _Queries:
         # first_judged packs the first judged answer's seq with its verdict in the lowest bit
         found = [CheckFact(r.student_id, r.check_id, int(r.attempts), bool(r.correct),
                            None if r.first_judged is None else bool(int(r.first_judged) % 2), int(r.hints),
-                           bool(r.bottom_out), int(r.first_seq)) for r in self.rows(sql)]
+                           bool(r.bottom_out), int(r.first_seq)) for r in self.q.rows(sql)]
         return sorted(found, key=lambda c: (c.student, c.first_seq))
 
     def skills(self, facts: LessonFacts) -> None:
         """The latest estimate of each student's skills, the next review due, which skill came first
-        and which skill each check moved first."""
-        q = self.sql
-        sql = f"""
-        SELECT student_id, type, {q.text('skill')} AS skill, check_id, MIN(seq) AS first_seq,
-               MAX({q.latest('data')}) AS latest
-        FROM events WHERE lesson_id = :lesson AND type IN ('mastery_changed', 'review_done')
-        GROUP BY student_id, type, {q.text('skill')}, check_id"""
-        latest: dict[tuple[str, str, str], str] = {}
+        and which skill each check moved first.  Only the latest event of each student and skill is
+        parsed: the JSON of one row per student and skill, not of every update."""
+        q = self.q
+        types = "lesson_id = :lesson AND type IN ('mastery_changed', 'review_done')"
+        latest = {(r.type, r.student_id, r.skill): json.loads(r.data) for r in q.rows(f"""
+            SELECT e.student_id, e.type, e.skill, e.data FROM events AS e
+            JOIN (SELECT MAX(seq) AS seq FROM events WHERE {types} GROUP BY student_id, type, skill) AS last
+              ON e.seq = last.seq""")}
         first_of_skill: dict[str, int] = {}
         first_of_check: dict[str, tuple[int, str]] = {}
-        for r in self.rows(sql):
-            key = (r.type, r.student_id, r.skill)
-            latest[key] = max(latest.get(key, ""), r.latest)
-            if r.type == "mastery_changed":
-                first_of_skill[r.skill] = min(first_of_skill.get(r.skill, r.first_seq), r.first_seq)
-                if r.check_id is not None:
-                    first_of_check[r.check_id] = min(first_of_check.get(r.check_id, (r.first_seq, r.skill)),
-                                                     (r.first_seq, r.skill))
+        for r in q.rows("""
+            SELECT skill, check_id, MIN(seq) AS first_seq FROM events
+            WHERE lesson_id = :lesson AND type = 'mastery_changed' GROUP BY skill, check_id"""):
+            first_of_skill[r.skill] = min(first_of_skill.get(r.skill, r.first_seq), r.first_seq)
+            if r.check_id is not None:
+                first_of_check[r.check_id] = min(first_of_check.get(r.check_id, (r.first_seq, r.skill)),
+                                                 (r.first_seq, r.skill))
         facts.skill_order = sorted(first_of_skill, key=first_of_skill.__getitem__)
         facts.skill_of = {check: skill for check, (_, skill) in sorted(first_of_check.items())}
-        for (kind, student, skill), packed in sorted(latest.items()):
+        for (kind, student, skill), d in sorted(latest.items(), key=lambda kv: (kv[0][1], str(kv[0][2]))):
             if kind != "mastery_changed":
                 continue
-            d = json.loads(packed[19:])
             review = latest.get(("review_done", student, skill))
-            due = json.loads(review[19:]).get("next_due") if review else None
+            due = review.get("next_due") if review else None
             facts.skills.append(SkillFact(student, skill, None if d.get("p") is None else float(d["p"]),
                                           int(d.get("evidence") or 0), bool(d.get("mastered")),
                                           None if due is None else float(due)))
 
     def wrong(self) -> list[WrongFact]:
-        q = self.sql
-        answer, feedback = q.json("answer"), q.integer("feedback")
-        sql = f"""
-        SELECT check_id, {answer} AS answer, {feedback} AS feedback, COUNT(*) AS n FROM events
-        WHERE lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL
-          AND {q.true('pending')} = 0 AND {q.true('correct')} = 0
-        GROUP BY check_id, {answer}, {feedback}"""
-        return [WrongFact(r.check_id, _decoded(r.answer), None if r.feedback is None else int(r.feedback), int(r.n))
-                for r in self.rows(sql)]
-
-
-def _decoded(value: Any) -> Any:
-    """A JSON value as SQLite returns it (text) or psycopg does (already decoded)."""
-    return json.loads(value) if isinstance(value, str) else value
+        sql = """
+        SELECT check_id, answer, feedback, COUNT(*) AS n FROM events
+        WHERE lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL AND pending = 0 AND correct = 0
+        GROUP BY check_id, answer, feedback"""
+        return [WrongFact(r.check_id, decoded(r.answer), None if r.feedback is None else int(r.feedback), int(r.n))
+                for r in self.q.rows(sql)]

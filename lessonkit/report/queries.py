@@ -1,4 +1,4 @@
-"""What the report's newer aggregates (code checks, trends, self-assessment) share: one lesson's
+"""What the report's queries (facts, code checks, trends, self-assessment) share: one lesson's
 events in a SQL store, and the few SQL expressions SQLite and PostgreSQL write differently.
 
 Every figure those modules show is a ``GROUP BY`` over the ``events`` table, so a class of
@@ -42,7 +42,13 @@ def sql_store(store: EventStore, lesson_id: str) -> Iterator[SqlEventStore]:
 
 
 class LessonQuery:
-    """Queries over one lesson's events, and the expressions that differ between the databases."""
+    """Queries over one lesson's events, and the expressions that differ between the databases.
+
+    The fields the report groups and filters by are columns of their own (``FIELDS`` in
+    :mod:`lessonkit.progress.sql`: ``kind``, ``skill``, ``correct``, ``answer`` ...), so a query
+    names them as columns; :meth:`text` and :meth:`integer` are for the rare events' other fields
+    (a choice's label, a confidence) and for the items of a JSON array.
+    """
 
     def __init__(self, store: SqlEventStore, lesson_id: str) -> None:
         self.store = store
@@ -59,30 +65,36 @@ class LessonQuery:
     def integer(self, name: str, column: str = "data") -> str:
         return f"({column}::json->>'{name}')::bigint" if self.pg else f"json_extract({column}, '$.{name}')"
 
-    def true(self, name: str) -> str:
-        """1 when the field is JSON true, else 0 (missing, null or false)."""
-        value = f"(data::json->>'{name}') = 'true'" if self.pg else f"json_extract(data, '$.{name}') = 1"
-        return f"(CASE WHEN {value} THEN 1 ELSE 0 END)"
-
     def day(self, column: str) -> str:
         """Epoch seconds as whole UTC days since 1970 (:func:`day_name` names them): integer
         arithmetic, since formatting a date per event is most of the cost on a large class."""
         return f"floor({column} / 86400)::bigint" if self.pg else f"CAST(floor({column} / 86400) AS INTEGER)"
 
-    def latest(self, value: str) -> str:
-        """The row's ``seq``, zero-padded, then ``value``: the greatest of these is the latest row's,
-        and ``substr(..., 20)`` gives ``value`` back."""
-        seq = "lpad(seq::text, 19, '0')" if self.pg else "printf('%019d', seq)"
-        return f"({seq} || {value})" + (' COLLATE "C"' if self.pg else "")
+    def milliseconds(self, column: str) -> str:
+        """Epoch seconds as whole milliseconds, the same on both: SQLite prints a REAL in JSON with 15
+        digits, and PostgreSQL's round() and casts round halves to even where SQLite's do not."""
+        return f"floor({column} * 1000)::bigint" if self.pg else f"CAST({column} * 1000 AS INTEGER)"
 
-    def elements(self, name: str) -> str:
-        """A FROM item: the objects of the JSON array field ``name``, as ``item.value`` (a field
-        that is not an array gives no rows, so a hand-edited log cannot break the report)."""
+    def pair(self, left: str, right: str) -> str:
+        """Two integers as the text "left,right"."""
+        return f"({left}::text || ',' || {right}::text)" if self.pg else f"({left} || ',' || {right})"
+
+    def joined(self, item: str) -> str:
+        """The group's ``item`` texts joined by commas, in no promised order (each item carries its seq)."""
+        return f"string_agg({item}, ',')" if self.pg else f"group_concat({item}, ',')"
+
+    def latest(self, value: str, seq: str = "seq") -> str:
+        """The row's ``seq``, zero-padded, then ``value``: the greatest of these is the latest row's,
+        and ``substr(..., 20)`` (or ``[19:]`` in Python) gives ``value`` back."""
+        padded = f"lpad({seq}::text, 19, '0')" if self.pg else f"printf('%019d', {seq})"
+        return f"({padded} || {value})" + (' COLLATE "C"' if self.pg else "")
+
+    def elements(self, name: str, having: str) -> str:
+        """A FROM item: the objects of the JSON array field ``name`` of the events where the condition
+        ``having`` holds, as ``item.value`` (it must imply an array: the typed ``list`` column)."""
         if self.pg:
-            field = f"(events.data::json->'{name}')"
-            return (f"json_array_elements(CASE WHEN json_typeof({field}) = 'array' THEN {field} END) AS item(value)")
-        return (f"json_each(CASE WHEN json_type(events.data, '$.{name}') = 'array' THEN events.data END, "
-                f"'$.{name}') AS item")
+            return (f"json_array_elements(CASE WHEN {having} THEN events.data::json->'{name}' END) AS item(value)")
+        return f"json_each(CASE WHEN {having} THEN events.data END, '$.{name}') AS item"
 
     def is_object(self) -> str:
         """The condition that ``item.value`` (from :meth:`elements`) is a JSON object."""

@@ -111,11 +111,11 @@ def _calibration(q: LessonQuery) -> tuple[tuple[Level, ...], tuple[StudentCalibr
     rows = q.rows(f"""
         SELECT student_id, level, COUNT(*) AS answers, SUM(next_right) AS right_ones FROM (
             SELECT student_id, type, {level} AS level,
-                   LEAD(type) OVER pair AS next_type, LEAD({q.true('correct')}) OVER pair AS next_right
+                   LEAD(type) OVER pair AS next_type, LEAD(correct) OVER pair AS next_right
             FROM events
             WHERE lesson_id = :lesson AND check_id IS NOT NULL
               AND (type = 'confidence_given' AND {level} IN ({known})
-                   OR type = 'answered' AND {q.true('pending')} = 0)
+                   OR type = 'answered' AND pending = 0)
               -- only the checks a student rated: most answers have no confidence, and sorting them all is the cost
               AND (student_id, check_id) IN (SELECT student_id, check_id FROM events
                                              WHERE lesson_id = :lesson AND type = 'confidence_given')

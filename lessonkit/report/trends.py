@@ -76,12 +76,11 @@ def lesson_trends(store: SqlEventStore, lesson_id: str) -> Trends:
 
 
 def _days(q: LessonQuery) -> tuple[Day, ...]:
-    skill = q.text("skill")
     mastered = {int(r.day): int(r.n) for r in q.rows(f"""
         SELECT {q.day('first_ts')} AS day, COUNT(*) AS n FROM (
-            SELECT student_id, {skill} AS skill, MIN(ts) AS first_ts FROM events
-            WHERE lesson_id = :lesson AND type = 'mastery_changed' AND {q.true('mastered')} = 1
-            GROUP BY student_id, {skill}) AS firsts
+            SELECT student_id, skill, MIN(ts) AS first_ts FROM events
+            WHERE lesson_id = :lesson AND type = 'mastery_changed' AND mastered = 1
+            GROUP BY student_id, skill) AS firsts
         GROUP BY {q.day('first_ts')}""")}
     return tuple(Day(day_name(day), n) for day, n in sorted(mastered.items()))
 
@@ -99,7 +98,7 @@ def _steps(q: LessonQuery) -> tuple[StepReach, ...]:
                      ROW_NUMBER() OVER (PARTITION BY student_id ORDER BY first_seq) AS place,
                      MAX(last_seq) OVER (PARTITION BY student_id) AS student_last,
                      MAX(CASE WHEN kind = 'end' THEN 1 ELSE 0 END) OVER (PARTITION BY student_id) AS finished
-              FROM (SELECT student_id, step_id, MAX({q.text('kind')}) AS kind, MIN(seq) AS first_seq,
+              FROM (SELECT student_id, step_id, MAX(kind) AS kind, MIN(seq) AS first_seq,
                            MAX(seq) AS last_seq FROM events
                     WHERE lesson_id = :lesson AND type = 'step_entered' AND step_id IS NOT NULL
                     GROUP BY student_id, step_id) AS firsts) AS placed
