@@ -4,6 +4,9 @@ One table, ``events``, append-only: ``seq`` orders it, ``uid`` (unique) makes ev
 idempotent, and the index on (lesson_id, student_id, seq) serves the two queries that
 matter: one student's history (to resume) and one lesson's events (for the teacher); the
 one on (lesson_id, type, student_id, seq) lets the class report read one kind of event.
+The fields of ``data`` the class report groups by are copied into typed columns when an
+event is written (:data:`FIELDS`), and both indexes carry what the report reads after
+their keys, so that the report reads indexes, not a million JSON documents.
 Each append is one short transaction on a pooled connection, so twenty writers share
 a SQLite file without waiting long for each other.
 
@@ -168,11 +171,19 @@ events_table = sa.Table(
     sa.Column("data", sa.Text, nullable=False),
     *(sa.Column(f.name, _COLUMN_TYPES[f.shape]()) for f in FIELDS),
     sa.UniqueConstraint("uid", name="events_uid_key"),
-    sa.Index("events_lesson_student_seq", "lesson_id", "student_id", "seq"),
+    # One student's history in order (resume), and the report's pass over every event of a
+    # lesson; the trailing columns are all that pass reads, so it never touches the table's rows.
+    sa.Index("events_by_student", "lesson_id", "student_id", "seq", "ts", "type", "check_id", "kind"),
     # The class report's queries each want one or two event types of a lesson (the answers, the
-    # mastery updates), per student in order: without it each reads the lesson's every event.
-    sa.Index("events_lesson_type_student_seq", "lesson_id", "type", "student_id", "seq"),
+    # mastery updates), per student in order, and the typed fields after the key are what they
+    # group by: read from the index alone, not from a million rows of JSON.  Not the answer: a
+    # student's answer can be longer than PostgreSQL lets an index entry be.
+    sa.Index("events_by_type", "lesson_id", "type", "student_id", "seq", "check_id", "step_id", "ts",
+             *(f.name for f in FIELDS if f.shape != "json")),
 )
+
+#: Indexes of older lessonkit versions, which the ones above replace (dropped on open).
+_RETIRED_INDEXES = ("events_lesson_student_seq", "events_lesson_type_student_seq")
 
 # The dialects lessonkit supports, each with its INSERT ... ON CONFLICT construct.
 _INSERTS: dict[str, Callable[[sa.Table], Any]] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -360,31 +371,36 @@ def _sqlite_pragmas(synchronous: str) -> Callable[[Any, Any], None]:
 
 
 def _create_schema(conn: Connection) -> None:
-    """Create the table, or bring one written by an older lessonkit up to date: the typed
-    columns added and filled from ``data`` in this one transaction, once, whoever opens it first
-    (the others wait on the lock, then find nothing to do)."""
-    if _missing_columns(conn) == []:
+    """Create the table, or bring one written by an older lessonkit up to date (the typed columns
+    added and filled from ``data``, the indexes replaced) in this one transaction, once, whoever
+    opens it first: the others wait on the lock, then find nothing to do."""
+    if _outdated(conn) == ([], False):
         return
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before looking again, not after
-    missing = _missing_columns(conn)
+    missing, _ = _outdated(conn)
     if missing is None:
         conn.execute(CreateTable(events_table, if_not_exists=True))
     elif missing:
         _add_columns(conn, missing)
     for index in events_table.indexes:
         conn.execute(CreateIndex(index, if_not_exists=True))
+    for name in _RETIRED_INDEXES:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
-def _missing_columns(conn: Connection) -> list[_Field] | None:
-    """The typed columns the table lacks; ``None`` when there is no table yet."""
+def _outdated(conn: Connection) -> tuple[list[_Field] | None, bool]:
+    """The typed columns the table lacks (``None``: there is no table yet), and whether its
+    indexes are not the current ones."""
     inspector = sa.inspect(conn)
     if not inspector.has_table(events_table.name):
-        return None
+        return None, True
     have = {column["name"] for column in inspector.get_columns(events_table.name)}
-    return [f for f in FIELDS if f.name not in have]
+    indexes = {index["name"] for index in inspector.get_indexes(events_table.name)}
+    current = {index.name for index in events_table.indexes}
+    return [f for f in FIELDS if f.name not in have], bool(current - indexes or indexes & set(_RETIRED_INDEXES))
 
 
 def _add_columns(conn: Connection, fields: list[_Field]) -> None:
