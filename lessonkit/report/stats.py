@@ -176,6 +176,7 @@ class _Assembly:
         self.routes: dict[str, list[str]] = {}
         self.stuck_skill: dict[str, set[str]] = defaultdict(set)
         self.remediation: dict[str, Counter[str]] = defaultdict(Counter)  # skill -> steps its escape hatch sent to
+        self._masters_of: dict[str, list[str]] = {}
         self._walk(facts.milestones)
 
     def _walk(self, milestones: list[Milestone]) -> None:
@@ -268,12 +269,18 @@ class _Assembly:
         if weakest is not None:
             moves.append(f"check {weakest} first: their weakest other skill (P = {mine[weakest].p:.2f})")
         if skill:
-            peers = sorted((s for s, row in grid.items() if s != name and row[skill].status in DONE),
-                           key=lambda s: (paired[s], -(grid[s][skill].p or 0.0), s))
-            if peers:
-                paired[peers[0]] += 1
-                moves.append(f"pair them with {peers[0]}, who mastered {skill}")
+            peer = min((s for s in self._masters(skill, grid) if s != name),
+                       key=lambda s: (paired[s], -(grid[s][skill].p or 0.0), s), default=None)
+            if peer is not None:
+                paired[peer] += 1
+                moves.append(f"pair them with {peer}, who mastered {skill}")
         return tuple(moves) or ("sit with them and ask them to explain their last answer",)
+
+    def _masters(self, skill: str, grid: dict[str, dict[str, Cell]]) -> list[str]:
+        """Who mastered ``skill``: found once per skill, not once per student to help."""
+        if skill not in self._masters_of:
+            self._masters_of[skill] = [s for s, row in grid.items() if row[skill].status in DONE]
+        return self._masters_of[skill]
 
     def _groups(self, grid: dict[str, dict[str, Cell]], help: tuple[HelpNeeded, ...]) -> tuple[Group, ...]:
         stuck_on = {h.student: h.skill for h in help}
