@@ -368,8 +368,8 @@ async def ready(kc: Any, timeout: float) -> dict[str, Any]:
     (before that, a cell's outputs could be lost); its ``language_info``, which the notebook records.
 
     jupyter_client's ``wait_for_ready`` does the same, then waits 0.2 s for IOPub to go quiet,
-    and nbclient asks for ``kernel_info`` again: a second round trip and 0.2 s per kernel that
-    change nothing (an execution's outputs are picked by its request's id, not by arrival).
+    which changes nothing here (an execution's outputs are picked by its request's id, not by
+    arrival); and the reply's ``language_info`` spares each notebook a ``kernel_info`` request.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
