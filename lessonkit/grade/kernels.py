@@ -352,7 +352,11 @@ class KernelPool:
         try:
             await km.start_kernel()
             kernel.kc = km.client()
-            kernel.kc.start_channels()
+            # the shell and IOPub only, as nbclient's kernels for nbgrader: no stdin, so input()
+            # fails at once (allow_stdin off) rather than waiting out the timeout; liveness is the
+            # process's (the manager's), and interrupts and shutdown are signals, so no heartbeat
+            # thread and no control channel per kernel
+            kernel.kc.start_channels(stdin=False, hb=False, control=False)
             kernel.language_info = await ready(kernel.kc, self.settings.startup_timeout)
         except BaseException as error:
             reason = kernel.death() if km.has_kernel else (kernel.last_words() or "its log is empty")
