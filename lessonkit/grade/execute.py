@@ -153,7 +153,7 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
         started = time.monotonic()
         evaluated: dict[str, Any] = {}
         try:
-            evaluated = await client.execute(cell, index, {"guard": _guard_call(kernel, "after()")} if guarded else {})
+            evaluated = await client.run_cell(cell, index, {"guard": _guard_call(kernel, "after()")} if guarded else {})
         except DeadKernelError:
             stopped = f"the kernel died in {label}: {kernel.death()}"
             _add_error(cell, "KernelDied", stopped)
@@ -200,7 +200,7 @@ class _GradingClient(Execute):
         self._stderr_kept: set[int] = set()
         self._running: int | None = None
 
-    async def execute(self, cell: NotebookNode, index: int, expressions: dict[str, str]) -> dict[str, Any]:
+    async def run_cell(self, cell: NotebookNode, index: int, expressions: dict[str, str]) -> dict[str, Any]:
         """Execute ``cell`` as nbgrader would, with ``expressions`` evaluated after it in the same
         request; their results by name (none when the cell ended in an error: the kernel then
         evaluates nothing)."""
