@@ -341,12 +341,14 @@ def report(args: argparse.Namespace, assignment: str, kinds: list[str], rows: li
         f"Floor: lessonkit (scores, {args.workers} workers) takes {ours:.1f} s against a floor of "
         f"{floor_parallel:.1f} s ({ours / floor_parallel:.1f}× the floor; goal {FLOOR_GOAL:g}×, "
         f"{'met' if ours / floor_parallel <= FLOOR_GOAL else 'not met'}); the difference is a fresh kernel per "
-        "notebook (started ahead, but still started: a fork of the zygote, ipykernel's own start, the test "
-        "guard's installation and a kernel_info round trip; with its cells about 0.25-0.3 s of the kernel's "
-        "CPU), the guard's two round trips per test cell, the process's start and imports (about 1.5 s), "
-        "and the bookkeeping (about 0.1 s of the grader's CPU per notebook: reading and sanitizing, the "
-        "gradebook rows, the autograded notebook; in threads beside the event loop, so a gradebook commit "
-        "waiting on the disk no longer stops every kernel).",
+        "notebook (started ahead, but still started: a fork of the zygote and ipykernel's own start, with the "
+        "test guard installed by the kernel itself and one kernel_info round trip; about 0.1 s of the kernel's "
+        "CPU before its cells), the guard's request before each test cell (its check after the cell travels "
+        "in the cell's own request, unless the test failed), the process's start and imports (about 1.5 s), "
+        "and the grader's own work (about 0.2 s of its CPU per notebook: the kernels' messages, reading and "
+        "sanitizing, nbgrader's gradebook rows, the autograded notebook, starting the kernel's client and "
+        "removing its processes and folder; in threads beside the event loop, so a gradebook commit waiting "
+        "on the disk no longer stops every kernel).",
         f"Load average at the end: {os.getloadavg()[0]:.1f} (the machine is shared: other work ran beside this).",
     ]
     return "\n".join(lines)

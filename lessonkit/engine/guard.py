@@ -29,7 +29,8 @@ process as its tests can find the guard and disable it, reach objects below Pyth
 or lie in a comparison function disguised as a library's.
 
 This module imports only the standard library: its source is also run where lessonkit
-cannot be imported (a contained code check's child; a student's kernel, by :func:`install`).
+cannot be imported (a contained code check's child), and compiled by the grading kernels' zygote
+to be installed in each kernel (:func:`install`) without being imported there.
 """
 
 from __future__ import annotations

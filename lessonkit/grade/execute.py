@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import nbformat
-from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -121,9 +120,7 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
     config = Config({"Execute": {**settings.execute, "timeout": max(1, round(limits.timeout))}})
     client = _GradingClient(nb, kernel, budget=limits.output_bytes, config=config, log=NBGRADER_LOG,
                             resources={"metadata": {"path": str(kernel.workdir)}})
-    info = await client.async_wait_for_reply(await ensure_async(kernel.kc.kernel_info()))
-    if info is not None:
-        nb.metadata["language_info"] = info["content"].get("language_info", {})
+    nb.metadata["language_info"] = nbformat.from_dict(kernel.language_info)
     notes: list[str] = []
     seconds = 0.0
     stopped: str | None = None
@@ -154,8 +151,9 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
                 notes.append(f"{label}: the tests ran with Python's own {', '.join(undone)} "
                              "(the submission had replaced them)")
         started = time.monotonic()
+        evaluated: dict[str, Any] = {}
         try:
-            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            evaluated = await client.run_cell(cell, index, {"guard": _guard_call(kernel, "after()")} if guarded else {})
         except DeadKernelError:
             stopped = f"the kernel died in {label}: {kernel.death()}"
             _add_error(cell, "KernelDied", stopped)
@@ -173,8 +171,8 @@ async def run_notebook(kernel: PooledKernel, job: NotebookJob, settings: Executi
                 stopped = _unresponsive(label, limits.timeout)
         if stopped:
             notes.append(stopped)
-        elif guarded:
-            changed = await _guard(kernel, "after()")
+        elif guarded:  # a failed test's request evaluates no expression: then a request of its own
+            changed = _guard_value(evaluated["guard"]) if "guard" in evaluated else await _guard(kernel, "after()")
             if changed is None:
                 stopped = f"the submission disabled the grader's test guard in {label}"
                 notes.append(stopped)
@@ -195,11 +193,27 @@ class _GradingClient(Execute):
     def __init__(self, nb: NotebookNode, kernel: PooledKernel, *, budget: int, **kwargs: Any) -> None:
         # as a client of this notebook and kernel; ExecutePreprocessor's own __init__ takes neither
         NotebookClient.__init__(self, nb, kernel.km, **kwargs)
-        self.kc = kernel.kc
+        self.kc = _WithExpressions(kernel.kc)
+        self._reply: dict[str, Any] | None = None
         self._left = budget
         self.cut_cells: set[int] = set()
         self._stderr_kept: set[int] = set()
         self._running: int | None = None
+
+    async def run_cell(self, cell: NotebookNode, index: int, expressions: dict[str, str]) -> dict[str, Any]:
+        """Execute ``cell`` as nbgrader would, with ``expressions`` evaluated after it in the same
+        request; their results by name (none when the cell ended in an error: the kernel then
+        evaluates nothing)."""
+        self.kc.expressions, self._reply = expressions, None
+        try:
+            await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+        finally:
+            self.kc.expressions = {}
+        return dict((self._reply or {}).get("content", {}).get("user_expressions") or {})
+
+    def on_cell_executed(self, **kwargs: Any) -> None:
+        self._reply = kwargs["execute_reply"]
+        super().on_cell_executed(**kwargs)
 
     def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
         self._running = cell_index
@@ -251,6 +265,21 @@ class _GradingClient(Execute):
         return None
 
 
+class _WithExpressions:
+    """A kernel client whose execute requests carry ``expressions``: the guard's check after a
+    test cell goes with the test's own request, a round trip fewer per test cell."""
+
+    def __init__(self, kc: Any) -> None:
+        self._kc = kc
+        self.expressions: dict[str, str] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._kc, name)
+
+    def execute(self, code: str, **kwargs: Any) -> Any:
+        return self._kc.execute(code, user_expressions=self.expressions, **kwargs)
+
+
 def _size(content: Mapping[str, Any]) -> int:
     """Roughly how many bytes an output adds to the notebook (cheap: no full JSON encoding)."""
     size = len(content.get("text", "")) + sum(len(line) for line in content.get("traceback", []))
@@ -294,15 +323,23 @@ async def _responsive(kernel: PooledKernel) -> bool:
 
 
 async def _guard(kernel: PooledKernel, call: str) -> list[str] | None:
-    """Call the kernel's test guard; ``None`` if it is gone or fails (the submission disabled it)."""
-    expression = f"__import__('sys').modules[{kernel.guard_name!r}].{call}"
+    """Call the kernel's test guard in a request of its own; ``None`` if it is gone or fails (the
+    submission disabled it)."""
     try:
         reply = await kernel.kc.execute_interactive("", silent=True, store_history=False,
-                                                    user_expressions={"guard": expression},
+                                                    user_expressions={"guard": _guard_call(kernel, call)},
                                                     timeout=RESPONSIVE_GRACE_S, output_hook=_ignore)
     except TimeoutError:
         return None
-    result = reply["content"].get("user_expressions", {}).get("guard", {})
+    return _guard_value(reply["content"].get("user_expressions", {}).get("guard", {}))
+
+
+def _guard_call(kernel: PooledKernel, call: str) -> str:
+    return f"__import__('sys').modules[{kernel.guard_name!r}].{call}"
+
+
+def _guard_value(result: Mapping[str, Any]) -> list[str] | None:
+    """What the guard's call returned (a user expression's result), or ``None`` if it failed."""
     if result.get("status") != "ok":
         return None
     try:

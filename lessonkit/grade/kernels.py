@@ -41,6 +41,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import queue
 import resource
 import secrets
 import shutil
@@ -55,7 +56,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from lessonkit.engine import bwrap, guard
+from lessonkit.engine import bwrap
 from lessonkit.engine.interpreter import Interpreter, interpreter
 from lessonkit.engine.sandbox import (
     Containment,
@@ -147,6 +148,7 @@ class PooledKernel:
         self.workdir = home / "work"
         self.ids = ids
         self.guard_name = guard_name
+        self.language_info: dict[str, Any] = {}  # from its kernel_info reply, before any student code
         self._log = log
 
     def populate(self, files: Sequence[tuple[str, str | bytes]]) -> None:
@@ -340,20 +342,22 @@ class KernelPool:
         env = {**self._env, "HOME": str(home), "TMPDIR": str(home / "tmp")}
         private = {"home": str(home), "shown": self._shown, "tmp_mb": self._limits.file_mb} \
             if self.containment.namespaces else None
+        guard_name = f"_lessonkit_guard_{secrets.token_hex(8)}" if self.settings.guard else None
         request = {"cwd": str(home / "work"), "env": env, "log": str(log_path), "ids": ids,
                    "limits": dataclasses.asdict(self._limits), "isolate_network": self.network_isolated,
-                   "private": private, "arguments": _KERNEL_ARGUMENTS}
+                   "private": private, "arguments": _KERNEL_ARGUMENTS, "guard": guard_name}
         km = SandboxedKernelManager(home=home, ids=ids, forker=self._zygote, request=request,
                                     kernel_name=self.settings.kernel_name, kernel_spec_manager=self._specs)
-        guard_name = f"_lessonkit_guard_{secrets.token_hex(8)}" if self.settings.guard else None
         kernel = PooledKernel(km, home, ids, log_path, guard_name)
         try:
             await km.start_kernel()
             kernel.kc = km.client()
-            kernel.kc.start_channels()
-            await kernel.kc.wait_for_ready(timeout=self.settings.startup_timeout)
-            if guard_name is not None:
-                await install_guard(kernel.kc, guard_name)
+            # the shell and IOPub only, as nbclient's kernels for nbgrader: no stdin, so input()
+            # fails at once (allow_stdin off) rather than waiting out the timeout; liveness is the
+            # process's (the manager's), and interrupts and shutdown are signals, so no heartbeat
+            # thread and no control channel per kernel
+            kernel.kc.start_channels(stdin=False, hb=False, control=False)
+            kernel.language_info = await ready(kernel.kc, self.settings.startup_timeout)
         except BaseException as error:
             reason = kernel.death() if km.has_kernel else (kernel.last_words() or "its log is empty")
             await kernel.discard()
@@ -363,17 +367,28 @@ class KernelPool:
         return kernel
 
 
-async def install_guard(kc: Any, name: str) -> None:
-    """Run :func:`lessonkit.engine.guard.install` in the kernel, binding nothing in its namespace.
+async def ready(kc: Any, timeout: float) -> dict[str, Any]:
+    """Wait until the kernel answers ``kernel_info`` on its shell channel and publishes on IOPub
+    (before that, a cell's outputs could be lost); its ``language_info``, which the notebook records.
 
-    The guard's source is sent rather than imported, so the kernel needs nothing of lessonkit
-    to be guarded and a student cannot have replaced the module it would import."""
-    source = Path(guard.__file__).read_text(encoding="utf-8")
-    code = f"(lambda ns: (exec({source!r}, ns), ns['install']({name!r})))({{}})"
-    reply = await kc.execute_interactive(code, silent=True, store_history=False, timeout=30,
-                                         output_hook=lambda msg: None)
-    if reply["content"]["status"] != "ok":
-        raise KernelStartError(f"the test guard did not install: {reply['content'].get('evalue')}")
+    jupyter_client's ``wait_for_ready`` does the same, then waits 0.2 s for IOPub to go quiet,
+    which changes nothing here (an execution's outputs are picked by its request's id, not by
+    arrival); and the reply's ``language_info`` spares each notebook a ``kernel_info`` request.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        kc.kernel_info()
+        with contextlib.suppress(queue.Empty):
+            reply = await kc.shell_channel.get_msg(timeout=1)
+            if reply["msg_type"] == "kernel_info_reply":  # this request's or a slow earlier one's
+                with contextlib.suppress(queue.Empty):  # the request's busy status: IOPub is connected
+                    await kc.iopub_channel.get_msg(timeout=0.2)
+                    return dict(reply["content"].get("language_info", {}))
+        if not await kc.is_alive():
+            raise RuntimeError("the kernel died before replying to kernel_info")
+        if loop.time() > deadline:
+            raise RuntimeError(f"the kernel did not reply to kernel_info in {timeout:g} s")
 
 
 def _base_env(python: Interpreter) -> dict[str, str]:

@@ -21,12 +21,14 @@ its stdin closes.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import json
 import os
 import select
 import signal
 import sys
 import traceback
+from types import CodeType
 from typing import Any
 
 CLONE_NEWNET = 0x40000000
@@ -45,6 +47,8 @@ def serve(requests: int, replies: int) -> None:  # pragma: no cover  (runs in th
     import ipykernel.kernelapp  # noqa: F401
 
     import lessonkit.engine.sandbox  # noqa: F401  (what every kernel contains itself with)
+
+    guard = _guard_code()
 
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
@@ -67,18 +71,29 @@ def serve(requests: int, replies: int) -> None:  # pragma: no cover  (runs in th
                 request = json.loads(line)
                 pid = os.fork()
                 if pid == 0:
-                    _become_kernel(request, (wake_read, wake_write))
+                    _become_kernel(request, guard, (wake_read, wake_write))
                 _reply(replies, {"id": request["id"], "pid": pid})
 
 
-def _become_kernel(request: dict[str, Any], wake_fds: tuple[int, ...]) -> None:  # pragma: no cover  (in a kernel)
+def _guard_code() -> CodeType:
+    """:mod:`lessonkit.engine.guard`, compiled once here rather than in every kernel, and not
+    imported: a module in ``sys.modules`` would be one more thing for student code to patch."""
+    spec = importlib.util.find_spec("lessonkit.engine.guard")
+    assert spec is not None and spec.origin is not None
+    with open(spec.origin, encoding="utf-8") as handle:
+        return compile(handle.read(), "<string>", "exec")
+
+
+def _become_kernel(request: dict[str, Any], guard: CodeType,
+                   wake_fds: tuple[int, ...]) -> None:  # pragma: no cover  (in a kernel)
     """In the forked child: contain this process, then run the kernel in it; never returns.
 
     Its stdin becomes ``/dev/null`` and its stdout and stderr the kernel's log, in place of
     the zygote's request and reply pipes.  In a sandbox, ``request["private"]`` names the
     kernel's home, the only one of the pool's homes it keeps in view
     (:func:`lessonkit.engine.bwrap.private_view`); it drops the capabilities the zygote kept
-    for this once its view and uid are set.
+    for this once its view and uid are set.  With ``request["guard"]`` (a module name), the test
+    guard is installed before the kernel answers its first request, so before any student code.
     """
     from lessonkit.engine import bwrap
     from lessonkit.engine.sandbox import Limits, limit_process
@@ -110,7 +125,11 @@ def _become_kernel(request: dict[str, Any], wake_fds: tuple[int, ...]) -> None: 
             bwrap.clear_capabilities()
         from ipykernel.kernelapp import IPKernelApp
 
-        IPKernelApp.launch_instance(argv=["-f", request["connection_file"], *request["arguments"]])
+        app = IPKernelApp.instance()
+        app.initialize(["-f", request["connection_file"], *request["arguments"]])
+        if request["guard"] is not None:
+            _install_guard(app.kernel, guard, request["guard"])
+        app.start()
         code = 0
     except BaseException:
         traceback.print_exc()
@@ -118,6 +137,20 @@ def _become_kernel(request: dict[str, Any], wake_fds: tuple[int, ...]) -> None: 
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _install_guard(kernel: Any, guard: CodeType, name: str) -> None:  # pragma: no cover  (in a kernel)
+    """:func:`lessonkit.engine.guard.install` in the state of an execute request (what the guard
+    snapshots must be what a test cell runs with): the shell's builtins (``get_ipython``) and
+    ipykernel's ``input``, both bound to the kernel for each request, in place."""
+    kernel._forward_input(False)
+    try:
+        with kernel.shell.builtin_trap:
+            namespace: dict[str, Any] = {}
+            exec(guard, namespace)
+            namespace["install"](name)
+    finally:
+        kernel._restore_input()
 
 
 def _reap(replies: int) -> None:  # pragma: no cover  (runs in the zygote)
