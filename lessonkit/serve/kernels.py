@@ -31,6 +31,9 @@ OWNERS = "lessonkit_kernel_owners"
 #: (``lessonkit serve --start-timeout``; the server's settings hold it under :data:`DEADLINE`)
 PAGE_DEADLINE_S = 120.0
 DEADLINE = "lessonkit_page_deadline"
+#: the server's settings keys of its :class:`lessonkit.serve.pool.Activity` and ``PoolKeeper`` (with a pool)
+ACTIVITY = "lessonkit_activity"
+KEEPER = "lessonkit_pool_keeper"
 #: what a page that was given up on ends with: the template's start script retries (extensions/voila-template)
 GAVE_UP = ('<script>window.lessonkitStart && window.lessonkitStart.failed('
            '"The server took too long to start your lesson.")</script>')
@@ -127,7 +130,11 @@ class PageHandler(TornadoVoilaHandler):
         """Voila's page, streamed as it renders, but not for ever: a kernel that has not run the page
         within the deadline (:data:`PAGE_DEADLINE_S` unless configured: a pooled kernel that died,
         a server too busy to start one) is shut down and the page told to try again (its
-        template retries, then says what to do)."""
+        template retries, then says what to do).  While it runs, the pool waits with its refills."""
+        with self.settings[ACTIVITY].serving():
+            await self._stream(path)
+
+    async def _stream(self, path: str | None) -> None:
         pieces = self.get_generator(path=path).__aiter__()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.get(DEADLINE, PAGE_DEADLINE_S)
@@ -206,6 +213,8 @@ class KernelQueryHandler(RequestInfoSocketHandler):
     def open(self, kernel_id: str) -> None:  # type: ignore[override]
         # what a teacher's log shows of the pool: each kernel ready before a student arrives
         self.application.settings["identity_provider"].log.info("kernel %s is waiting for its student", kernel_id)
+        if (keeper := self.settings.get(KEEPER)) is not None:
+            keeper.kernel_waiting(kernel_id)
         super().open(kernel_id)
         if kernel_id in self._cache:  # the student came first: the request went out just now
             del RequestInfoSocketHandler._cache[kernel_id]
