@@ -61,6 +61,7 @@ class LessonkitVoila(Voila):
         super().initialize(argv)
         self.voila_configuration.http_header_envs = [self.identity_header]
         self.voila_configuration.preheat_kernel = self.warm_kernels > 0
+        self.voila_configuration.multi_kernel_manager_class = kernels.LeanKernelManager
 
     def init_settings(self) -> dict:
         pages = json.loads(self.lessons)
