@@ -2,6 +2,7 @@
 
     python benchmarks/serve.py                  # the documented run; updates benchmarks/RESULTS.md
     python benchmarks/serve.py --clients 10 --browser-runs 1 --no-record
+    python benchmarks/serve.py --only lessonkit --browser-runs 1 --no-record   # a quick loop, one server
 
 The page is `lessons/fractions` as `lessonkit build` writes it; its first step has a check.
 Both servers run on this machine, one after the other, with the same notebook:
@@ -23,29 +24,35 @@ Figures:
 3. memory per student: after the burst, the resident set (RSS) and unique set (USS, what the
    kernel alone costs) of each kernel that served a client, averaged (psutil).
 
-Where one student's seconds go (profiled with py-spy and the browser's Performance API, warm pool,
-2026-12-01, load 3 to 15 from other work on this 2-core machine):
+Where the seconds go (py-spy on the server, psutil CPU times of the server and its kernels over
+the burst, 2026-12-01, others' work loading this 2-core machine to 10 to 40):
 
-* server: the page's head streams at once (Voila's pre-rendered part); the rest waits for the
-  kernel's cell; per student about 0.2 s of server CPU, most of it relaying and decoding the
-  kernel's ~110 widget messages (jupyter_client's deserialize, nbclient's output loop); a pool
-  refill during a burst cost far more: each new kernel's start and template render (Jinja
-  compiling the page template anew for each renderer) took seconds of CPU from the arrivals,
-  which is why refills now wait 10 s after a hand-out;
-* kernel, after the request: about 0.05 s of CPU (the student's events, ~110 widgets of the first
-  step, their state for the front end); before the rehearsal a kernel's first page cost ~0.2 s
-  (widget classes' trait setup, SQL compilation), now paid while the kernel waits;
-* browser: the page's HTML is ~19 KB; Voila's front end is ~100 JavaScript files, 5.4 MB
-  uncompressed, fetched in two waves, and widget rendering: 4 to 6 s of a fresh Chromium's 7 to
-  10 s at load 10 to 15 is loading JavaScript, which is why one student in a browser cannot get
-  near the wire clients' time;
+* the class's burst: with Voila's own refill (each kernel handed out replaced ``fill_delay`` = 10 s
+  later, all thirty at once, plus a check every 15 s) the thirty refills' kernel starts (imports,
+  the rehearsal) and the server's template render for each ran while the class was still
+  arriving: p95 109 s at load 18 to 30, where the same burst with no refill took 14 s at load 40.
+  So the pool is refilled by lessonkit (``lessonkit.serve.pool``): one kernel at a time, only
+  after 3 s with no page served, pooled kernels at ``nice`` 5: p95 13 s at load 25;
+* what is left is the server's one thread relaying the kernels' widget messages: about 0.11 s of
+  server CPU and 0.16 s of kernel CPU per student (3.4 s and 4.9 s for 30), every client
+  finishing within a second or two of the others because the event loop interleaves them all.
+  Of the server's main thread, a fifth was Jupyter Server's activity watch decoding each message
+  (signature, dates) a second time, now reading the header's type only
+  (``lessonkit.serve.kernels.LeanKernelManager``); most of the rest scales with the page's widget
+  models: 111 for the first step, 69 of them each widget's own Layout or style object, now shared
+  in a page kernel (``lessonkit.player.sharedstyle``: 58 models);
+* one student in a browser: the page's HTML is ~19 KB; Voila's front end is ~100 JavaScript
+  files, 5.4 MB uncompressed, fetched in two waves, and widget rendering: 4 to 6 s of a fresh
+  Chromium's 7 to 10 s at load 10 to 15 is loading JavaScript, which is why one student in a
+  browser cannot get near the wire clients' time;
 * memory: a page kernel importing ``voila.utils`` (for ``wait_for_request``) loaded Jupyter Server
   with it: 45 MB RSS more per kernel; lessonkit's own request client removed it (RSS 135 -> 93 MB,
   USS 114 -> 74 MB per kernel, measured as below).
 
-The check: every client and browser got the Check button; under lessonkit each client's page
-names its own student ("saved for <name>") and no two clients share a kernel; otherwise the run
-records nothing and fails.
+The check, under lessonkit only: every client and browser got the Check button within 240 s, each
+client's page names its own student ("saved for <name>") and no two clients share a kernel;
+otherwise the run records nothing and fails.  Plain Voila's pages that never show the check (its
+browser beside the burst does not, at this load) are its figure: "did not show within 240 s".
 """
 
 from __future__ import annotations
