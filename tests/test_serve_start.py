@@ -6,8 +6,10 @@ and after the last try says what to do.  Screenshots go to /tmp/lessonkit-screen
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import threading
+import time
 from collections.abc import Iterator
 
 import psutil
@@ -17,6 +19,8 @@ from longstart import serving
 from playwright.sync_api import expect
 from system import free_port
 from test_serve_auth import PAGE, SCREENS, SHORT, serve_command
+
+from lessonkit.serve.pool import POOL_NICE
 
 pytestmark = pytest.mark.slow
 
@@ -88,3 +92,41 @@ def test_a_page_whose_kernel_never_runs_retries_then_says_what_to_do(tmp_path, p
             expect(starting.locator("button")).to_be_focused()  # Enter retries, for a keyboard user
         log = (tmp_path / "server.log").read_text()
         assert "no kernel ran it in time" in log
+
+
+def _pool_events(log: str) -> list[tuple[str, str]]:
+    """("started" | "waiting", kernel id) in the order the server's log says them."""
+    return [("started" if started else "waiting", started or waiting) for started, waiting in
+            re.findall(r"Kernel started: ([0-9a-f-]{36})|kernel ([0-9a-f-]{36}) is waiting for its student", log)]
+
+
+def _wait_for_log(folder, predicate, what: str, timeout: float = 300.0) -> str:
+    deadline = time.monotonic() + timeout
+    while not predicate(log := (folder / "server.log").read_text()):
+        assert time.monotonic() < deadline, f"{what} not within {timeout:.0f} s:\n{log[-3000:]}"
+        time.sleep(0.5)
+    return log
+
+
+def test_the_pool_starts_one_kernel_at_a_time_at_low_priority_and_refills_after_a_page(tmp_path, page):
+    """A kernel's start costs seconds of CPU: the pool starts the next only once the last waits for its
+    student, below the server's priority, and replaces one handed to a page (lessonkit.serve.pool)."""
+    write_lesson(tmp_path / "lessons", SHORT)
+    port = free_port()
+    with serving(serve_command(tmp_path, port, "--warm=2"), port, tmp_path) as url:
+        log = _wait_for_log(tmp_path, lambda log: [e for e, _ in _pool_events(log)].count("waiting") >= 2,
+                            "two pooled kernels")
+        events = _pool_events(log)[:4]
+        first, second = events[0][1], events[2][1]
+        assert events == [("started", first), ("waiting", first), ("started", second), ("waiting", second)]
+        server = next(p for p in psutil.process_iter(["cmdline"]) if f"--port={port}" in (p.info["cmdline"] or []))
+        pooled = [child for child in server.children(recursive=True)
+                  if any(kernel in " ".join(child.cmdline()) for kernel in (first, second))]
+        assert len(pooled) == 2 and {child.nice() for child in pooled} == {POOL_NICE}
+        page.goto(url + PAGE, timeout=300_000)
+        expect(page.locator(".lessonkit-page")).to_contain_text("Adding up", timeout=300_000)
+        # the page got a pooled kernel, and the pool started a third once the page was served
+        log = _wait_for_log(tmp_path, lambda log: [e for e, _ in _pool_events(log)].count("waiting") >= 3,
+                            "the replacement of the kernel handed to the page")
+        assert "Using pre-heated kernel" in log
+        assert [event for event, _ in _pool_events(log)][:6] == ["started", "waiting"] * 3

@@ -71,7 +71,8 @@ class GoalView(widgets.VBox):
                                             tooltip="Choose the skills, date and challenge you aim for")
         self.summary = widgets.HTML()
         self.form = widgets.VBox([widgets.HTML("<b>Set yourself a goal</b> (you can change it any time)"),
-                                  self.skills, self.by, self.level, self.set_button])
+                                  self.skills, self.by, self.level, self.set_button],
+                                 layout=widgets.Layout())  # its own: shown and hidden
         self.set_button.on_click(lambda _: self.submit())
         self.change_button.on_click(lambda _: self._show(editing=True))
         super().__init__([self.summary, self.change_button, self.form])

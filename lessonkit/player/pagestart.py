@@ -12,7 +12,8 @@ split at the wait:
   opened) but keeps every write in memory, then closed.  A kernel's first page costs about
   four times its second (widget classes' trait setup, SQL statements' compilation, the
   Markdown renderer's first run); the rehearsal pays that while nobody waits;
-* after: the student's own events read, their current step built, nothing else.
+* after: the student's own events read, their current step built, nothing else (with about half
+  the widget models ipywidgets would make: :mod:`lessonkit.player.sharedstyle`).
 
 Without a pool (a kernel started per visit) there is no wait, and no rehearsal: it would
 only add to what the student waits for.
@@ -29,6 +30,7 @@ from lessonkit import settings
 from lessonkit.player.identity import Identity, page_identity
 from lessonkit.player.pageview import PageView
 from lessonkit.player.session import Session
+from lessonkit.player.sharedstyle import share_defaults
 from lessonkit.progress import Event, EventStore
 from lessonkit.progress.memory import MemoryStore
 
@@ -66,7 +68,9 @@ def rehearse(lesson: Mapping[str, Any], store: EventStore) -> None:
 
 
 def start_page_session(lesson: Mapping[str, Any], store: EventStore) -> Session:
-    """The student's session on this page: rehearsed first when the kernel is waiting for its student."""
+    """The student's session on this page: rehearsed first when the kernel is waiting for its student.
+    A page's widgets that keep the default layout or style share one (:mod:`lessonkit.player.sharedstyle`)."""
+    share_defaults()
     if settings.VOILA_PREHEAT.read() == "True":
         rehearse(lesson, store)
     return Session(lesson, page_identity(), store, mode="page")

@@ -56,10 +56,12 @@ class PageView(Readable, widgets.VBox):
                                               style={"description_width": "initial"})
         self.progress_text = widgets.Label()
         self.trail = widgets.HTML()
-        self.review_button = widgets.Button(description="Review now", tooltip="Take the short review that is due")
+        self.review_button = widgets.Button(description="Review now", tooltip="Take the short review that is due",
+                                            layout=widgets.Layout())  # its own: shown and hidden
         self.body = widgets.VBox()
         self.nav_note = widgets.HTML()
-        self.next_button = widgets.Button(description="Next", button_style="primary")
+        self.next_button = widgets.Button(description="Next", button_style="primary",
+                                          layout=widgets.Layout())  # its own: shown and hidden
         self.next_button.add_class("lessonkit-next-button")
         self.choices = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.checks: list[CheckView] = []

@@ -45,7 +45,7 @@ class ConfidenceInput(widgets.VBox):
             value=None, description="How sure are you?", style={"description_width": "initial"},
             tooltips=["I might be guessing", "I think so", "I know this"])
         asked = asks_confidence(session)
-        super().__init__([self.choice] if asked else [])
+        super().__init__([self.choice] if asked else [], layout=widgets.Layout())  # its own: may be hidden
         self.layout.display = None if asked else "none"
         self.add_class("lessonkit-confidence")
 

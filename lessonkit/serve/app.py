@@ -6,22 +6,19 @@ would list the student notebooks too.  Every kernel-addressed handler of Voila's
 swapped for one that serves only the kernel's owner (:mod:`lessonkit.serve.kernels`).
 With ``warm_kernels`` each page keeps that many kernels started and run up to the point
 where the page asks who its student is (:func:`lessonkit.player.identity.wait_for_request`),
-so a student waits for their own part of the page only.  The pool is refilled only once a
-class has stopped arriving (:data:`REFILL_DELAY_S`): a kernel starting costs seconds of CPU,
-and a refill that starts while thirty students arrive takes that CPU from them.  A pooled
-kernel that died is dropped and replaced (:meth:`LessonkitVoila.keep_pools`), so a student is
-never handed a dead one.  Run as ``python -m lessonkit.serve.app ROOT ...`` by
-:func:`lessonkit.serve.serve`.
+so a student waits for their own part of the page only.  The pools are filled by
+:class:`lessonkit.serve.pool.PoolKeeper`, not by Voila: one kernel at a time, only while no page
+is being served (a kernel starting costs seconds of CPU, and refills started while thirty
+students arrive take that CPU from them), and a pooled kernel that died is replaced.
+Run as ``python -m lessonkit.serve.app ROOT ...`` by :func:`lessonkit.serve.serve`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
-from jupyter_core.utils import ensure_async
-from tornado.ioloop import PeriodicCallback
+from tornado.ioloop import IOLoop
 from traitlets import Float, Int, Unicode, default
 from traitlets import List as ListTrait
 from voila.app import Voila
@@ -29,17 +26,12 @@ from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from lessonkit.serve import auth, dashboard, home, kernels, portfolio
+from lessonkit.serve import auth, dashboard, home, kernels, pool, portfolio
 from lessonkit.serve.statics import TemplateAssetsHandler
 from lessonkit.serve.roster import Roster
 
 #: lessonkit's own pages, each module's ``handlers()`` (the teacher dashboard registers here too)
 PAGES = (home, dashboard, portfolio)
-#: seconds after a pooled kernel is handed out before its replacement starts (Voila's default: 1)
-REFILL_DELAY_S = 10.0
-#: how often the pools are checked for kernels that died
-POOL_CHECK_S = 15.0
-
 #: Voila's handlers swapped for lessonkit's: owner-only kernels, a 404 for malformed asset paths
 REPLACEMENTS = {**kernels.REPLACEMENTS, TemplateStaticFileHandler: TemplateAssetsHandler}
 
@@ -69,49 +61,28 @@ class LessonkitVoila(Voila):
         super().initialize(argv)
         self.voila_configuration.http_header_envs = [self.identity_header]
         self.voila_configuration.preheat_kernel = self.warm_kernels > 0
+        self.voila_configuration.multi_kernel_manager_class = kernels.LeanKernelManager
 
     def init_settings(self) -> dict:
         pages = json.loads(self.lessons)
         # a pool for each built page only, none for the student notebooks beside them; a pooled
         # kernel calls back to this server for its request, by the address it listens on
         callback = self.ip if self.ip not in ("", "0.0.0.0", "::") else "127.0.0.1"
-        self.config.VoilaKernelManager.fill_delay = REFILL_DELAY_S
+        # size 0: Voila fills nothing itself, the PoolKeeper starts each pooled kernel (lessonkit.serve.pool)
         self.config.VoilaKernelManager.kernel_pools_config = {
             "default": {"pool_size": 0},
-            **{page: {"pool_size": self.warm_kernels, "kernel_env_variables": {"VOILA_APP_IP": callback}}
-               for page in pages}}
+            **{page: {"pool_size": 0, "kernel_env_variables": {"VOILA_APP_IP": callback}} for page in pages}}
         settings = super().init_settings()
         settings["login_url"] = auth.LOGIN_URL
         settings["lessonkit_pages"] = pages
         settings[kernels.OWNERS] = kernels.KernelOwners()
         settings[kernels.DEADLINE] = self.page_deadline
-        return settings
-
-    def start(self) -> None:
+        settings[kernels.ACTIVITY] = activity = pool.Activity()
         if self.warm_kernels > 0:
-            PeriodicCallback(self.keep_pools, POOL_CHECK_S * 1000).start()
-        super().start()
-
-    async def keep_pools(self) -> None:
-        """Drop from each page's pool the kernels that failed to start or died waiting, and fill it again.
-
-        Voila's pool keeps a kernel that died until a student is handed it, and that student's
-        page would never start.  ``_pools`` is Voila's own (page → tasks that yield a kernel).
-        """
-        manager = self.kernel_manager
-        for page, pool in list(manager._pools.items()):
-            for task in [task for task in pool if task.done()]:
-                kernel_id = None if task.cancelled() or task.exception() else task.result()["kernel_id"]
-                if kernel_id is not None and kernel_id in manager and await ensure_async(
-                        manager.get_kernel(kernel_id).is_alive()):
-                    continue
-                self.log.warning("a pooled kernel of %s is gone (%s): replacing it", page, kernel_id or "failed to start")
-                pool.remove(task)
-                if kernel_id is not None and kernel_id in manager:
-                    with contextlib.suppress(Exception):  # already gone is what we want
-                        await ensure_async(manager.shutdown_kernel(kernel_id, now=True))
-            if page in json.loads(self.lessons):
-                manager.fill_if_needed(delay=0, notebook_name=page)
+            settings[kernels.KEEPER] = keeper = pool.PoolKeeper(
+                self.kernel_manager, dict.fromkeys(pages, self.warm_kernels), activity, self.log)
+            IOLoop.current().add_callback(keeper.run)  # runs once Voila's start() starts the loop
+        return settings
 
     def init_handlers(self) -> list:
         # the tree and the contents API would list the student notebooks beside the pages

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from datetime import datetime, timezone
 from typing import Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -31,6 +34,9 @@ OWNERS = "lessonkit_kernel_owners"
 #: (``lessonkit serve --start-timeout``; the server's settings hold it under :data:`DEADLINE`)
 PAGE_DEADLINE_S = 120.0
 DEADLINE = "lessonkit_page_deadline"
+#: the server's settings keys of its :class:`lessonkit.serve.pool.Activity` and ``PoolKeeper`` (with a pool)
+ACTIVITY = "lessonkit_activity"
+KEEPER = "lessonkit_pool_keeper"
 #: what a page that was given up on ends with: the template's start script retries (extensions/voila-template)
 GAVE_UP = ('<script>window.lessonkitStart && window.lessonkitStart.failed('
            '"The server took too long to start your lesson.")</script>')
@@ -55,6 +61,42 @@ class KernelOwners:
             self._owner.pop(kernel_id, None)
             return False
         return student is not None and self._owner.get(kernel_id) == student
+
+
+class LeanKernelManager(AsyncMappingKernelManager):
+    """Jupyter Server's kernel manager, with a cheaper watch on what each kernel sends.
+
+    Jupyter Server decodes every message a kernel publishes, signature checked and dates parsed,
+    only to note when the kernel was last active (what culling reads) and whether it is busy.  A
+    page's kernel publishes about 110 widget messages as it builds its student's page, and that
+    decoding was a fifth of the server's CPU while thirty students opened a page at once (py-spy,
+    benchmarks/serve.py).  Here only the header's type, the parent's type and a status's state are
+    read.  The signature is not checked on this watch: only the kernel publishes on its socket, and
+    code running in the kernel holds the key anyway; the page's own channels still check it.
+    """
+
+    def start_watching_activity(self, kernel_id: str) -> None:
+        kernel = self._kernels[kernel_id]
+        kernel.reason = ""
+        kernel.last_activity = datetime.now(timezone.utc)
+        kernel._activity_stream = kernel.connect_iopub()
+        session = kernel.session
+
+        def record_activity(msg_list: list[bytes]) -> None:
+            _, frames = session.feed_identities(msg_list)  # frames: signature, header, parent, metadata, content
+            msg_type = json.loads(frames[1])["msg_type"]
+            parent_type = json.loads(frames[2]).get("msg_type")
+            if self.track_message_type(msg_type) or self.track_message_type(parent_type) \
+                    or kernel.execution_state == "busy":
+                self.last_kernel_activity = kernel.last_activity = datetime.now(timezone.utc)
+            if msg_type == "status":
+                state = json.loads(frames[4])["execution_state"]
+                if self.track_message_type(parent_type):
+                    kernel.execution_state = state
+                elif kernel.execution_state == "starting" and state != "starting":
+                    kernel.execution_state = "idle"  # as Jupyter Server: idle once started, unless tracked
+
+        kernel._activity_stream.on_recv(record_activity)
 
 
 class _ClaimingKernelManager:
@@ -127,7 +169,11 @@ class PageHandler(TornadoVoilaHandler):
         """Voila's page, streamed as it renders, but not for ever: a kernel that has not run the page
         within the deadline (:data:`PAGE_DEADLINE_S` unless configured: a pooled kernel that died,
         a server too busy to start one) is shut down and the page told to try again (its
-        template retries, then says what to do)."""
+        template retries, then says what to do).  While it runs, the pool waits with its refills."""
+        with self.settings[ACTIVITY].serving():
+            await self._stream(path)
+
+    async def _stream(self, path: str | None) -> None:
         pieces = self.get_generator(path=path).__aiter__()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.get(DEADLINE, PAGE_DEADLINE_S)
@@ -206,6 +252,8 @@ class KernelQueryHandler(RequestInfoSocketHandler):
     def open(self, kernel_id: str) -> None:  # type: ignore[override]
         # what a teacher's log shows of the pool: each kernel ready before a student arrives
         self.application.settings["identity_provider"].log.info("kernel %s is waiting for its student", kernel_id)
+        if (keeper := self.settings.get(KEEPER)) is not None:
+            keeper.kernel_waiting(kernel_id)
         super().open(kernel_id)
         if kernel_id in self._cache:  # the student came first: the request went out just now
             del RequestInfoSocketHandler._cache[kernel_id]
