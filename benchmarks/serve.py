@@ -40,7 +40,11 @@ the burst, 2026-12-01, others' work loading this 2-core machine to 10 to 40):
   (signature, dates) a second time, now reading the header's type only
   (``lessonkit.serve.kernels.LeanKernelManager``); most of the rest scales with the page's widget
   models: 111 for the first step, 69 of them each widget's own Layout or style object, now shared
-  in a page kernel (``lessonkit.player.sharedstyle``: 58 models);
+  in a page kernel (``lessonkit.player.sharedstyle``: 58 models).  With both, 30 at once cost
+  2.5 s of server CPU and 4.6 s of kernel CPU: p95 11.5 s at load 15, all of it others' load
+  but ~7 s of CPU.  Left on the server's thread: Jinja rendering the rest of the page template
+  after the page's cell, per student (~15 % of it; nbconvert's lab template, once per kernel),
+  the websocket relay, and nbclient's own decoding of each message;
 * one student in a browser: the page's HTML is ~19 KB; Voila's front end is ~100 JavaScript
   files, 5.4 MB uncompressed, fetched in two waves, and widget rendering: 4 to 6 s of a fresh
   Chromium's 7 to 10 s at load 10 to 15 is loading JavaScript, which is why one student in a
