@@ -11,7 +11,8 @@ PATH``, inside bubblewrap where it works: :mod:`lessonkit.engine.bwrap`), whose 
 ``PATH`` (JSON), the environment's as :func:`lessonkit.engine.interpreter.interpreter` gives
 it: the zygote finds lessonkit and ipykernel where the grader does, whatever was on the
 grader's ``PYTHONPATH``.  It imports no more than that before it forks, so the kernels carry
-nothing of the grader.  It talks to the grader in JSON lines: on its stdin, a request per
+nothing of the grader, and compiles the test guard once, which each kernel installs before it
+answers its first request.  It talks to the grader in JSON lines: on its stdin, a request per
 kernel; on its stdout, ``{"ready": pid}`` once, ``{"id": ..., "pid": ...}`` for each kernel
 forked and ``{"exited": pid, "code": ...}`` (``subprocess``'s convention: negative for a signal)
 when one ends; pids as the zygote sees them, in its sandbox's PID namespace.  It exits when
