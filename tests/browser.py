@@ -52,7 +52,8 @@ TEMPLATE_ROOT = REPO_ROOT / "extensions" / "voila-template" / "share" / "jupyter
 """Where the lessonkit Voila template is in the source tree: laid out as it is installed
 (``share/jupyter/voila/templates/lessonkit``), so it is a JUPYTER_PATH entry as it stands."""
 VOILA_START_TIMEOUT = 30.0
-WIDGETS_TIMEOUT_MS = 20_000
+WIDGETS_TIMEOUT_MS = 60_000
+NAVIGATION_TIMEOUT_MS = 120_000
 
 
 @contextlib.contextmanager
@@ -173,6 +174,9 @@ def browser():
 def page(browser):
     """A page in a fresh browser context (no cookies or storage shared between tests)."""
     context = browser.new_context(viewport={"width": 1000, "height": 700})
+    # Playwright's 30 s for a page load or an action is short for a loaded machine (CI runs two
+    # workers beside Voila kernels): a failure is a wait that ends at all, not a slow one
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     context.route(_is_remote, lambda route: route.abort())
     yield context.new_page()
     context.close()

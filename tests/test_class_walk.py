@@ -45,7 +45,7 @@ STUDENTS = ("ana", "bo")
 #: for a loaded two-core machine (CI runs other tests beside this one): a page's kernel may take a
 #: minute to start, an answer seconds to be checked; a failure is one that does not come at all
 PAGE_MS = 180_000
-STEP_MS = 60_000
+STEP_MS = 150_000
 
 # The player tests' lesson (every path a student can take), with example code to Run and a code
 # check on the first step.
