@@ -51,9 +51,12 @@ CHROMIUM_ARGS = [
 TEMPLATE_ROOT = REPO_ROOT / "extensions" / "voila-template" / "share" / "jupyter"
 """Where the lessonkit Voila template is in the source tree: laid out as it is installed
 (``share/jupyter/voila/templates/lessonkit``), so it is a JUPYTER_PATH entry as it stands."""
-VOILA_START_TIMEOUT = 30.0
+VOILA_START_TIMEOUT = 120.0
 WIDGETS_TIMEOUT_MS = 60_000
 NAVIGATION_TIMEOUT_MS = 120_000
+EXPECT_TIMEOUT_MS = 30_000
+"""How long an ``expect`` waits, for the whole session: Playwright's 5 s is short for a page whose
+kernel shares two cores with another test worker; a longer wait only makes a failure take longer."""
 
 
 @contextlib.contextmanager
@@ -162,8 +165,9 @@ def _tail(log, chars: int = 4000) -> str:
 def browser():
     """Headless Debian Chromium, shared by the whole test session (starting one takes ~1 s)."""
     debian_package("chromium", CHROMIUM.exists)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from browser import wait_for_widgets
+from browser import EXPECT_TIMEOUT_MS, wait_for_widgets
 from lessonfactory import write_lesson
 from longstart import serving
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -305,7 +305,7 @@ def school(tmp_path_factory, browser) -> Iterator[School]:
         finally:
             for context in school.open.values():
                 context.close()
-            expect.set_options(timeout=5_000)  # playwright's default, for the modules after this one
+            expect.set_options(timeout=EXPECT_TIMEOUT_MS)  # the session's, for the modules after this one
 
 
 def test_each_student_walked_the_whole_lesson_and_the_store_says_so(school):

@@ -104,10 +104,18 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"course-{name}.png"), full_page=True)
 
 
+@pytest.fixture
+def patient_expect():
+    """A lesson starting in a fresh kernel on a loaded machine (CI runs two workers) takes its time."""
+    expect.set_options(timeout=120_000)
+    yield
+    expect.set_options(timeout=browser_helpers.EXPECT_TIMEOUT_MS)
+
+
+@pytest.mark.usefixtures("patient_expect")
 def test_goal_test_out_confidence_reflection_recommendation_and_portfolio(server, page, browser, tmp_path):
     url, _ = server
     page.set_default_timeout(60_000)
-    expect.set_options(timeout=120_000)  # a lesson starting in a fresh kernel on a loaded machine (CI runs two workers)
     sign_in(page, url, "ana")
     expect(page.get_by_text("Show what you know")).to_be_visible()
     page.get_by_role("button", name="Set my goal").click()
