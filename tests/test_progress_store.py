@@ -414,7 +414,7 @@ def test_an_older_store_is_upgraded_once_while_twenty_writers_open_it(sql_url: s
                                        "data": json.dumps(e.data)} for e in old])
     writers = {f"s{n:02}": start_writer(sql_url, f"s{n:02}", count=5) for n in range(20)}
     for student, writer in writers.items():
-        out, err = writer.communicate(timeout=240)
+        _, err = writer.communicate(timeout=240)
         assert writer.returncode == 0, f"writer {student} failed: {err}"
     with engine.connect() as conn:
         indexes = {index["name"] for index in sa.inspect(conn).get_indexes("events")}

@@ -82,6 +82,7 @@ class Milestone:
     label: str | None = None  # a choice's option
     choice: str | None = None
     skill: str | None = None  # the escape hatch's skill
+    visits: int = 1  # a step entered again at once (a practice loop's items), folded by the query
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,18 +204,40 @@ class _Queries:
     def milestones(self) -> list[Milestone]:
         """The way through the lesson: steps entered, choices, the branches a rule decided and the
         escape hatches, in order per student.  One SELECT per event type, so that each reaches its
-        rows through the type index: one query with ``OR`` scanned the lesson's every event."""
+        rows through the type index: one query with ``OR`` scanned the lesson's every event.
+
+        A step entered right before the same step (same name, same kind as the report shows them,
+        nothing between) is folded into it, as one row with its ``visits``: a practice loop's items
+        are most of the steps entered, and the report prints them as one line anyway
+        (``stats._Assembly._walk``), so a class's route reaches Python as one row per line of it.
+        The row kept is a run's last (the next row does not continue it), so that ``visits`` is its
+        row number less the previous kept row's: two window passes over the route, not three.
+        """
         q = self.q
-        select = "SELECT student_id, seq, type, step_id, {}, {}, {}, {}, {} FROM events WHERE lesson_id = :lesson AND "
+        select = ("SELECT student_id, seq, type, step_id, {} AS kind, {} AS condition, {} AS label, {} AS choice, "
+                  "{} AS skill FROM events WHERE lesson_id = :lesson AND ")
         none = "NULL"
-        sql = " UNION ALL ".join([
+        found = " UNION ALL ".join([
             select.format("kind", none, none, none, none) + "type = 'step_entered'",
             select.format(none, none, q.text("label"), q.text("choice"), none) + "type = 'choice_made'",
             select.format(none, "condition", none, none, none) + "type = 'branch_taken' AND condition IS NOT NULL",
             select.format(none, none, none, none, "skill") + "type = 'mastery_changed' AND needs_remediation = 1",
-        ]) + " ORDER BY 1, 2"
-        return [Milestone(student, type_, step, kind, condition, label, choice, skill)
-                for student, _, type_, step, kind, condition, label, choice, skill in q.rows(sql)]
+        ])
+        # what the report prints of a step entered: f"{step} ({kind or 'content'})"; NULL for other rows,
+        # which never equals anything and so never folds
+        shown = ("CASE WHEN type = 'step_entered' THEN "
+                 "COALESCE(step_id, 'None') || ' (' || COALESCE(NULLIF(kind, ''), 'content') || ')' END")
+        sql = f"""
+        WITH m AS ({found}),
+        numbered AS (
+            SELECT m.*, ROW_NUMBER() OVER w AS n,
+                   CASE WHEN LEAD({shown}) OVER w = {shown} THEN 0 ELSE 1 END AS last
+            FROM m WINDOW w AS (PARTITION BY student_id ORDER BY seq))
+        SELECT student_id, type, step_id, kind, condition, label, choice, skill,
+               n - LAG(n, 1, 0) OVER (PARTITION BY student_id ORDER BY seq) AS visits
+        FROM numbered WHERE last = 1 ORDER BY student_id, seq"""
+        return [Milestone(student, type_, step, kind, condition, label, choice, skill, int(visits))
+                for student, type_, step, kind, condition, label, choice, skill, visits in q.rows(sql)]
 
     def flags(self) -> list[FlagFact]:
         q = self.q
@@ -240,9 +263,9 @@ class _Queries:
         FROM events AS e JOIN cut ON e.student_id = cut.student_id AND e.seq >= cut.seq
         WHERE e.lesson_id = :lesson AND e.type = 'answered' AND e.check_id IS NOT NULL
         ORDER BY e.student_id, e.seq"""
-        return [AnswerFact(r.student_id, r.ms / 1000, r.check_id, decoded(r.answer),
-                           None if r.pending else bool(r.correct), int(r.attempt or 0), r.feedback)
-                for r in q.rows(sql)]
+        return [AnswerFact(student, ms / 1000, check, decoded(answer), None if pending else bool(correct),
+                           int(attempt or 0), feedback)
+                for student, ms, check, answer, correct, pending, attempt, feedback in q.rows(sql)]
 
     def checks(self) -> list[CheckFact]:
         judged = "type = 'answered' AND pending = 0"
@@ -258,9 +281,10 @@ class _Queries:
         WHERE lesson_id = :lesson AND check_id IS NOT NULL AND type IN ('answered', 'hint_revealed')
         GROUP BY student_id, check_id"""
         # first_judged packs the first judged answer's seq with its verdict in the lowest bit
-        found = [CheckFact(r.student_id, r.check_id, int(r.attempts), bool(r.correct),
-                           None if r.first_judged is None else bool(int(r.first_judged) % 2), int(r.hints),
-                           bool(r.bottom_out), int(r.first_seq)) for r in self.q.rows(sql)]
+        found = [CheckFact(student, check, int(attempts), bool(correct),
+                           None if first_judged is None else bool(int(first_judged) % 2), int(hints),
+                           bool(bottom_out), int(first_seq))
+                 for student, check, attempts, correct, first_judged, hints, bottom_out, first_seq in self.q.rows(sql)]
         return sorted(found, key=lambda c: (c.student, c.first_seq))
 
     def skills(self, facts: LessonFacts) -> None:
@@ -269,7 +293,7 @@ class _Queries:
         parsed: the JSON of one row per student and skill, not of every update."""
         q = self.q
         types = "lesson_id = :lesson AND type IN ('mastery_changed', 'review_done')"
-        latest = {(r.type, r.student_id, r.skill): json.loads(r.data) for r in q.rows(f"""
+        latest = {(type_, student, skill): json.loads(data) for student, type_, skill, data in q.rows(f"""
             SELECT e.student_id, e.type, e.skill, e.data FROM events AS e
             JOIN (SELECT MAX(seq) AS seq FROM events WHERE {types} GROUP BY student_id, type, skill) AS last
               ON e.seq = last.seq""")}

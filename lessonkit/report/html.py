@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lessonkit.report.plots import figures
+from lessonkit.report.plots import SHADES, figures, mastery_heatmap
 from lessonkit.report.stats import DONE, ClassReport
 from lessonkit.report.trendplots import trend_figures
 
@@ -69,6 +69,7 @@ def render_html(report: ClassReport, *, live: Mapping[str, Any] | None = None) -
     shown = set(detailed)
     return _environment().get_template("report.html.j2").render(live=live,
         r=report, figures={**figures(report), **trend_figures(report)}, anchors=_anchors(report.students),
+        heatmap=mastery_heatmap(report) if report.students and report.skills else None, shades=SHADES,
         symbols=SYMBOLS,
         flagged={p.student: sorted({f.kind.replace("_", " ") for f in p.flags if f.kind != "stuck"})
                  for p in report.per_student},

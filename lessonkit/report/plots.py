@@ -1,4 +1,5 @@
-"""The report's figures as PNG data URIs, drawn with matplotlib for a projector.
+"""The report's figures as PNG data URIs, drawn with matplotlib for a projector, and the
+mastery heat map, which is a coloured table and so an HTML one (:class:`HeatMap`).
 
 Each figure comes with its alt text, written from the same numbers, because a figure a
 screen reader cannot describe is not in the report for that reader.  PNG rather than SVG:
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 from dataclasses import dataclass
 
 from lessonkit.report.stats import DONE, ClassReport
@@ -18,12 +18,37 @@ from lessonkit.report.stats import DONE, ClassReport
 FONT_SIZE = 16
 
 #: Up to this many students the heat map names each row and prints each value; a larger
-#: class is drawn as a picture of the whole class (rows sorted by mastery), because 1,000
-#: row labels are unreadable on any screen and the table above gives every value anyway.
+#: class is shown as a picture of the whole class (thin unlabelled rows sorted by mastery),
+#: because 1,000 row labels are unreadable on any screen and the table above gives every value.
 LABELLED_ROWS = 40
 
 #: Resolution of the PNGs: sharp on a projector, small enough to keep the file light.
 DPI = 90
+
+
+@dataclass(frozen=True, slots=True)
+class HeatCell:
+    shade: int | None  # P(learned) in tenths, the index into SHADES; None before any evidence
+    text: str  # what the cell prints: the value in a labelled map, nothing in a whole class's
+    title: str  # the student, the skill and the value, on hover and to a screen reader
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """The mastery heat map as the HTML table the report prints (``heatmap.html.j2``)."""
+
+    title: str
+    about: str
+    labelled: bool  # one named row per student with the values printed; else the class as a picture
+    skills: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[HeatCell, ...]], ...]
+
+
+#: The heat map's colours, viridis at P(learned) = 0, 0.1, ... 1 (dark to light, readable in grey
+#: and by the common colour-vision deficiencies).  Text on the first five is white, on the others
+#: black: each pair is at least 4.5:1.
+SHADES = ("#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884", "#44bf70", "#7ad151",
+          "#bddf26", "#fde725")
 
 
 @dataclass(frozen=True)
@@ -49,43 +74,28 @@ def data_uri(figure) -> str:  # type: ignore[no-untyped-def]
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def mastery_heatmap(report: ClassReport) -> Figure:
-    """P(learned) per student and skill; a skill not started is left blank (grey), not zero."""
+def mastery_heatmap(report: ClassReport) -> HeatMap:
+    """P(learned) per student and skill as coloured cells; a skill not started is left blank
+    (grey), not zero.  An HTML table rather than a picture: it is a coloured table, and drawing it
+    with matplotlib was a good part of a second on a large class."""
     cols = report.skills
     rows = list(report.students)
     labelled = len(rows) <= LABELLED_ROWS
-
-    def p(student: str, skill: str) -> float:
-        value = report.grid[student][skill].p
-        return math.nan if value is None else value
-
     if not labelled:  # the whole class at a glance: strongest on top
-        rows.sort(key=lambda s: -sum(0.0 if math.isnan(v := p(s, k)) else v for k in cols))
-    grid = [[p(s, k) for k in cols] for s in rows]
-    height = 0.55 * len(rows) + 1.5 if labelled else 7.0
-    figure = new_figure(max(6.0, 1.8 * len(cols) + 3), max(3.0, height))
-    axes = figure.add_subplot()
-    axes.set_facecolor("#e6e6e6")
-    image = axes.imshow(grid, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
-    axes.set_xticks(range(len(cols)), cols, rotation=30 if len(cols) > 6 else 0, ha="right" if len(cols) > 6 else "center")
-    if labelled:
-        axes.set_yticks(range(len(rows)), rows)
-        for i in range(len(rows)):
-            for j in range(len(cols)):
-                value = grid[i][j]
-                label = "\u2013" if math.isnan(value) else f"{value:.2f}"
-                dark = not math.isnan(value) and value < 0.45  # where black on viridis falls under 4.5:1
-                axes.text(j, i, label, ha="center", va="center", color="white" if dark else "black",
-                          fontsize=FONT_SIZE - 2)
-    else:
-        axes.set_yticks([])
-        axes.set_ylabel(f"{len(rows)} students, strongest on top")
-    figure.colorbar(image, ax=axes, label="P(learned)")
-    axes.set_title("Mastery by student and skill")
+        rows.sort(key=lambda s: -sum(c.p or 0.0 for c in report.grid[s].values()))
+
+    def cell(student: str, skill: str) -> HeatCell:
+        p = report.grid[student][skill].p
+        if p is None:
+            return HeatCell(None, "\u2013" if labelled else "", f"{student}, {skill}: not started")
+        return HeatCell(min(10, max(0, int(p * 10 + 0.5))), f"{p:.2f}" if labelled else "", f"{student}, {skill}: P(learned) = {p:.2f}")
+
     mastered = sum(c.status in DONE for row in report.grid.values() for c in row.values())
-    alt = (f"Heat map of P(learned) for {len(rows)} students (rows) and {len(cols)} skills (columns): "
-           f"{mastered} of {len(rows) * len(cols)} student-skill pairs mastered. The table above gives every value.")
-    return Figure("Mastery by student and skill", alt, data_uri(figure))
+    about = (f"P(learned) for {len(rows)} students (rows{'' if labelled else ', strongest on top'}) and "
+             f"{len(cols)} skills (columns), dark to light as P rises, grey where not started: {mastered} of "
+             f"{len(rows) * len(cols)} student-skill pairs mastered.")
+    return HeatMap("Mastery by student and skill", about, labelled, tuple(cols),
+                   tuple((s, tuple(cell(s, k) for k in cols)) for s in rows))
 
 
 def facility_bars(report: ClassReport) -> Figure:
@@ -107,10 +117,9 @@ def facility_bars(report: ClassReport) -> Figure:
 
 
 def figures(report: ClassReport) -> dict[str, Figure]:
-    """The report's figures by name (``heatmap``, ``facility``); a figure with nothing to draw is left out."""
+    """The report's pictures by name (``facility``); one with nothing to draw is left out.  The heat
+    map is a table (:func:`mastery_heatmap`)."""
     out = {}
-    if report.students and report.skills:
-        out["heatmap"] = mastery_heatmap(report)
     if report.checks:
         out["facility"] = facility_bars(report)
     return out

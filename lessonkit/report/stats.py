@@ -191,9 +191,9 @@ class _Assembly:
                 if m.type == STEP_ENTERED:
                     entered = f"{m.step} ({m.kind or 'content'})"
                     if route and route[-1][0] == entered and not why:
-                        route[-1][2] += 1  # a practice loop is one line, not one per item
+                        route[-1][2] += m.visits  # a practice loop is one line, not one per item
                     else:
-                        route.append([entered, why, 1])
+                        route.append([entered, why, m.visits])
                     why = ""
                     if waiting and m.kind == "remediation":
                         self.remediation[waiting][str(m.step)] += 1

@@ -91,7 +91,7 @@ def _steps(q: LessonQuery) -> tuple[StepReach, ...]:
     they met it, not last), ties by who entered first."""
     # one pass: each student's first and last entry of each step, then, per student, the order of
     # first entries, the latest entry of all and whether one was the end
-    reached = q.rows(f"""
+    reached = q.rows("""
         SELECT step_id, MAX(kind) AS kind, COUNT(*) AS students, SUM(place) AS places, MIN(first_seq) AS first_seq,
                SUM(CASE WHEN last_seq = student_last AND finished = 0 THEN 1 ELSE 0 END) AS left_here
         FROM (SELECT step_id, kind, first_seq, last_seq,
