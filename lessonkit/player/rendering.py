@@ -118,7 +118,10 @@ class Readable:
         raise NotImplementedError
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        data = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        # not ipywidgets' own: it builds the repr of every widget in the tree (a fifth of a page
+        # kernel's work after its student's request) only to cut it at 110 characters, and the
+        # readable text replaces it anyway
         text = self.readable()
-        data.update({"text/markdown": text, "text/plain": text})
-        return data
+        return {"application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                             "model_id": self._model_id},  # type: ignore[attr-defined]
+                "text/markdown": text, "text/plain": text}
