@@ -50,7 +50,7 @@ the burst, 2026-12-01, others' work loading this 2-core machine to 10 to 40):
   of the page's whole widget tree (built for the display data, cut at 110 characters, replaced by
   lessonkit's readable text) and most of the rest one message per widget model or change: now the
   display data is lessonkit's own and widgets are made with their classes, Markdown, options and
-  first look instead of being changed after (29 update messages after the widgets opened -> 9):
+  first look instead of being changed after (29 update messages after the widgets opened -> 10):
   ~0.10 s;
 * one student in a browser: the page's HTML is ~19 KB; Voila's front end is ~100 JavaScript
   files, 5.4 MB uncompressed, fetched in two waves, and widget rendering: 4 to 6 s of a fresh
