@@ -82,14 +82,15 @@ def markdown_inline(text: str) -> str:
 def markdown_output(text: str) -> widgets.Output:
     """Markdown (with math) rendered by the front end exactly as a notebook cell is: for a
     prompt or a block of the lesson, which a notebook viewer should show as the cell does."""
-    out = widgets.Output()
-    set_markdown(out, text)
-    return out
+    return widgets.Output(outputs=_markdown_outputs(text))  # made with it: no update message after
 
 
 def set_markdown(out: widgets.Output, text: str) -> None:
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"text/markdown": text, "text/plain": text}},)
+    out.outputs = _markdown_outputs(text)
+
+
+def _markdown_outputs(text: str) -> tuple[dict[str, Any], ...]:
+    return ({"output_type": "display_data", "metadata": {}, "data": {"text/markdown": text, "text/plain": text}},)
 
 
 def status_html(tone: str, message: str, details: tuple[str, ...] = (), extra: str = "") -> str:
@@ -118,7 +119,10 @@ class Readable:
         raise NotImplementedError
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        data = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        # not ipywidgets' own: it builds the repr of every widget in the tree (a fifth of a page
+        # kernel's work after its student's request) only to cut it at 110 characters, and the
+        # readable text replaces it anyway
         text = self.readable()
-        data.update({"text/markdown": text, "text/plain": text})
-        return data
+        return {"application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                             "model_id": self._model_id},  # type: ignore[attr-defined]
+                "text/markdown": text, "text/plain": text}
