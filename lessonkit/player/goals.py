@@ -67,18 +67,16 @@ class GoalView(widgets.VBox):
                                            value="core", description="Challenge")
         self.set_button = widgets.Button(description="Set my goal", button_style="primary",
                                          tooltip="Save this goal (it changes no score or route)")
-        # made as they are first shown, not changed after: each change is one more message per student
-        summary, description, editing = self._state(editing=False)
-        self.change_button = widgets.Button(description=description, tooltip="Choose the skills, date and challenge "
-                                                                             "you aim for",
-                                            layout=widgets.Layout(width="12em", display="none" if editing else None))
-        self.summary = widgets.HTML(summary)
+        self.change_button = widgets.Button(description="Change my goal", layout=widgets.Layout(width="12em"),
+                                            tooltip="Choose the skills, date and challenge you aim for")
+        self.summary = widgets.HTML()
         self.form = widgets.VBox([widgets.HTML("<b>Set yourself a goal</b> (you can change it any time)"),
                                   self.skills, self.by, self.level, self.set_button],
-                                 layout=widgets.Layout(display=None if editing else "none"))  # its own: shown, hidden
+                                 layout=widgets.Layout())  # its own: shown and hidden
         self.set_button.on_click(lambda _: self.submit())
         self.change_button.on_click(lambda _: self._show(editing=True))
         super().__init__([self.summary, self.change_button, self.form], _dom_classes=("lessonkit-goals",))
+        self._show(editing=False)
         self._unsubscribe = session.subscribe(lambda: self._show(editing=self.form.layout.display != "none"))
 
     def submit(self) -> Event | None:
@@ -89,15 +87,12 @@ class GoalView(widgets.VBox):
         self._show(editing=False)
         return event
 
-    def _state(self, editing: bool) -> tuple[str, str, bool]:
-        """The summary, the button's words, and whether the form is open."""
+    def _show(self, editing: bool) -> None:
         goal = latest_goal(self.session.events)
         # offered open on the first step; later a button, so an optional goal never crowds the work
         editing = editing or (goal is None and self.session.current_step == self.session.path.first)
-        return (goal_summary(self.session, goal) if goal else ""), ("Change my goal" if goal else "Set a goal"), editing
-
-    def _show(self, editing: bool) -> None:
-        self.summary.value, self.change_button.description, editing = self._state(editing)
+        self.summary.value = goal_summary(self.session, goal) if goal else ""
+        self.change_button.description = "Change my goal" if goal else "Set a goal"
         self.form.layout.display = None if editing else "none"
         self.change_button.layout.display = "none" if editing else None
 
