@@ -499,23 +499,3 @@ def test_the_what_next_panel_offers_the_way_on_again_after_a_loop_back(built, tm
     assert new_events(session, mark)[0] == ("branch_taken", {"from": "practice", "to": "practice", "rule": 2,
                                                              "condition": None})
     assert [b.description for b in panel.buttons.children] == ["Continue"]  # back in the step: go on again
-
-
-def test_a_page_sends_its_classes_and_contents_with_each_widget_not_after(built, store_url, monkeypatch):
-    """Each change after a widget is opened is one more message per student on the server's one thread:
-    what a widget starts with (CSS classes, Markdown, a question's options) goes in its opening message."""
-    import ipywidgets as widgets
-
-    sent: list[tuple[str, str]] = []
-    send_state = widgets.Widget.send_state
-
-    def recording(self, key=None):
-        if self.comm is not None:
-            sent.append((type(self).__name__, str(key)))
-        return send_state(self, key)
-
-    monkeypatch.setattr(widgets.Widget, "send_state", recording)
-    page = PageView(Session(built.sealed, Identity("lee", "header"), open_store(store_url), mode="page", clock=Clock()))
-    assert "lessonkit-page" in page._dom_classes and "lessonkit-next-button" in page.next_button._dom_classes
-    late = [(kind, key) for kind, key in sent if any(name in key for name in ("_dom_classes", "outputs", "options_html"))]
-    assert late == []
