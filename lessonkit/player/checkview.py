@@ -69,12 +69,9 @@ class CheckView(Readable, widgets.VBox):
         self._shown_item = index
         self.prompt = markdown_output(item.get("prompt", ""))
         self.answer_input = self._make_input(item)
-        # the classes are for the page's stylesheet and tests; given at construction, not add_class()
-        # after it: each change after a widget is made is one more message to the browser, per student
-        self.check_button = widgets.Button(description="Check", button_style="primary", tooltip="Check your answer",
-                                           _dom_classes=("lessonkit-check-button",))
+        self.check_button = widgets.Button(description="Check", button_style="primary", tooltip="Check your answer")
         self.hint_button = widgets.Button(description="Hint", tooltip="Reveal the next hint",
-                                          layout=widgets.Layout(width="auto"), _dom_classes=("lessonkit-hint-button",))
+                                          layout=widgets.Layout(width="auto"))
         self.feedback = widgets.HTML()
         self.hint_note = widgets.HTML()
         self.hints = widgets.HTML()
@@ -82,8 +79,10 @@ class CheckView(Readable, widgets.VBox):
         self.confidence = ConfidenceInput(session, check_id)  # empty unless the lesson asks
         self.printed = widgets.HTML()  # a page's code check: what the student's code printed
         self.run_button = widgets.Button(description="Run my code", tooltip="Run your code and see what it prints",
-                                         layout=widgets.Layout(width="auto"), _dom_classes=("lessonkit-run-button",))
+                                         layout=widgets.Layout(width="auto"))
         self.run_button.on_click(lambda _: self.run_code())
+        for button, name in ((self.check_button, "check"), (self.hint_button, "hint"), (self.run_button, "run")):
+            button.add_class(f"lessonkit-{name}-button")  # for the page's stylesheet and tests
         self.check_button.on_click(lambda _: self.submit())
         self.hint_button.on_click(lambda _: self.ask_hint())
         show_prompt = not (self.kind == "code" and namespace is not None)  # the prompt is a cell above
@@ -92,7 +91,8 @@ class CheckView(Readable, widgets.VBox):
             self.answer_input, self.confidence,
             widgets.HBox([self.check_button, *([self.run_button] if self._runs_contained else []), self.hint_button]),
             self.feedback, self.printed, self.hint_note, self.hints, self.meter,
-        ], _dom_classes=("lessonkit-check",))
+        ])
+        self.add_class("lessonkit-check")
         self._restore()
         self._unsubscribe = session.subscribe(self.refresh)
         self.refresh()

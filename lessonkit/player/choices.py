@@ -36,9 +36,9 @@ class ChoiceGroup(anywidget.AnyWidget):
     disabled = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, options: Sequence[str], *, multiple: bool = False, label: str = "Your answer") -> None:
-        # the options given at construction, not set after: one message fewer to the browser per question
-        super().__init__(multiple=multiple, label=label, options_html=[markdown_inline(text) for text in options])
-        self._texts: list[str] = list(options)
+        super().__init__(multiple=multiple, label=label)
+        self._texts: list[str] = []
+        self.set_options(options)
 
     def set_options(self, options: Sequence[str]) -> None:
         """Show new options (a new variant of the question), none picked."""

@@ -62,8 +62,8 @@ class EndSummary(widgets.VBox):
         self._on_move = on_move
         self.summary = widgets.HTML(self._html())
         self.moves = [self._button(move) for move in next_moves(session)]
-        super().__init__([self.summary, widgets.HBox(self.moves, layout=widgets.Layout(flex_flow="row wrap"))],
-                         _dom_classes=("lessonkit-end",))
+        super().__init__([self.summary, widgets.HBox(self.moves, layout=widgets.Layout(flex_flow="row wrap"))])
+        self.add_class("lessonkit-end")
 
     def _html(self) -> str:
         session = self.session

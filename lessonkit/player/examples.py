@@ -127,11 +127,12 @@ class ExampleCell(widgets.VBox):
         self._files = files
         self._title = f"Output of example {number}"
         self.code = markdown_output(f"```python\n{source}\n```")
-        self.run_button = widgets.Button(description="Run", tooltip=f"Run example {number} and see what it prints",
-                                         _dom_classes=("lessonkit-run-button",))
+        self.run_button = widgets.Button(description="Run", tooltip=f"Run example {number} and see what it prints")
+        self.run_button.add_class("lessonkit-run-button")
         self.output = widgets.HTML()
         self.run_button.on_click(lambda _: self.run())
-        super().__init__([self.code, self.run_button, self.output], _dom_classes=("lessonkit-example",))
+        super().__init__([self.code, self.run_button, self.output])
+        self.add_class("lessonkit-example")
 
     def run(self) -> Printed:
         self.run_button.disabled = True

@@ -75,7 +75,8 @@ class GoalView(widgets.VBox):
                                  layout=widgets.Layout())  # its own: shown and hidden
         self.set_button.on_click(lambda _: self.submit())
         self.change_button.on_click(lambda _: self._show(editing=True))
-        super().__init__([self.summary, self.change_button, self.form], _dom_classes=("lessonkit-goals",))
+        super().__init__([self.summary, self.change_button, self.form])
+        self.add_class("lessonkit-goals")
         self._show(editing=False)
         self._unsubscribe = session.subscribe(lambda: self._show(editing=self.form.layout.display != "none"))
 

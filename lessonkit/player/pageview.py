@@ -61,8 +61,8 @@ class PageView(Readable, widgets.VBox):
         self.body = widgets.VBox()
         self.nav_note = widgets.HTML()
         self.next_button = widgets.Button(description="Next", button_style="primary",
-                                          layout=widgets.Layout(),  # its own: shown and hidden
-                                          _dom_classes=("lessonkit-next-button",))
+                                          layout=widgets.Layout())  # its own: shown and hidden
+        self.next_button.add_class("lessonkit-next-button")
         self.choices = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.checks: list[CheckView] = []
         self.review_button.on_click(lambda _: self.review())
@@ -70,7 +70,8 @@ class PageView(Readable, widgets.VBox):
         super().__init__([
             self.heading, self.notice, self.goal, self.review_button, widgets.HBox([self.progress, self.progress_text]),
             self.trail, self.body, self.nav_note, widgets.HBox([self.next_button, self.choices]),
-        ], _dom_classes=("lessonkit-page",))
+        ])
+        self.add_class("lessonkit-page")
         self.render()
         self._unsubscribe = session.subscribe(self.refresh)
 
@@ -242,8 +243,8 @@ class PageView(Readable, widgets.VBox):
             return []
         buttons = []
         for option in choice["options"]:
-            button = widgets.Button(description=option["label"], tooltip=f"{choice['prompt']} {option['label']}",
-                                    _dom_classes=("lessonkit-choice-button",))
+            button = widgets.Button(description=option["label"], tooltip=f"{choice['prompt']} {option['label']}")
+            button.add_class("lessonkit-choice-button")
             button.on_click(lambda _, label=option["label"]: self.choose(label))
             buttons.append(button)
         return buttons

@@ -45,8 +45,9 @@ class ConfidenceInput(widgets.VBox):
             value=None, description="How sure are you?", style={"description_width": "initial"},
             tooltips=["I might be guessing", "I think so", "I know this"])
         asked = asks_confidence(session)
-        super().__init__([self.choice] if asked else [], _dom_classes=("lessonkit-confidence",),
-                         layout=widgets.Layout(display=None if asked else "none"))  # its own: may be hidden
+        super().__init__([self.choice] if asked else [], layout=widgets.Layout())  # its own: may be hidden
+        self.layout.display = None if asked else "none"
+        self.add_class("lessonkit-confidence")
 
     def record(self) -> Event | None:
         """Called as the answer is submitted: record the rating (if one was picked) against the
@@ -75,8 +76,8 @@ class ReflectionView(widgets.VBox):
         self.status = widgets.HTML(self._status(saved))
         self.save_button.on_click(lambda _: self.save())
         super().__init__([widgets.HTML(f'<div style="font-weight:bold;margin-top:8px">Reflect: '
-                                       f"{html.escape(prompt)}</div>"), self.text, self.save_button, self.status],
-                         _dom_classes=("lessonkit-reflection",))
+                                       f"{html.escape(prompt)}</div>"), self.text, self.save_button, self.status])
+        self.add_class("lessonkit-reflection")
 
     def save(self) -> Event | None:
         text = self.text.value[:MAX_REFLECTION]

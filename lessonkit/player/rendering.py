@@ -82,15 +82,14 @@ def markdown_inline(text: str) -> str:
 def markdown_output(text: str) -> widgets.Output:
     """Markdown (with math) rendered by the front end exactly as a notebook cell is: for a
     prompt or a block of the lesson, which a notebook viewer should show as the cell does."""
-    return widgets.Output(outputs=_markdown_outputs(text))  # made with it: no update message after
+    out = widgets.Output()
+    set_markdown(out, text)
+    return out
 
 
 def set_markdown(out: widgets.Output, text: str) -> None:
-    out.outputs = _markdown_outputs(text)
-
-
-def _markdown_outputs(text: str) -> tuple[dict[str, Any], ...]:
-    return ({"output_type": "display_data", "metadata": {}, "data": {"text/markdown": text, "text/plain": text}},)
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"text/markdown": text, "text/plain": text}},)
 
 
 def status_html(tone: str, message: str, details: tuple[str, ...] = (), extra: str = "") -> str:

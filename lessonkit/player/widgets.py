@@ -41,7 +41,8 @@ class NextStepView(Readable, widgets.VBox):
         self.step_id = step_id
         self.message = widgets.HTML()
         self.buttons = widgets.HBox()
-        super().__init__([self.message, self.buttons], _dom_classes=("lessonkit-next",))
+        super().__init__([self.message, self.buttons])
+        self.add_class("lessonkit-next")
         self._unsubscribe = session.subscribe(self.refresh)
         self.refresh()
 
@@ -137,7 +138,8 @@ class LessonHeader(Readable, widgets.VBox):
         self.session = session
         self.where = where
         self.summary = widgets.HTML()
-        super().__init__([self.summary], _dom_classes=("lessonkit-header",))
+        super().__init__([self.summary])
+        self.add_class("lessonkit-header")
         self._unsubscribe = session.subscribe(self.refresh)
         self.refresh()
 
