@@ -48,11 +48,12 @@ the burst, 2026-12-01, others' work loading this 2-core machine to 10 to 40):
 * a pooled kernel's own work after its student's request (cProfile in a real ipykernel, the fractions
   page's first step, 2026-12-01): 0.12 to 0.14 s of CPU, of which a fifth was ipywidgets' text repr
   of the page's whole widget tree (built for the display data, cut at 110 characters, replaced by
-  lessonkit's readable text) and most of the rest one message per widget model or change: now the
-  display data is lessonkit's own and widgets are made with their classes, Markdown, options and
-  first look instead of being changed after (29 update messages after the widgets opened -> 10):
-  ~0.10 s.  30 at once, same day, others' load rising during each run: p95 10.4 s (load 3.4 -> 12.3)
-  before, 7.9 s (5.0 -> 9.4) and 9.9 s (11.6 -> 12.7) after: within the noise of this machine's load;
+  lessonkit's readable text), now lessonkit's own display data, and most of the rest one message
+  per widget model or change.  Making widgets with their classes, Markdown and options instead of
+  changing them after (29 update messages after the widgets opened -> 10) was tried and taken
+  back: a page built at start showed no Markdown Output made with its content (the prompt of a
+  check on a resumed page was missing) and gave no measurable gain (p95 10.4 s before, 7.9 and
+  9.9 s after, within the noise of others' load 3 to 13);
 * one student in a browser: the page's HTML is ~19 KB; Voila's front end is ~100 JavaScript
   files, 5.4 MB uncompressed, fetched in two waves, and widget rendering: 4 to 6 s of a fresh
   Chromium's 7 to 10 s at load 10 to 15 is loading JavaScript, which is why one student in a

@@ -9,6 +9,7 @@ zygote, under the containment this machine allows.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 
@@ -32,7 +33,10 @@ def _run(cells: list[str], protected: dict[int, tuple[str, ...]]) -> tuple[nbfor
                 pool.release(kernel)
         return outcome.notebook, outcome.notes
 
-    return asyncio.run(grade())
+    # a thread of its own: another test on this worker may have left an event loop running in this
+    # one (Playwright's sync API keeps its loop for the session's browser)
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, grade()).result()
 
 
 def _text(cell: nbformat.NotebookNode) -> str:
