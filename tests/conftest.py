@@ -3,8 +3,9 @@
 Session fixtures are registered here once: imported into several test modules, each module
 would get its own copy (two PostgreSQL servers, two Playwright drivers that collide).
 
-The suite runs on two pytest-xdist workers (``-n 2 --dist loadgroup``, pyproject.toml): while one
-test waits on a kernel, a server or a browser, the other uses the CPU. Each worker is a process
+With ``-n 2 --dist loadgroup`` the suite runs on two pytest-xdist workers (pyproject.toml says why
+it does not by default): while one test waits on a kernel, a server or a browser, the other uses
+the CPU. Each worker is a process
 with its own session, so a module or session fixture is built once per worker that runs a test
 needing it; :func:`pytest_collection_modifyitems` keeps each expensive fixture on one worker.
 """

@@ -39,6 +39,12 @@ class ChoiceGroup(anywidget.AnyWidget):
         super().__init__(multiple=multiple, label=label)
         self._texts: list[str] = []
         self.set_options(options)
+        self.on_msg(self._picked)
+
+    def _picked(self, _: object, content: object, buffers: object) -> None:
+        """The browser's ticks, sent as they happen (``static/choice_group.js`` says why)."""
+        if isinstance(content, dict) and isinstance(content.get("picked"), list):
+            self.value = [n for n in content["picked"] if isinstance(n, int) and not isinstance(n, bool)]
 
     def set_options(self, options: Sequence[str]) -> None:
         """Show new options (a new variant of the question), none picked."""

@@ -26,8 +26,11 @@ function render({ model, el }) {
       Object.assign(input, { type, name, id: `${name}-${n}`, value: String(n), checked: chosen.has(n) });
       input.disabled = model.get("disabled");
       input.addEventListener("change", () => {
+        // a custom message, not save_changes(): ipywidgets holds back a model's state while an
+        // earlier change of it is unanswered, but not a button's click, so on a busy kernel the
+        // Check could arrive before the last tick; messages are handled in the order they are sent
         model.set("value", picked());
-        model.save_changes();
+        model.send({ picked: picked() });
       });
       const label = document.createElement("label");
       label.htmlFor = input.id;
