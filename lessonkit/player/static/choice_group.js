@@ -29,8 +29,9 @@ function render({ model, el }) {
         // a custom message, not save_changes(): ipywidgets holds back a model's state while an
         // earlier change of it is unanswered, but not a button's click, so on a busy kernel the
         // Check could arrive before the last tick; messages are handled in the order they are sent
-        model.set("value", picked());
-        model.send({ picked: picked() });
+        const value = picked();
+        model.set("value", value);
+        model.send({ picked: value });
       });
       const label = document.createElement("label");
       label.htmlFor = input.id;
