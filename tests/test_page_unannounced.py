@@ -1,7 +1,7 @@
 """A page's widgets are built unannounced (lessonkit.player.pagestart.unannounced), in a real ipykernel:
 while the page's cell builds them no widget message leaves the kernel, yet the browser's one
 ``request_states`` gets every widget's state, its messages reach the widgets, and widgets made after
-the build are announced as usual."""
+the build are announced as usual, and so are later changes to those built unannounced."""
 
 from __future__ import annotations
 
@@ -77,11 +77,13 @@ def test_a_page_built_unannounced_publishes_no_widget_message_and_the_browser_st
     box_id, prompt_id, check_id = _printed(built).split("ids ")[1].split()
     assert shown["application/vnd.jupyter.widget-view+json"]["model_id"] == box_id
 
-    # after the build, widgets are announced again
-    later = _run(kernel, 'later = widgets.Button(description="Later")')
+    # after the build, widgets are announced again, and a change to one built unannounced goes out
+    later = _run(kernel, 'later = widgets.Button(description="Later")\nprompt.value = "changed after"')
     opened = [m["content"] for m in later if m["msg_type"] == "comm_open"]
     assert [content["data"]["state"].get("description") for content in opened
             if content["data"]["state"]["_model_name"] == "ButtonModel"] == ["Later"]
+    updates = [m["content"] for m in later if m["msg_type"] == "comm_msg"]
+    assert [(u["comm_id"], u["data"]["state"]) for u in updates] == [(prompt_id, {"value": "changed after"})]
 
     # the browser's way in: the widget control comm and one request for every state
     control = uuid.uuid4().hex
@@ -90,7 +92,7 @@ def test_a_page_built_unannounced_publishes_no_widget_message_and_the_browser_st
     answer = _published(kernel, _send(kernel, "comm_msg", {"comm_id": control, "data": {"method": "request_states"}}))
     states = next(m for m in answer if m["msg_type"] == "comm_msg")["content"]["data"]["states"]
     assert {box_id, prompt_id, check_id} <= set(states)
-    assert states[prompt_id]["state"]["value"] == "changed while unannounced"
+    assert states[prompt_id]["state"]["value"] == "changed after"
     assert states[check_id]["state"]["description"] == "Check"
     assert states[box_id]["state"]["children"] == [f"IPY_MODEL_{prompt_id}", f"IPY_MODEL_{check_id}"]
     assert "made and closed unseen" not in str(states)

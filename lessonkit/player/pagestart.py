@@ -97,6 +97,10 @@ def unannounced() -> Iterator[None]:
 
     def publish_unless_widget(comm: Any, msg_type: str, *args: Any, **kwargs: Any) -> None:
         if msg_type in _WIDGET_MESSAGES and getattr(comm, "target_name", None) == _WIDGET_TARGET:
+            # what publishing would have set: ipywidgets sends a widget's later changes only through
+            # a comm that knows its kernel
+            if comm.kernel is None and kernel_comm.Kernel.initialized():
+                comm.kernel = kernel_comm.Kernel.instance()
             return
         publish(comm, msg_type, *args, **kwargs)
 
