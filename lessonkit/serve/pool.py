@@ -104,9 +104,16 @@ class PoolKeeper:
             short = next((page for page, size in self._sizes.items() if len(self._pool(page)) < size), None)
             if short is None:
                 break
-            self._warming.add(asyncio.ensure_future(self._warm(short, self._start(short))))
+            warming = asyncio.ensure_future(self._warm(short, self._start(short)))
+            warming.add_done_callback(self._log_failure)
+            self._warming.add(warming)
             started.append(short)
         return started
+
+    def _log_failure(self, warming: asyncio.Future) -> None:
+        """A refill runs beside the keeper's loop: what goes wrong in it is logged, as in the loop."""
+        if not warming.cancelled() and (error := warming.exception()) is not None:
+            self._log.error("refilling the kernel pool failed", exc_info=error)
 
     def _pool(self, page: str) -> list[asyncio.Task]:
         return self._manager._pools.setdefault(page, [])
