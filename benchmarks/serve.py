@@ -65,10 +65,12 @@ the burst, 2026-12-01, others' work loading this 2-core machine to 10 to 40):
   yet (the browser gets every state from ``request_states`` anyway): only the server's nbclient
   and activity watch read them.  A page is now built unannounced
   (``lessonkit.player.pagestart.unannounced``): server 0.05 s, kernel 0.08 s per student, 30 x
-  0.13 / 2 = 1.95 s.  The same holds the rehearsal's messages back, which were most of the
+  0.13 / 2 = 1.95 s (again at load 8: 0.105 s + 0.105 s before, 0.035 s + 0.065 s after, 3.15 s
+  against 1.5 s for 30).  The whole burst of 30 then cost 1.1 s of server CPU and 3.2 s of kernel
+  CPU (the figure the run now reports), a floor of about 2.2 s on 2 cores with nobody else's work.  The same holds the rehearsal's messages back, which were most of the
   server's CPU for each pooled kernel besides its template render; and the pool starts one kernel
   per core at a time: a pool of 9 filled in 154 s against 216 s before both changes (the two runs
-  side by side under others' load 30: a rough figure);
+  side by side under others' load 30: a rough figure; 81 s against 106 s at load 8);
 * one student in a browser: the page's HTML is ~19 KB; Voila's front end is ~100 JavaScript
   files, 5.4 MB uncompressed, fetched in two waves, and widget rendering: 4 to 6 s of a fresh
   Chromium's 7 to 10 s at load 10 to 15 is loading JavaScript, which is why one student in a
