@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from system import free_port
 from test_serve_auth import PAGE, SCREENS, SHORT, serve_command
 
-from lessonkit.serve.pool import POOL_NICE
+from lessonkit.serve.pool import PARALLEL, POOL_NICE
 
 pytestmark = pytest.mark.slow
 
@@ -108,25 +108,43 @@ def _wait_for_log(folder, predicate, what: str, timeout: float = 300.0) -> str:
     return log
 
 
-def test_the_pool_starts_one_kernel_at_a_time_at_low_priority_and_refills_after_a_page(tmp_path, page):
-    """A kernel's start costs seconds of CPU: the pool starts the next only once the last waits for its
-    student, below the server's priority, and replaces one handed to a page (lessonkit.serve.pool)."""
+def _most_starting_at_once(events: list[tuple[str, str]]) -> int:
+    """The most kernels the log shows started and not yet waiting for their student, at any moment."""
+    starting: set[str] = set()
+    most = 0
+    for event, kernel in events:
+        if event == "started":
+            starting.add(kernel)
+        else:
+            assert kernel in starting, f"kernel {kernel} waited for its student before it was started"
+            starting.remove(kernel)
+        most = max(most, len(starting))
+    return most
+
+
+def test_the_pool_starts_one_kernel_per_core_at_low_priority_and_refills_after_a_page(tmp_path, page):
+    """A kernel's start costs seconds of CPU: the pool starts at most one per core at a time, the next only
+    once one waits for its student, below the server's priority, and replaces one handed to a page
+    (lessonkit.serve.pool)."""
     write_lesson(tmp_path / "lessons", SHORT)
     port = free_port()
-    with serving(serve_command(tmp_path, port, "--warm=2"), port, tmp_path) as url:
-        log = _wait_for_log(tmp_path, lambda log: [e for e, _ in _pool_events(log)].count("waiting") >= 2,
-                            "two pooled kernels")
-        events = _pool_events(log)[:4]
-        first, second = events[0][1], events[2][1]
-        assert events == [("started", first), ("waiting", first), ("started", second), ("waiting", second)]
+    warm = PARALLEL + 1
+    with serving(serve_command(tmp_path, port, f"--warm={warm}"), port, tmp_path) as url:
+        log = _wait_for_log(tmp_path, lambda log: [e for e, _ in _pool_events(log)].count("waiting") >= warm,
+                            f"{warm} pooled kernels")
+        events = _pool_events(log)[:2 * warm]
+        assert [event for event, _ in events[:PARALLEL]] == ["started"] * PARALLEL  # one per core at once
+        assert _most_starting_at_once(events) == PARALLEL  # and the last only once one of them was waiting
+        pooled_ids = {kernel for _, kernel in events}
         server = next(p for p in psutil.process_iter(["cmdline"]) if f"--port={port}" in (p.info["cmdline"] or []))
         pooled = [child for child in server.children(recursive=True)
-                  if any(kernel in " ".join(child.cmdline()) for kernel in (first, second))]
-        assert len(pooled) == 2 and {child.nice() for child in pooled} == {POOL_NICE}
+                  if any(kernel in " ".join(child.cmdline()) for kernel in pooled_ids)]
+        assert len(pooled) == warm and {child.nice() for child in pooled} == {POOL_NICE}
         page.goto(url + PAGE, timeout=300_000)
         expect(page.locator(".lessonkit-page")).to_contain_text("Adding up", timeout=300_000)
-        # the page got a pooled kernel, and the pool started a third once the page was served
-        log = _wait_for_log(tmp_path, lambda log: [e for e, _ in _pool_events(log)].count("waiting") >= 3,
+        # the page got a pooled kernel, and the pool started another once the page was served
+        log = _wait_for_log(tmp_path, lambda log: [e for e, _ in _pool_events(log)].count("waiting") >= warm + 1,
                             "the replacement of the kernel handed to the page")
         assert "Using pre-heated kernel" in log
-        assert [event for event, _ in _pool_events(log)][:6] == ["started", "waiting"] * 3
+        events = _pool_events(log)
+        assert len(events) == 2 * (warm + 1) and _most_starting_at_once(events) == PARALLEL

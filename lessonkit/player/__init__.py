@@ -146,8 +146,7 @@ def start_page(blob: str) -> None:
     lesson = _load(blob)
     if lesson is None:
         return
-    from lessonkit.player.pagestart import start_page_session
-    from lessonkit.player.pageview import PageView
+    from lessonkit.player.pagestart import start_page_view
     from lessonkit.progress import StoreError, open_store
 
     try:
@@ -155,5 +154,5 @@ def start_page(blob: str) -> None:
     except StoreError as error:
         _problem(f"progress cannot be saved, so the lesson cannot start: {error}. Tell your teacher.")
         return
-    _session = start_page_session(lesson, store)
-    _display(PageView(_session))
+    _session, view = start_page_view(lesson, store)
+    _display(view)

@@ -15,13 +15,24 @@ split at the wait:
 * after: the student's own events read, their current step built, nothing else (with about half
   the widget models ipywidgets would make: :mod:`lessonkit.player.sharedstyle`).
 
+Both are built *unannounced* (:func:`unannounced`): while the page's cell runs, no browser can be
+listening to the kernel yet (Voila's page opens the kernel's websocket only once the whole page,
+this cell's output included, has arrived, and the kernel answers the browser's first request only
+after the cell), so each widget's own ``comm_open`` and ``update`` messages reach nobody but the
+server, which decodes every one (nbclient, the activity watch) for nothing: 68 messages for the
+fractions lesson's first page.  The browser gets every widget's state in one message instead,
+ipywidgets' answer to its ``request_states``, which it sends in any case.  Widgets made or
+changed after the cell (a Check's feedback, the next step) are announced as usual.
+
 Without a pool (a kernel started per visit) there is no wait, and no rehearsal: it would
 only add to what the student waits for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import sys
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -34,10 +45,13 @@ from lessonkit.player.sharedstyle import share_defaults
 from lessonkit.progress import Event, EventStore
 from lessonkit.progress.memory import MemoryStore
 
-__all__ = ["start_page_session"]
+__all__ = ["start_page_view", "unannounced"]
 
 #: a student id no request can carry (page identities reject control characters)
 _NOBODY = "\x00rehearsal"
+#: what a widget model's comm publishes about itself; nothing else is held back
+_WIDGET_TARGET = "jupyter.widget"
+_WIDGET_MESSAGES = frozenset({"comm_open", "comm_msg", "comm_close"})
 
 
 class _Rehearsal(MemoryStore):
@@ -67,10 +81,43 @@ def rehearse(lesson: Mapping[str, Any], store: EventStore) -> None:
         widget.close()
 
 
-def start_page_session(lesson: Mapping[str, Any], store: EventStore) -> Session:
-    """The student's session on this page: rehearsed first when the kernel is waiting for its student.
-    A page's widgets that keep the default layout or style share one (:mod:`lessonkit.player.sharedstyle`)."""
+@contextlib.contextmanager
+def unannounced() -> Iterator[None]:
+    """Within: widget models' own comm messages are not published (see the module's docstring for
+    why nobody misses them).  Their comms are still registered in the kernel, so the browser's
+    ``request_states`` finds every widget, and its messages to a widget reach it.
+
+    Outside a running ipykernel (a test, a plain interpreter) nothing is published anyway."""
+    kernel_comm = sys.modules.get("ipykernel.comm.comm")
+    if kernel_comm is None:
+        yield
+        return
+    base = kernel_comm.BaseComm
+    publish = base.__dict__["publish_msg"]
+
+    def publish_unless_widget(comm: Any, msg_type: str, *args: Any, **kwargs: Any) -> None:
+        if msg_type in _WIDGET_MESSAGES and getattr(comm, "target_name", None) == _WIDGET_TARGET:
+            # what publishing would have set: ipywidgets sends a widget's later changes only through
+            # a comm that knows its kernel
+            if comm.kernel is None and kernel_comm.Kernel.initialized():
+                comm.kernel = kernel_comm.Kernel.instance()
+            return
+        publish(comm, msg_type, *args, **kwargs)
+
+    base.publish_msg = publish_unless_widget
+    try:
+        yield
+    finally:
+        base.publish_msg = publish
+
+
+def start_page_view(lesson: Mapping[str, Any], store: EventStore) -> tuple[Session, PageView]:
+    """The student's session on this page and its view, built unannounced: rehearsed first when the
+    kernel is waiting for its student.  A page's widgets that keep the default layout or style share
+    one (:mod:`lessonkit.player.sharedstyle`)."""
     share_defaults()
-    if settings.VOILA_PREHEAT.read() == "True":
-        rehearse(lesson, store)
-    return Session(lesson, page_identity(), store, mode="page")
+    with unannounced():
+        if settings.VOILA_PREHEAT.read() == "True":
+            rehearse(lesson, store)
+        session = Session(lesson, page_identity(), store, mode="page")
+        return session, PageView(session)

@@ -7,7 +7,7 @@ swapped for one that serves only the kernel's owner (:mod:`lessonkit.serve.kerne
 With ``warm_kernels`` each page keeps that many kernels started and run up to the point
 where the page asks who its student is (:func:`lessonkit.player.identity.wait_for_request`),
 so a student waits for their own part of the page only.  The pools are filled by
-:class:`lessonkit.serve.pool.PoolKeeper`, not by Voila: one kernel at a time, only while no page
+:class:`lessonkit.serve.pool.PoolKeeper`, not by Voila: one kernel per core at a time, only while no page
 is being served (a kernel starting costs seconds of CPU, and refills started while thirty
 students arrive take that CPU from them), and a pooled kernel that died is replaced.
 Run as ``python -m lessonkit.serve.app ROOT ...`` by :func:`lessonkit.serve.serve`.

@@ -1,4 +1,4 @@
-"""The preheated pools' refills: one kernel at a time, only while no page is being served, at low CPU priority.
+"""The preheated pools' refills: one kernel per core at a time, only while no page is being served, at low CPU priority.
 
 A kernel's start costs seconds of CPU (its imports, the page's rehearsal, the server's template
 render for it) while a student's own part of a page costs the server about a tenth of a second.
@@ -7,9 +7,10 @@ Voila refills a pool ``fill_delay`` seconds after each hand-out, all at once: me
 refills took the CPU from the class arriving (p95 109 s at load 18), where the same burst with no
 refill waited 14 s under a heavier load.  So Voila never refills here (each page's ``pool_size``
 in Voila's configuration stays 0, and Voila's own fill adds nothing); the :class:`PoolKeeper`
-does: it starts one kernel when the server has served no page for :data:`QUIET_S` seconds, waits
-until that kernel has run its page up to the point where it waits for its student (or
-:data:`WARM_TIMEOUT_S`), and only then looks again.  Pooled kernels run at :data:`POOL_NICE`, so a
+does: when the server has served no page for :data:`QUIET_S` seconds it starts kernels, at most
+:data:`PARALLEL` (one per core) at once, each counted until it has run its page up to the point
+where it waits for its student (or :data:`WARM_TIMEOUT_S`).  One at a time left a core idle: with
+``--warm 30`` the pool took minutes to fill.  Pooled kernels run at :data:`POOL_NICE`, so a
 refill that is under way when a class arrives yields the CPU to the server relaying their pages.
 A pooled kernel that died is dropped and replaced, so a student is never handed a dead one.
 """
@@ -35,6 +36,9 @@ CHECK_S = 1.0
 WARM_TIMEOUT_S = 120.0
 #: the CPU priority (``nice``) of pooled kernels: below the server, which relays every student's page
 POOL_NICE = 5
+#: kernels started at once while the server is quiet: a start is one process's work (imports, the
+#: rehearsal), so one per core; more would only take turns on the same cores
+PARALLEL = max(1, os.cpu_count() or 1)
 
 
 class Activity:
@@ -61,7 +65,7 @@ class Activity:
 
 
 class PoolKeeper:
-    """Keeps each page's pool of Voila's kernel manager at its size, one quiet-time start at a time.
+    """Keeps each page's pool of Voila's kernel manager at its size, ``parallel`` quiet-time starts at a time.
 
     ``sizes``: page path → kernels to keep.  Uses Voila's own pool (``_pools``: page → tasks that
     yield a kernel) and its ``fill_if_needed``, with the page's configured size raised by one for
@@ -69,10 +73,12 @@ class PoolKeeper:
     """
 
     def __init__(self, manager: Any, sizes: Mapping[str, int], activity: Activity, log: logging.Logger, *,
-                 quiet_s: float = QUIET_S, warm_timeout_s: float = WARM_TIMEOUT_S, nice: int = POOL_NICE) -> None:
+                 quiet_s: float = QUIET_S, warm_timeout_s: float = WARM_TIMEOUT_S, nice: int = POOL_NICE,
+                 parallel: int = PARALLEL) -> None:
         self._manager, self._sizes, self._activity, self._log = manager, dict(sizes), activity, log
-        self._quiet_s, self._warm_timeout_s, self._nice = quiet_s, warm_timeout_s, nice
+        self._quiet_s, self._warm_timeout_s, self._nice, self._parallel = quiet_s, warm_timeout_s, nice, parallel
         self._arrived: dict[str, asyncio.Event] = {}
+        self._warming: set[asyncio.Future] = set()
 
     def kernel_waiting(self, kernel_id: str) -> None:
         """A pooled kernel has run its page up to its student's request (its query socket opened)."""
@@ -80,7 +86,7 @@ class PoolKeeper:
             event.set()
 
     async def run(self) -> None:
-        """Forever: replace the dead, then start one kernel if a pool is short and the server quiet."""
+        """Forever: replace the dead, then start kernels if a pool is short and the server quiet."""
         while True:
             try:
                 await self.step()
@@ -88,21 +94,32 @@ class PoolKeeper:
                 self._log.exception("refilling the kernel pool failed")
             await asyncio.sleep(CHECK_S)
 
-    async def step(self) -> str | None:
-        """One look at the pools; returns the page a kernel was started for, if any."""
+    async def step(self) -> list[str]:
+        """One look at the pools; returns the pages a kernel was started for (at most one per free slot)."""
         for page in self._sizes:
             await self._drop_dead(page)
-        if self._activity.quiet_for() < self._quiet_s:
-            return None
-        short = next((page for page, size in self._sizes.items() if len(self._pool(page)) < size), None)
-        if short is not None:
-            await self._warm_one(short)
-        return short
+        self._warming = {task for task in self._warming if not task.done()}
+        started: list[str] = []
+        while self._activity.quiet_for() >= self._quiet_s and len(self._warming) < self._parallel:
+            short = next((page for page, size in self._sizes.items() if len(self._pool(page)) < size), None)
+            if short is None:
+                break
+            warming = asyncio.ensure_future(self._warm(short, self._start(short)))
+            warming.add_done_callback(self._log_failure)
+            self._warming.add(warming)
+            started.append(short)
+        return started
+
+    def _log_failure(self, warming: asyncio.Future) -> None:
+        """A refill runs beside the keeper's loop: what goes wrong in it is logged, as in the loop."""
+        if not warming.cancelled() and (error := warming.exception()) is not None:
+            self._log.error("refilling the kernel pool failed", exc_info=error)
 
     def _pool(self, page: str) -> list[asyncio.Task]:
         return self._manager._pools.setdefault(page, [])
 
-    async def _warm_one(self, page: str) -> None:
+    def _start(self, page: str) -> asyncio.Task:
+        """Voila's pool task for one more kernel of ``page`` (in the pool at once, so the next look counts it)."""
         pool = self._pool(page)
         config = self._manager.kernel_pools_config[page]
         config["pool_size"] = len(pool) + 1
@@ -110,7 +127,10 @@ class PoolKeeper:
             self._manager.fill_if_needed(delay=0, notebook_name=page)
         finally:
             config["pool_size"] = 0  # Voila's refill after a hand-out must add nothing
-        task = pool[-1]
+        return pool[-1]
+
+    async def _warm(self, page: str, task: asyncio.Task) -> None:
+        """Until the kernel ``task`` yields has run ``page`` up to its student's request, or gave up."""
         try:
             kernel_id = (await task)["kernel_id"]
         except Exception:  # noqa: BLE001  (left in the pool: _drop_dead replaces it)
