@@ -397,3 +397,27 @@ def test_a_large_class_shows_in_full_only_the_students_who_need_attention(tmp_pa
     assert brief.count("<tr id=") == len(names) - 1 and "s44</th>" in brief
     assert all(f'href="#student-{n}-{name}"' in text for n, name in enumerate(names))  # every link has its target
     assert all(f'id="student-{n}-{name}"' in text for n, name in enumerate(names))
+
+
+def test_time_on_task_follows_seq_whatever_the_clock_and_the_interleaving(tmp_path):
+    """SQLite hands the student pass's times to the aggregate in the order it reads the
+    (lesson, student, seq) index: the plan must stay that scan, and the gaps are taken in seq order
+    even when a student's clock goes back and students' events interleave."""
+    from lessonkit.progress import ANSWERED, Event
+    from lessonkit.progress.sql import SqlEventStore
+    from lessonkit.report.facts import _Queries, lesson_facts
+    from lessonkit.report.stats import IDLE_CAP_S
+
+    def answered(student, ts):
+        return Event("l", student, ANSWERED, ts=ts, step_id="s", check_id=f"c{ts:g}", data={"answer": "x", "correct": False})
+
+    with SqlEventStore(f"sqlite:///{tmp_path / 'events.sqlite'}") as store:
+        store.append_many([answered("amy", 100), answered("bob", 0), answered("amy", 40), answered("amy", 400),
+                           answered("bob", 10), answered("amy", 1000)])
+        plan = " ".join(str(row[-1]) for row in store.read_tuples("EXPLAIN QUERY PLAN " + _Queries(store, "l").student_pass(),
+                                                                   {"lesson": "l"}))
+        assert "COVERING INDEX events_by_student" in plan and "TEMP B-TREE FOR GROUP BY" not in plan, plan
+        students = {s.student: s for s in lesson_facts(store, "l").students}
+    # amy: 100 -> 40 counts 0 (a clock set back), 40 -> 400 is 360 s, capped; 400 -> 1000 capped
+    assert students["amy"].seconds == 2 * IDLE_CAP_S and students["bob"].seconds == 10
+    assert students["amy"].last_check == "c1000" and students["bob"].last_check == "c10"
