@@ -256,11 +256,13 @@ class _Queries:
 
     def answers(self) -> list[AnswerFact]:
         """Each student's latest :data:`RECENT_ANSWERS` answers: a cut-off ``seq`` per student, found
-        in the type index, then the answers from it on; ``ROW_NUMBER()`` over every answer took longer."""
+        in the type index, then the answers from it on; ``ROW_NUMBER()`` over every answer took longer.
+        The cut-offs are computed once per student: PostgreSQL, left to inline them, looked each up
+        again for every answer (23 s on a class of 1,000)."""
         q = self.q
         answered = "lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL"
         sql = f"""
-        WITH cut AS (
+        WITH cut AS {q.materialized} (
             SELECT s.student_id, COALESCE((SELECT seq FROM events WHERE {answered} AND student_id = s.student_id
                                            ORDER BY seq DESC LIMIT 1 OFFSET {RECENT_ANSWERS - 1}), 0) AS seq
             FROM (SELECT DISTINCT student_id FROM events WHERE {answered}) AS s)
@@ -274,23 +276,30 @@ class _Queries:
                 for student, ms, check, answer, correct, pending, attempt, feedback in q.tuples(sql)]
 
     def checks(self) -> list[CheckFact]:
-        judged = "type = 'answered' AND pending = 0"
-        sql = f"""
-        SELECT student_id, check_id,
-               SUM(CASE WHEN type = 'answered' THEN 1 ELSE 0 END) AS attempts,
-               MAX(CASE WHEN {judged} THEN correct ELSE 0 END) AS correct,
-               MIN(CASE WHEN {judged} THEN seq * 2 + correct END) AS first_judged,
-               COUNT(DISTINCT CASE WHEN type = 'hint_revealed' THEN COALESCE(rung, -1) END) AS hints,
-               MAX(CASE WHEN type = 'hint_revealed' THEN bottom_out ELSE 0 END) AS bottom_out,
-               MIN(seq) AS first_seq
-        FROM events
-        WHERE lesson_id = :lesson AND check_id IS NOT NULL AND type IN ('answered', 'hint_revealed')
-        GROUP BY student_id, check_id"""
+        """Per student and check: the answers, and the hints revealed.  A query per event type, each
+        reading the type index alone: one query over both types read the table's rows through the
+        other index (twice the CPU on a class of 1,000)."""
+        answered = self.q.tuples("""
+            SELECT student_id, check_id, COUNT(*) AS attempts,
+                   MAX(CASE WHEN pending = 0 THEN correct ELSE 0 END) AS correct,
+                   MIN(CASE WHEN pending = 0 THEN seq * 2 + correct END) AS first_judged, MIN(seq) AS first_seq
+            FROM events WHERE lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL
+            GROUP BY student_id, check_id""")
+        hinted = {(student, check): (int(hints), bool(bottom_out), int(first_seq))
+                  for student, check, hints, bottom_out, first_seq in self.q.tuples("""
+            SELECT student_id, check_id, COUNT(DISTINCT COALESCE(rung, -1)) AS hints, MAX(bottom_out) AS bottom_out,
+                   MIN(seq) AS first_seq
+            FROM events WHERE lesson_id = :lesson AND type = 'hint_revealed' AND check_id IS NOT NULL
+            GROUP BY student_id, check_id""")}
+        found = []
         # first_judged packs the first judged answer's seq with its verdict in the lowest bit
-        found = [CheckFact(student, check, int(attempts), bool(correct),
-                           None if first_judged is None else bool(int(first_judged) % 2), int(hints),
-                           bool(bottom_out), int(first_seq))
-                 for student, check, attempts, correct, first_judged, hints, bottom_out, first_seq in self.q.tuples(sql)]
+        for student, check, attempts, correct, first_judged, first_seq in answered:
+            hints, bottom_out, first_hint = hinted.pop((student, check), (0, False, first_seq))
+            found.append(CheckFact(student, check, int(attempts), bool(correct),
+                                   None if first_judged is None else bool(int(first_judged) % 2), hints, bottom_out,
+                                   min(int(first_seq), first_hint)))
+        found += [CheckFact(student, check, 0, False, None, hints, bottom_out, first_seq)  # hints, no answer yet
+                  for (student, check), (hints, bottom_out, first_seq) in hinted.items()]
         return sorted(found, key=lambda c: (c.student, c.first_seq))
 
     def skills(self) -> tuple[list[SkillFact], list[str], dict[str, str]]:

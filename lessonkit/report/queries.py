@@ -97,6 +97,12 @@ class LessonQuery:
         (:meth:`SqlEventStore.read_tuples <lessonkit.progress.sql.SqlEventStore.read_tuples>`)."""
         return self.store.read_tuples(sql, {"lesson": self.lesson, **params})
 
+    @property
+    def materialized(self) -> str:
+        """What makes a ``WITH`` query computed once, as written: PostgreSQL inlines one used once into
+        the query that uses it; SQLite computes it once already (and knows the word only from 3.35)."""
+        return "MATERIALIZED" if self.pg else ""
+
     def text(self, name: str, column: str = "data") -> str:
         """A field of a JSON column as SQL text (numbers as SQL numbers on SQLite)."""
         return f"({column}::json->>'{name}')" if self.pg else f"json_extract({column}, '$.{name}')"
