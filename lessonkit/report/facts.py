@@ -12,7 +12,8 @@ not a million.  The same SQL runs on SQLite and PostgreSQL; only a few functions
 into an in-memory SQLite store first (:func:`lesson_facts`), so there is one way of
 counting, whatever the store.
 
-Every query orders its rows fully, so both databases return the same report.
+Every figure's rows are put in a full order (by the query, or in Python where the query has none),
+so both databases return the same report.
 """
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ class _Queries:
         cap = int(IDLE_CAP_S * 1000)
         found = []
         for student, events, last_ts, finished, last_check, times in self.q.tuples(self.student_pass()):
-            gaps = np.clip(np.diff(np.fromstring(times, dtype=np.int64, sep=",")), 0, cap)  # integers: the same sum on every store
+            # integers: the same sum on every store
+            gaps = np.clip(np.diff(np.fromstring(times, dtype=np.int64, sep=",")), 0, cap)
             found.append(StudentFact(student, int(events), float(last_ts), int(gaps.sum()) / 1000, bool(finished),
                                      last_check))
         return sorted(found, key=lambda s: s.student)
@@ -304,8 +306,9 @@ class _Queries:
 
     def skills(self) -> tuple[list[SkillFact], list[str], dict[str, str]]:
         """The latest estimate of each student's skills, the next review due, which skill came first
-        and which skill each check moved first (``LessonFacts.skills``, ``skill_order``, ``skill_of``).  Only the latest event of each student and skill is
-        parsed: the JSON of one row per student and skill, not of every update."""
+        and which skill each check moved first (``LessonFacts.skills``, ``skill_order``, ``skill_of``).
+        Only the latest event of each student and skill is parsed: the JSON of one row per student and
+        skill, not of every update."""
         q = self.q
         types = "lesson_id = :lesson AND type IN ('mastery_changed', 'review_done')"
         latest = {(type_, student, skill): json.loads(data) for student, type_, skill, data in q.tuples(f"""
