@@ -257,6 +257,21 @@ class SqlEventStore(ClosingStore):
         with self._engine.connect() as conn:
             yield from conn.execution_options(yield_per=1000).execute(query, params or {})
 
+    def read_tuples(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of a read-only SQL text, as the driver's own tuples: for the class report's
+        queries of tens of thousands of rows, where building SQLAlchemy's ``Row`` for each cost as
+        much as the database's work (0.4 s of CPU per 176,000 rows on SQLite)."""
+        compiled = sa.text(sql).compile(dialect=self._engine.dialect)
+        bound = compiled.construct_params(dict(params))
+        arguments = [bound[name] for name in compiled.positiontup or ()] if compiled.positional else bound
+        with self._engine.connect() as conn:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(compiled.string, arguments)
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+
     def close(self) -> None:
         self._engine.dispose()
 

@@ -22,7 +22,7 @@ from lessonkit.progress import EventStore, open_store
 from lessonkit.report.html import render_html, render_waiting, write_html
 from lessonkit.report.codechecks import code_check_failures
 from lessonkit.report.facts import lesson_facts
-from lessonkit.report.queries import sql_store
+from lessonkit.report.queries import readers, sql_store
 from lessonkit.report.selfassessment import lesson_selfassessment
 from lessonkit.report.stats import (
     DONE,
@@ -68,15 +68,19 @@ def build_report(store_url: str | None = None, lesson: str | None = None) -> Cla
     not the lessons, so ``None`` is refused with a message saying how to name one.  A
     store file that does not exist is refused rather than created empty.
     """
-    with lesson_store(store_url, lesson) as store, sql_store(store, str(lesson)) as sql:
-        facts = lesson_facts(sql, str(lesson))
+    with lesson_store(store_url, lesson) as store, sql_store(store, str(lesson)) as sql, readers(sql) as pool:
+        lesson = str(lesson)
+        # submitted first, so that they run while the facts' queries queue
+        trends = pool.submit(lesson_trends, sql, lesson)
+        code_checks = pool.submit(code_check_failures, sql, lesson)
+        selfassessment = pool.submit(lesson_selfassessment, sql, lesson)
+        facts = lesson_facts(sql, lesson, pool)
         if not facts.events:
-            raise no_events(store_url, str(lesson))
+            raise no_events(store_url, lesson)
         report = assemble(facts)
         mastered = {s: {k for k, c in row.items() if c.status in DONE} for s, row in report.grid.items()}
-        return dataclasses.replace(report, code_checks=code_check_failures(sql, report.lesson_id),
-                                   trends=lesson_trends(sql, report.lesson_id),
-                                   selfassessment=lesson_selfassessment(sql, report.lesson_id).with_progress(mastered))
+        return dataclasses.replace(report, code_checks=code_checks.result(), trends=trends.result(),
+                                   selfassessment=selfassessment.result().with_progress(mastered))
 
 
 @contextlib.contextmanager

@@ -12,13 +12,16 @@ not a million.  The same SQL runs on SQLite and PostgreSQL; only a few functions
 into an in-memory SQLite store first (:func:`lesson_facts`), so there is one way of
 counting, whatever the store.
 
-Every query orders its rows fully, so both databases return the same report.
+Every figure's rows are put in a full order (by the query, or in Python where the query has none),
+so both databases return the same report.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -26,7 +29,7 @@ import sqlalchemy as sa
 
 from lessonkit.progress import EventStore
 from lessonkit.progress.sql import SqlEventStore
-from lessonkit.report.queries import LessonQuery, decoded, sql_store
+from lessonkit.report.queries import LessonQuery, decoded, readers, sql_store
 
 #: The most recent answers kept per student for the report's "answers in order": a class's
 #: full log would be a book per student, and the teacher reads the latest ones.
@@ -148,10 +151,19 @@ def event_count(store: EventStore, lesson_id: str) -> int:
     return sum(1 for _ in store.lesson_events(lesson_id))
 
 
-def lesson_facts(store: EventStore, lesson_id: str) -> LessonFacts:
-    """The lesson's figures from any store; a store that is not SQL is copied into memory first."""
-    with sql_store(store, lesson_id) as sql:
-        return _Queries(sql, lesson_id).all()
+def lesson_facts(store: EventStore, lesson_id: str, pool: Executor | None = None) -> LessonFacts:
+    """The lesson's figures from any store; a store that is not SQL is copied into memory first.
+    The queries go to ``pool`` (:func:`~lessonkit.report.queries.readers`), several at a time,
+    the longest first, so that two cores share them; without one, they run here in turn."""
+    if pool is None:
+        with sql_store(store, lesson_id) as sql, readers(sql) as own:
+            return lesson_facts(sql, lesson_id, own)
+    q = _Queries(store, lesson_id)  # type: ignore[arg-type]  # a pool is only made for a SQL store
+    jobs = {name: pool.submit(getattr(q, name))
+            for name in ("milestones", "students", "checks", "skills", "wrong", "answers", "flags")}
+    facts = LessonFacts(lesson_id, **{name: job.result() for name, job in jobs.items() if name != "skills"})
+    facts.skills, facts.skill_order, facts.skill_of = jobs["skills"].result()
+    return facts
 
 
 class _Queries:
@@ -165,79 +177,75 @@ class _Queries:
     def __init__(self, store: SqlEventStore, lesson_id: str) -> None:
         self.q = LessonQuery(store, lesson_id)
 
-    def all(self) -> LessonFacts:
-        facts = LessonFacts(self.q.lesson)
-        facts.students = self.students()
-        if not facts.students:
-            return facts
-        facts.milestones = self.milestones()
-        facts.flags = self.flags()
-        facts.answers = self.answers()
-        facts.checks = self.checks()
-        self.skills(facts)
-        facts.wrong = self.wrong()
-        return facts
-
     def students(self) -> list[StudentFact]:
         """Per student: counts, whether they finished, the check they were last on and the time on
-        task.  The times come as one text of "seq,ms,seq,ms..." per student that numpy parses:
-        SQLite's window functions took seconds per million rows where this takes a fraction."""
+        task, in one pass over the (lesson, student, seq) index.  The times come as one text of
+        milliseconds per student, in ``seq`` order (:meth:`LessonQuery.in_order`), that numpy parses:
+        SQLite's window functions took seconds per million rows where this takes a fraction.  The last
+        check is found by its ``seq`` and read from that one row: formatting a sortable text for each of
+        half a million events, to take the greatest, was a third of the pass."""
         from lessonkit.report.stats import IDLE_CAP_S
 
-        q = self.q
-        sql = f"""
-        SELECT student_id, COUNT(*) AS events, MAX(ts) AS last_ts,
-               MAX(CASE WHEN type = 'step_entered' AND kind = 'end' THEN 1 ELSE 0 END) AS finished,
-               MAX(CASE WHEN check_id IS NOT NULL THEN {q.latest('check_id')} END) AS last_check,
-               {q.joined(q.pair("seq", q.milliseconds("ts")))} AS times
-        FROM events WHERE lesson_id = :lesson GROUP BY student_id ORDER BY student_id"""
+        cap = int(IDLE_CAP_S * 1000)
         found = []
-        for r in q.rows(sql):
-            pairs = np.fromstring(r.times, dtype=np.int64, sep=",").reshape(-1, 2)
-            times = pairs[np.argsort(pairs[:, 0], kind="stable"), 1]
-            gaps = np.clip(np.diff(times), 0, int(IDLE_CAP_S * 1000))  # integers: the same sum on every store
-            last = r.last_check[19:] if r.last_check else None
-            found.append(StudentFact(r.student_id, int(r.events), float(r.last_ts), int(gaps.sum()) / 1000,
-                                     bool(r.finished), last))
+        for student, events, last_ts, finished, last_check, times in self.q.tuples(self.student_pass()):
+            # integers: the same sum on every store
+            gaps = np.clip(np.diff(np.fromstring(times, dtype=np.int64, sep=",")), 0, cap)
+            found.append(StudentFact(student, int(events), float(last_ts), int(gaps.sum()) / 1000, bool(finished),
+                                     last_check))
         return sorted(found, key=lambda s: s.student)
+
+    def student_pass(self) -> str:
+        """The SQL of :meth:`students`: its plan is what makes the times come in order on SQLite."""
+        q = self.q
+        return f"""
+        SELECT s.student_id, s.events, s.last_ts, s.finished, e.check_id, s.times FROM (
+            SELECT student_id, COUNT(*) AS events, MAX(ts) AS last_ts,
+                   MAX(CASE WHEN type = 'step_entered' AND kind = 'end' THEN 1 ELSE 0 END) AS finished,
+                   MAX(CASE WHEN check_id IS NOT NULL THEN seq END) AS last_check,
+                   {q.in_order(q.milliseconds("ts"))} AS times
+            FROM events WHERE lesson_id = :lesson GROUP BY student_id) AS s
+        LEFT JOIN events AS e ON e.seq = s.last_check
+        ORDER BY s.student_id"""
 
     def milestones(self) -> list[Milestone]:
         """The way through the lesson: steps entered, choices, the branches a rule decided and the
-        escape hatches, in order per student.  One SELECT per event type, so that each reaches its
-        rows through the type index: one query with ``OR`` scanned the lesson's every event.
+        escape hatches, in order per student.  The steps entered are one SELECT, the three rare kinds
+        another, each reaching its rows through the type index: one query with ``OR`` scanned the
+        lesson's every event.
 
         A step entered right before the same step (same name, same kind as the report shows them,
         nothing between) is folded into it, as one row with its ``visits``: a practice loop's items
         are most of the steps entered, and the report prints them as one line anyway
-        (``stats._Assembly._walk``), so a class's route reaches Python as one row per line of it.
-        The row kept is a run's last (the next row does not continue it), so that ``visits`` is its
-        row number less the previous kept row's: two window passes over the route, not three.
+        (``stats._Assembly._walk``).  The fold is a walk in Python over the rows as tuples: SQL's
+        ``LEAD``/``LAG`` windows over them cost SQLite three times the reading (1.2 s against 0.4 s of
+        CPU on a class of 1,000).  The row kept is a run's last.
         """
         q = self.q
         select = ("SELECT student_id, seq, type, step_id, {} AS kind, {} AS condition, {} AS label, {} AS choice, "
                   "{} AS skill FROM events WHERE lesson_id = :lesson AND ")
         none = "NULL"
-        found = " UNION ALL ".join([
-            select.format("kind", none, none, none, none) + "type = 'step_entered'",
+        steps = q.tuples(select.format("kind", none, none, none, none) + "type = 'step_entered'")
+        rare = q.tuples(" UNION ALL ".join([
             select.format(none, none, q.text("label"), q.text("choice"), none) + "type = 'choice_made'",
             select.format(none, "condition", none, none, none) + "type = 'branch_taken' AND condition IS NOT NULL",
             select.format(none, none, none, none, "skill") + "type = 'mastery_changed' AND needs_remediation = 1",
-        ])
-        # what the report prints of a step entered: f"{step} ({kind or 'content'})"; NULL for other rows,
-        # which never equals anything and so never folds
-        shown = ("CASE WHEN type = 'step_entered' THEN "
-                 "COALESCE(step_id, 'None') || ' (' || COALESCE(NULLIF(kind, ''), 'content') || ')' END")
-        sql = f"""
-        WITH m AS ({found}),
-        numbered AS (
-            SELECT m.*, ROW_NUMBER() OVER w AS n,
-                   CASE WHEN LEAD({shown}) OVER w = {shown} THEN 0 ELSE 1 END AS last
-            FROM m WINDOW w AS (PARTITION BY student_id ORDER BY seq))
-        SELECT student_id, type, step_id, kind, condition, label, choice, skill,
-               n - LAG(n, 1, 0) OVER (PARTITION BY student_id ORDER BY seq) AS visits
-        FROM numbered WHERE last = 1 ORDER BY student_id, seq"""
-        return [Milestone(student, type_, step, kind, condition, label, choice, skill, int(visits))
-                for student, type_, step, kind, condition, label, choice, skill, visits in q.rows(sql)]
+        ]))
+        found: list[Milestone] = []
+        run: tuple[Any, ...] | None = None
+        run_shown, visits = None, 0
+        for row in sorted(steps + rare, key=itemgetter(0, 1)):  # by student and seq, in Python's order on every store
+            # what the report prints of a step entered; None for other rows, which never fold
+            shown = (row[0], f"{row[3]} ({row[4] or 'content'})") if row[2] == "step_entered" else None
+            if shown is not None and shown == run_shown:
+                run, visits = row, visits + 1
+                continue
+            if run is not None:
+                found.append(Milestone(run[0], *run[2:], visits=visits))
+            run, run_shown, visits = row, shown, 1
+        if run is not None:
+            found.append(Milestone(run[0], *run[2:], visits=visits))
+        return found
 
     def flags(self) -> list[FlagFact]:
         q = self.q
@@ -250,11 +258,13 @@ class _Queries:
 
     def answers(self) -> list[AnswerFact]:
         """Each student's latest :data:`RECENT_ANSWERS` answers: a cut-off ``seq`` per student, found
-        in the type index, then the answers from it on; ``ROW_NUMBER()`` over every answer took longer."""
+        in the type index, then the answers from it on; ``ROW_NUMBER()`` over every answer took longer.
+        The cut-offs are computed once per student: PostgreSQL, left to inline them, looked each up
+        again for every answer (23 s on a class of 1,000)."""
         q = self.q
         answered = "lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL"
         sql = f"""
-        WITH cut AS (
+        WITH cut AS {q.materialized} (
             SELECT s.student_id, COALESCE((SELECT seq FROM events WHERE {answered} AND student_id = s.student_id
                                            ORDER BY seq DESC LIMIT 1 OFFSET {RECENT_ANSWERS - 1}), 0) AS seq
             FROM (SELECT DISTINCT student_id FROM events WHERE {answered}) AS s)
@@ -265,35 +275,43 @@ class _Queries:
         ORDER BY e.student_id, e.seq"""
         return [AnswerFact(student, ms / 1000, check, decoded(answer), None if pending else bool(correct),
                            int(attempt or 0), feedback)
-                for student, ms, check, answer, correct, pending, attempt, feedback in q.rows(sql)]
+                for student, ms, check, answer, correct, pending, attempt, feedback in q.tuples(sql)]
 
     def checks(self) -> list[CheckFact]:
-        judged = "type = 'answered' AND pending = 0"
-        sql = f"""
-        SELECT student_id, check_id,
-               SUM(CASE WHEN type = 'answered' THEN 1 ELSE 0 END) AS attempts,
-               MAX(CASE WHEN {judged} THEN correct ELSE 0 END) AS correct,
-               MIN(CASE WHEN {judged} THEN seq * 2 + correct END) AS first_judged,
-               COUNT(DISTINCT CASE WHEN type = 'hint_revealed' THEN COALESCE(rung, -1) END) AS hints,
-               MAX(CASE WHEN type = 'hint_revealed' THEN bottom_out ELSE 0 END) AS bottom_out,
-               MIN(seq) AS first_seq
-        FROM events
-        WHERE lesson_id = :lesson AND check_id IS NOT NULL AND type IN ('answered', 'hint_revealed')
-        GROUP BY student_id, check_id"""
+        """Per student and check: the answers, and the hints revealed.  A query per event type, each
+        reading the type index alone: one query over both types read the table's rows through the
+        other index (twice the CPU on a class of 1,000)."""
+        answered = self.q.tuples("""
+            SELECT student_id, check_id, COUNT(*) AS attempts,
+                   MAX(CASE WHEN pending = 0 THEN correct ELSE 0 END) AS correct,
+                   MIN(CASE WHEN pending = 0 THEN seq * 2 + correct END) AS first_judged, MIN(seq) AS first_seq
+            FROM events WHERE lesson_id = :lesson AND type = 'answered' AND check_id IS NOT NULL
+            GROUP BY student_id, check_id""")
+        hinted = {(student, check): (int(hints), bool(bottom_out), int(first_seq))
+                  for student, check, hints, bottom_out, first_seq in self.q.tuples("""
+            SELECT student_id, check_id, COUNT(DISTINCT COALESCE(rung, -1)) AS hints, MAX(bottom_out) AS bottom_out,
+                   MIN(seq) AS first_seq
+            FROM events WHERE lesson_id = :lesson AND type = 'hint_revealed' AND check_id IS NOT NULL
+            GROUP BY student_id, check_id""")}
+        found = []
         # first_judged packs the first judged answer's seq with its verdict in the lowest bit
-        found = [CheckFact(student, check, int(attempts), bool(correct),
-                           None if first_judged is None else bool(int(first_judged) % 2), int(hints),
-                           bool(bottom_out), int(first_seq))
-                 for student, check, attempts, correct, first_judged, hints, bottom_out, first_seq in self.q.rows(sql)]
+        for student, check, attempts, correct, first_judged, first_seq in answered:
+            hints, bottom_out, first_hint = hinted.pop((student, check), (0, False, first_seq))
+            found.append(CheckFact(student, check, int(attempts), bool(correct),
+                                   None if first_judged is None else bool(int(first_judged) % 2), hints, bottom_out,
+                                   min(int(first_seq), first_hint)))
+        found += [CheckFact(student, check, 0, False, None, hints, bottom_out, first_seq)  # hints, no answer yet
+                  for (student, check), (hints, bottom_out, first_seq) in hinted.items()]
         return sorted(found, key=lambda c: (c.student, c.first_seq))
 
-    def skills(self, facts: LessonFacts) -> None:
+    def skills(self) -> tuple[list[SkillFact], list[str], dict[str, str]]:
         """The latest estimate of each student's skills, the next review due, which skill came first
-        and which skill each check moved first.  Only the latest event of each student and skill is
-        parsed: the JSON of one row per student and skill, not of every update."""
+        and which skill each check moved first (``LessonFacts.skills``, ``skill_order``, ``skill_of``).
+        Only the latest event of each student and skill is parsed: the JSON of one row per student and
+        skill, not of every update."""
         q = self.q
         types = "lesson_id = :lesson AND type IN ('mastery_changed', 'review_done')"
-        latest = {(type_, student, skill): json.loads(data) for student, type_, skill, data in q.rows(f"""
+        latest = {(type_, student, skill): json.loads(data) for student, type_, skill, data in q.tuples(f"""
             SELECT e.student_id, e.type, e.skill, e.data FROM events AS e
             JOIN (SELECT MAX(seq) AS seq FROM events WHERE {types} GROUP BY student_id, type, skill) AS last
               ON e.seq = last.seq""")}
@@ -306,16 +324,17 @@ class _Queries:
             if r.check_id is not None:
                 first_of_check[r.check_id] = min(first_of_check.get(r.check_id, (r.first_seq, r.skill)),
                                                  (r.first_seq, r.skill))
-        facts.skill_order = sorted(first_of_skill, key=first_of_skill.__getitem__)
-        facts.skill_of = {check: skill for check, (_, skill) in sorted(first_of_check.items())}
+        found = []
         for (kind, student, skill), d in sorted(latest.items(), key=lambda kv: (kv[0][1], str(kv[0][2]))):
             if kind != "mastery_changed":
                 continue
             review = latest.get(("review_done", student, skill))
             due = review.get("next_due") if review else None
-            facts.skills.append(SkillFact(student, skill, None if d.get("p") is None else float(d["p"]),
-                                          int(d.get("evidence") or 0), bool(d.get("mastered")),
-                                          None if due is None else float(due)))
+            found.append(SkillFact(student, skill, None if d.get("p") is None else float(d["p"]),
+                                   int(d.get("evidence") or 0), bool(d.get("mastered")),
+                                   None if due is None else float(due)))
+        return (found, sorted(first_of_skill, key=first_of_skill.__getitem__),
+                {check: skill for check, (_, skill) in sorted(first_of_check.items())})
 
     def wrong(self) -> list[WrongFact]:
         sql = """

@@ -1,29 +1,21 @@
-"""The report's figures as PNG data URIs, drawn with matplotlib for a projector, and the
-mastery heat map, which is a coloured table and so an HTML one (:class:`HeatMap`).
+"""The report's figures as inline SVG bar charts (:mod:`lessonkit.report.svg`), and the mastery
+heat map, which is a coloured table and so an HTML one (:class:`HeatMap`).
 
 Each figure comes with its alt text, written from the same numbers, because a figure a
-screen reader cannot describe is not in the report for that reader.  PNG rather than SVG:
-an SVG embeds its fonts' glyphs as paths and grows with a class's size, a PNG does not.
+screen reader cannot describe is not in the report for that reader.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass
 
 from lessonkit.report.stats import DONE, ClassReport
-
-#: Large enough to read from the back of a classroom when projected.
-FONT_SIZE = 16
+from lessonkit.report.svg import Series, rows_chart
 
 #: Up to this many students the heat map names each row and prints each value; a larger
 #: class is shown as a picture of the whole class (thin unlabelled rows sorted by mastery),
 #: because 1,000 row labels are unreadable on any screen and the table above gives every value.
 LABELLED_ROWS = 40
-
-#: Resolution of the PNGs: sharp on a projector, small enough to keep the file light.
-DPI = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +36,10 @@ class HeatMap:
     rows: tuple[tuple[str, tuple[HeatCell, ...]], ...]
 
 
+#: The bars' colour: 6.9:1 on white, apart from the orange of :mod:`lessonkit.report.trendplots`
+#: for the common colour-vision deficiencies.
+BLUE = "#1f5f99"
+
 #: The heat map's colours, viridis at P(learned) = 0, 0.1, ... 1 (dark to light, readable in grey
 #: and by the common colour-vision deficiencies).  Text on the first five is white, on the others
 #: black: each pair is at least 4.5:1.
@@ -55,29 +51,13 @@ SHADES = ("#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22
 class Figure:
     title: str
     alt: str
-    src: str  # a data: URI, so the report opens with no network and no side files
-
-
-def new_figure(width: float, height: float):  # type: ignore[no-untyped-def]
-    """A figure drawn off screen.  matplotlib's object API rather than pyplot: pyplot's import and
-    its registry of open figures (which a server must close) were a second of every report."""
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    matplotlib.rcParams.update({"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2})
-    return Figure(figsize=(width, height), dpi=DPI)
-
-
-def data_uri(figure) -> str:  # type: ignore[no-untyped-def]
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    svg: str  # the chart's markup, every text in it escaped: the page holds it, so it loads nothing
 
 
 def mastery_heatmap(report: ClassReport) -> HeatMap:
     """P(learned) per student and skill as coloured cells; a skill not started is left blank
     (grey), not zero.  An HTML table rather than a picture: it is a coloured table, and drawing it
-    with matplotlib was a good part of a second on a large class."""
+    was a good part of a second on a large class."""
     cols = report.skills
     rows = list(report.students)
     labelled = len(rows) <= LABELLED_ROWS
@@ -100,20 +80,14 @@ def mastery_heatmap(report: ClassReport) -> HeatMap:
 
 def facility_bars(report: ClassReport) -> Figure:
     """Right-first-time per check, lowest first: the check that needs a look is on top."""
-    checks = sorted(report.checks, key=lambda c: c.first_attempt_facility, reverse=True)
-    figure = new_figure(9.0, max(2.5, 0.7 * len(checks) + 1.5))
-    axes = figure.add_subplot()
-    names = [c.check_id for c in checks]
+    checks = sorted(report.checks, key=lambda c: c.first_attempt_facility)
     values = [100 * c.first_attempt_facility for c in checks]
-    bars = axes.barh(names, values, color="#1f5f99")
-    axes.bar_label(bars, labels=[f"{v:.0f}%" for v in values], padding=4)
-    axes.set_xlim(0, 110)
-    axes.set_xlabel("students right at the first attempt (%)")
-    axes.set_title("First-attempt facility per check")
-    axes.spines[["top", "right"]].set_visible(False)
+    title = "First-attempt facility per check"
     alt = "Bar chart of first-attempt facility: " + "; ".join(
-        f"{c.check_id} {100 * c.first_attempt_facility:.0f}%" for c in reversed(checks)) + "."
-    return Figure("First-attempt facility per check", alt, data_uri(figure))
+        f"{c.check_id} {100 * c.first_attempt_facility:.0f}%" for c in checks) + "."
+    bars = Series("right at the first attempt", BLUE, values, [f"{v:.0f}%" for v in values])
+    return Figure(title, alt, rows_chart("facility", title, alt, [c.check_id for c in checks], [bars],
+                                         axis="students right at the first attempt (%)", top=100, unit="%"))
 
 
 def figures(report: ClassReport) -> dict[str, Figure]:

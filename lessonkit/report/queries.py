@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -22,6 +23,13 @@ from lessonkit.progress.sql import SqlEventStore
 
 #: Events copied at a time from a JSON-lines log into the in-memory store.
 _COPY_BATCH = 5000
+
+#: The report's queries run this many at a time, each on a connection of its own: the machine a
+#: class runs on has two cores or more, Python's sqlite3 lets go of the GIL while SQLite works,
+#: and a PostgreSQL server works on two queries at once.  More would only queue on the cores.
+READERS = 2
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -39,6 +47,30 @@ def sql_store(store: EventStore, lesson_id: str) -> Iterator[SqlEventStore]:
                 batch = []
         copy.append_many(batch)
         yield copy
+
+
+@contextlib.contextmanager
+def readers(store: SqlEventStore) -> Iterator[Executor]:
+    """Where the report's queries are submitted: :data:`READERS` threads, or, for an in-memory
+    SQLite store (a JSON-lines log's copy), this thread, since each connection to ``sqlite://``
+    is a database of its own and the copy lives in one."""
+    if store.dialect == "sqlite" and (store.url.database or ":memory:") == ":memory:":
+        yield _InOrder()
+        return
+    with ThreadPoolExecutor(READERS, thread_name_prefix="lessonkit-report") as pool:
+        yield pool
+
+
+class _InOrder(Executor):
+    """An executor that runs each call as it is submitted."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        done: Future[T] = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to whoever asks for the result, as a pool does
+            done.set_exception(error)
+        return done
 
 
 class LessonQuery:
@@ -60,6 +92,17 @@ class LessonQuery:
         attribute lookup (``r.student_id``) cost ten times the unpacking, seconds on a large class."""
         return list(self.store.read(sa.text(sql), {"lesson": self.lesson, **params}))
 
+    def tuples(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """The query's rows as plain tuples, for a query of thousands of rows
+        (:meth:`SqlEventStore.read_tuples <lessonkit.progress.sql.SqlEventStore.read_tuples>`)."""
+        return self.store.read_tuples(sql, {"lesson": self.lesson, **params})
+
+    @property
+    def materialized(self) -> str:
+        """What makes a ``WITH`` query computed once, as written: PostgreSQL inlines one used once into
+        the query that uses it; SQLite computes it once already (and knows the word only from 3.35)."""
+        return "MATERIALIZED" if self.pg else ""
+
     def text(self, name: str, column: str = "data") -> str:
         """A field of a JSON column as SQL text (numbers as SQL numbers on SQLite)."""
         return f"({column}::json->>'{name}')" if self.pg else f"json_extract({column}, '$.{name}')"
@@ -77,13 +120,13 @@ class LessonQuery:
         digits, and PostgreSQL's round() and casts round halves to even where SQLite's do not."""
         return f"floor({column} * 1000)::bigint" if self.pg else f"CAST({column} * 1000 AS INTEGER)"
 
-    def pair(self, left: str, right: str) -> str:
-        """Two integers as the text "left,right"."""
-        return f"({left}::text || ',' || {right}::text)" if self.pg else f"({left} || ',' || {right})"
-
-    def joined(self, item: str) -> str:
-        """The group's ``item`` texts joined by commas, in no promised order (each item carries its seq)."""
-        return f"string_agg({item}, ',')" if self.pg else f"group_concat({item}, ',')"
+    def in_order(self, item: str) -> str:
+        """The group's integers ``item`` as one text, joined by commas in ``seq`` order, for a query that
+        groups ``events`` by ``student_id`` alone.  PostgreSQL is told the order; SQLite hands an aggregate
+        its rows in the order it reads them, which for that GROUP BY is the order of the
+        (lesson, student, seq) index it scans, without a sort (``tests/test_report.py`` checks the
+        plan): saying ``seq`` beside each item, to sort them after, doubled the cost of the pass."""
+        return f"string_agg(({item})::text, ',' ORDER BY seq)" if self.pg else f"group_concat({item}, ',')"
 
     def latest(self, value: str, seq: str = "seq") -> str:
         """The row's ``seq``, zero-padded, then ``value``: the greatest of these is the latest row's,
