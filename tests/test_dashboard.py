@@ -99,3 +99,29 @@ def test_a_teacher_sees_a_new_answer_within_five_seconds(klass, page, tmp_path):
     page.screenshot(path=str(shot), full_page=False)
     shutil.copy(shot, "/tmp/lessonkit-dashboard.png")
     assert shot.stat().st_size > 10_000
+
+
+def test_the_pages_version_counts_again_only_when_the_store_changed(tmp_path, monkeypatch):
+    """The poll's count stays right through writes to this lesson and to another one, and an
+    unchanged store answers from the last count (the count a teacher's poll would otherwise
+    make of every event): a count that went stale would leave the page on an old report."""
+    from lessonkit.progress import ANSWERED, Event
+    from lessonkit.serve.dashboard import _Reports
+
+    url = f"sqlite:///{tmp_path / 'progress.sqlite'}"
+    monkeypatch.setenv("LESSONKIT_DB", url)
+    reports = _Reports()
+    with open_store(url) as store:
+        assert reports.events("tiny") == 0
+        store.append(Event("tiny", "ana", ANSWERED, check_id="c", data={"answer": "1", "attempt": 1}))
+        assert reports.events("tiny") == 1
+        store.append(Event("other", "bo", ANSWERED, check_id="c", data={"answer": "1", "attempt": 1}))
+        assert reports.events("tiny") == 1 and reports.events("other") == 1
+        store.append(Event("tiny", "bo", ANSWERED, check_id="c", data={"answer": "2", "attempt": 1}))
+        assert reports.events("tiny") == 2
+        # at rest the count is the remembered one: a row slipped in under an older seq is not seen
+        with store._engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE events SET lesson_id = 'tiny' WHERE lesson_id = 'other'")
+        assert reports.events("tiny") == 2
+    monkeypatch.setenv("LESSONKIT_DB", f"sqlite:///{tmp_path / 'another.sqlite'}")
+    assert reports.events("tiny") == 0  # another store is counted afresh, whatever its seq

@@ -143,6 +143,14 @@ class LessonFacts:
         return max((s.last_ts for s in self.students), default=0.0)
 
 
+def newest_seq(store: EventStore) -> int | None:
+    """The store's highest ``seq``, one lookup in the primary key: what tells a poller that nothing
+    was written since it last counted.  ``None`` for a store that is not SQL (it has no seq to ask)."""
+    if not isinstance(store, SqlEventStore):
+        return None
+    return int(next(store.read(sa.text("SELECT COALESCE(MAX(seq), 0) FROM events")))[0])
+
+
 def event_count(store: EventStore, lesson_id: str) -> int:
     """How many events the lesson has: what the live dashboard polls to know the report changed."""
     if isinstance(store, SqlEventStore):
