@@ -60,6 +60,20 @@ def test_a_choice_group_keeps_only_real_options_whatever_the_browser_sends():
     assert several.value == [] and several.options_html == ["x", "y"]
 
 
+def test_a_choice_group_takes_the_browsers_numbered_ticks_and_says_which_it_took():
+    group = ChoiceGroup(["1/2", "2/3", "1/7"], multiple=True)
+    group._picked(group, {"picked": [0, 2], "seq": 2}, [])
+    assert (group.value, group.seq) == ([0, 2], 2)
+    group._picked(group, {"picked": [0], "seq": 1}, [])  # older than the tick taken: not the browser's last
+    assert (group.value, group.seq) == ([0, 2], 2)
+    for forged in ({"picked": [True, "1", 5]}, {"picked": [1], "seq": "9"}, {"picked": [1], "seq": True}):
+        group._picked(group, forged, [])
+        assert group.seq == 2, forged
+    assert group.value == [1]
+    group._picked(group, {"seq": 7}, [])  # no ticks: nothing taken
+    assert (group.value, group.seq) == ([1], 2)
+
+
 def test_an_example_runs_contained_after_the_earlier_cells_and_shows_only_its_own_output():
     cell = ExampleCell("print(total + 1)\nprint(open('data.txt').read())", number=2,
                        earlier=["print('from the first cell')\ntotal = 41"], files={"data.txt": b"lesson data"})

@@ -36,18 +36,31 @@ LESSON = "fractions"
 def teacher_url() -> Iterator[str]:
     """The teacher's login (owner of the class database, CREATEROLE) on a server that checks passwords."""
     with temporary_postgres() as superuser_url:
-        engine = sa.create_engine(superuser_url, isolation_level="AUTOCOMMIT")
+        # no pool: each connection is a new session (see _configuration_loaded)
+        engine = sa.create_engine(superuser_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         with engine.connect() as conn:
             conn.execute(sa.text("CREATE ROLE teacher LOGIN CREATEROLE PASSWORD 'teacher-pw'"))
             conn.execute(sa.text("CREATE DATABASE class OWNER teacher"))
             hba = Path(conn.execute(sa.text("SHOW hba_file")).scalar_one())
             hba.write_text(f"local all {SUPERUSER} trust\nhost all {SUPERUSER} 127.0.0.1/32 trust\n"
                            "host all all 127.0.0.1/32 scram-sha-256\n")
+            loaded = _configuration_loaded(engine)
             conn.execute(sa.text("SELECT pg_reload_conf()"))
+        # the postmaster rereads pg_hba.conf on SIGHUP, asynchronously: a new session tells when it has
+        deadline = time.monotonic() + 30
+        while _configuration_loaded(engine) == loaded:
+            assert time.monotonic() < deadline, "the server did not reload pg_hba.conf within 30 s"
+            time.sleep(0.02)
         engine.dispose()
-        time.sleep(0.5)  # the postmaster rereads pg_hba.conf on SIGHUP, asynchronously
         yield make_url(superuser_url).set(username="teacher", password="teacher-pw", database="class") \
             .render_as_string(hide_password=False)
+
+
+def _configuration_loaded(engine: sa.Engine) -> object:
+    """When the server last read its configuration files, as a new session sees it: the postmaster's
+    time, which it sets before it reads pg_hba.conf and takes no new session until it has."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT pg_conf_load_time()")).scalar_one()
 
 
 def _answer(student: str, n: int) -> Event:

@@ -6,6 +6,11 @@ read whole.  So the options are an anywidget of a few lines of plain JavaScript
 (``static/choice_group.js``, no build, no network) that draws a ``<fieldset>`` of native
 inputs with real ``<label>`` elements: the keyboard, screen readers and a click on the text
 work as in any form.  The labels are rendered in the kernel (:mod:`lessonkit.player.rendering`).
+
+The browser sends each tick numbered, and the kernel sends the number of the last one it took
+back with ``value`` (``seq``): the page keeps showing the student's own ticks until the kernel
+has them all, so that no older ``value`` (an echo of an earlier tick, the state fetched again
+when the kernel's connection is restored) unticks a box and drops it from the next tick.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class ChoiceGroup(anywidget.AnyWidget):
     multiple = traitlets.Bool(False).tag(sync=True)
     value = traitlets.List(traitlets.Int()).tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
+    #: the number of the browser's last tick taken into ``value`` (``static/choice_group.js`` says why)
+    seq = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, options: Sequence[str], *, multiple: bool = False, label: str = "Your answer") -> None:
         super().__init__(multiple=multiple, label=label)
@@ -42,9 +49,17 @@ class ChoiceGroup(anywidget.AnyWidget):
         self.on_msg(self._picked)
 
     def _picked(self, _: object, content: object, buffers: object) -> None:
-        """The browser's ticks, sent as they happen (``static/choice_group.js`` says why)."""
-        if isinstance(content, dict) and isinstance(content.get("picked"), list):
-            self.value = [n for n in content["picked"] if isinstance(n, int) and not isinstance(n, bool)]
+        """The browser's ticks, sent as they happen and numbered (``static/choice_group.js`` says why);
+        the number goes back with the value, in one message."""
+        if not isinstance(content, dict) or not isinstance(content.get("picked"), list):
+            return
+        seq = content.get("seq") if _is_int(content.get("seq")) else None
+        if seq is not None and seq < self.seq:  # older than a tick already taken
+            return
+        with self.hold_sync():
+            self.value = [n for n in content["picked"] if _is_int(n)]
+            if seq is not None:
+                self.seq = seq
 
     def set_options(self, options: Sequence[str]) -> None:
         """Show new options (a new variant of the question), none picked."""
@@ -71,3 +86,7 @@ class ChoiceGroup(anywidget.AnyWidget):
         """What the browser sends is untrusted: keep only real options, one unless multiple."""
         picked = sorted({n for n in proposal["value"] if 0 <= n < len(self._texts)})
         return picked if self.multiple else picked[-1:]
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
