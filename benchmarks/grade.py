@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import dataclasses
 import os
 import random
 import re
@@ -55,6 +56,7 @@ from results import REPO, Run, arguments
 from lessonkit.engine.kinds import get_kind
 from lessonkit.format.writer import PLAYER
 from lessonkit.grade import LessonkitGrader
+from lessonkit.grade.assignment import load_assignment
 from lessonkit.grade.course import Course
 from lessonkit.grade.kernels import KernelPool, KernelSettings
 from lessonkit.progress import Event, JsonlLog, log_path
@@ -133,7 +135,10 @@ def main() -> None:
         problems += unscored(theirs, args.submissions)
         for name in COURSES[1:]:
             problems += score_differences(theirs, scores(courses[name], assignment), name)
-        settings = KernelSettings(limits=LessonkitGrader(Course(courses["lessonkit"])).limits(), guard=False)
+        grader = LessonkitGrader(Course(courses["lessonkit"]))
+        # the run's kernels (a lesson's with the player's imports done in the zygote), without the guard
+        settings = dataclasses.replace(grader.kernel_settings(load_assignment(grader.course, assignment),
+                                                              grader.limits()), guard=False)
         floor_serial, notebooks = asyncio.run(floor(courses["lessonkit"], assignment, settings))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
