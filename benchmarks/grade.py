@@ -22,7 +22,8 @@ and a uid per kernel, as root), and once more under the fallback layer (bubblewr
 PATH: a uid per kernel and rlimits): the difference is the namespaces' cost per notebook.
 
 The floor is what the submissions' cells cost on their own: every graded notebook executed in
-a kernel that is already running (kernels started in batches beforehand, not timed), summed,
+a kernel that is already running (kernels started in batches beforehand, not timed, as the run
+starts them: a lesson's with the player's imports done in the zygote), summed,
 and divided by the number of workers.  Goals: lessonkit at least 5 times nbgrader's
 throughput on ps1 and 3 times on a lesson, and within 2 times the floor.
 
