@@ -3,8 +3,11 @@ then scored by ``nbgrader autograde`` and by ``lessonkit grade``: the same, cell
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -14,9 +17,11 @@ from lessonfactory import write_lesson
 from nbgrader.api import Gradebook
 
 from lessonkit.compile import build_lesson
+from lessonkit.engine.sandbox import Limits
 from lessonkit.format import blob
 from lessonkit.format.writer import PLAYER
 from lessonkit.grade import grade_assignment
+from lessonkit.grade.kernels import LESSON_IMPORTS, KernelPool, KernelSettings
 from lessonkit.player.identity import Identity
 from lessonkit.player.session import Session
 from lessonkit.progress import JsonlLog, log_path, open_store
@@ -107,3 +112,43 @@ def test_nbgrader_autograde_says_nothing_changed_in_honest_submissions(courses):
     are cleared: without lessonkit's OverwriteCells it warns for each one of them."""
     log = courses[5]
     assert "Autograde" in log and "[AutogradeApp | WARNING]" not in log, log
+
+
+def test_a_lessons_kernel_imports_nothing_the_zygote_could_have(courses):
+    """The zygote of a lesson's pool imports what the player needs before it forks
+    (``LESSON_IMPORTS``); a lesson's cells then import only the player itself (whose import
+    snapshots the shell, so it must happen in the kernel), and its widgets still reach the
+    kernel's comm manager, as when they are imported there."""
+    ours = courses[2]
+    nb = nbformat.read(ours / "release" / "tiny" / "tiny.ipynb", 4)
+    cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    probe = ("import sys, json; print(json.dumps([sorted(set(sys.modules) - _before), "
+             "sorted(get_ipython().kernel.comm_manager.targets)]))")
+    first, *_, last = _outputs(["import sys; _before = set(sys.modules)", *cells, probe])
+    imported, targets = json.loads(last)
+    assert first == ""
+    assert [name for name in imported if name.split(".")[:2] != ["lessonkit", "player"]] == []
+    assert "lessonkit.player.widgets" in imported  # the lesson's checks did run
+    assert "jupyter.widget" in targets
+
+
+def _outputs(cells: list[str]) -> list[str]:
+    """Each cell's stdout, run one after another in a fresh kernel of a lesson's pool."""
+    settings = KernelSettings(limits=Limits(timeout=30, cpu_seconds=60), guard=False, preload=LESSON_IMPORTS)
+
+    async def run() -> list[str]:
+        async with KernelPool(settings, 1) as pool:
+            kernel = await pool.acquire()
+            try:
+                texts = []
+                for source in cells:
+                    out: list[str] = []
+                    await kernel.kc.execute_interactive(source, timeout=30, output_hook=lambda m: out.append(
+                        m["content"].get("text", "") if m["msg_type"] == "stream" else ""))
+                    texts.append("".join(out))
+                return texts
+            finally:
+                pool.release(kernel)
+
+    with ThreadPoolExecutor(1) as thread:  # see test_grade_kernel_start: a loop may be running in this one
+        return thread.submit(asyncio.run, run()).result()

@@ -14,7 +14,7 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from lessonkit.engine import bwrap
 from lessonkit.engine.interpreter import Interpreter
@@ -48,9 +48,12 @@ class Zygote:
         self._drain = asyncio.ensure_future(self._keep_stderr())
 
     @classmethod
-    async def start(cls, python: Interpreter, env: Mapping[str, str], view: bwrap.View | None) -> Zygote:
-        """Start the zygote: this interpreter running the zygote's source, in ``view`` when sandboxed."""
-        argv = [*python.argv, "-c", Path(zygote.__file__).read_text(encoding="utf-8"), json.dumps(python.path)]
+    async def start(cls, python: Interpreter, env: Mapping[str, str], view: bwrap.View | None,
+                    preload: Sequence[str] = ()) -> Zygote:
+        """Start the zygote: this interpreter running the zygote's source, in ``view`` when sandboxed,
+        having imported the modules ``preload`` names before its first fork."""
+        argv = [*python.argv, "-c", Path(zygote.__file__).read_text(encoding="utf-8"), json.dumps(python.path),
+                json.dumps(list(preload))]
         if view is not None:
             argv = bwrap.command(view, argv)
         pipe = asyncio.subprocess.PIPE

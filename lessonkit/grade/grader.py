@@ -32,7 +32,7 @@ from lessonkit.grade.assignment import AssignmentSpec, load_assignment
 from lessonkit.grade.course import Course, GradingError, Submission
 from lessonkit.grade.execute import ExecutionSettings, NotebookJob, SubmissionJob, SubmissionOutcome
 from lessonkit.grade.feedback import FeedbackWriter, read_autograded, ungraded_notice
-from lessonkit.grade.kernels import KernelSettings
+from lessonkit.grade.kernels import LESSON_IMPORTS, KernelSettings
 from lessonkit.grade.records import record_submission, submission_files, write_autograded
 from lessonkit.progress import LOG_SUFFIX
 from lessonkit.grade.report import GradeReport, SubmissionReport
@@ -100,6 +100,17 @@ class LessonkitGrader(LoggingConfigurable):
         return Limits(timeout=timeout, cpu_seconds=self.cpu_seconds, memory_mb=self.memory_mb,
                       output_bytes=self.output_bytes, processes=self.processes, file_mb=self.file_mb)
 
+    def kernel_settings(self, spec: AssignmentSpec, limits: Limits) -> KernelSettings:
+        """How the kernels for ``spec``'s notebooks start: under ``limits``, and for a lesson built
+        by lessonkit with the player's imports done once, in the zygote."""
+        kernel_names = {nb.kernel_name for nb in spec.notebooks}
+        if len(kernel_names) > 1:
+            raise GradingError(f"{spec.name}'s notebooks use several kernels ({', '.join(sorted(kernel_names))}); "
+                               "grade them as separate assignments")
+        lesson = any(nb.lessonkit is not None for nb in spec.notebooks)
+        return KernelSettings(kernel_name=kernel_names.pop(), limits=limits, isolate_network=self.isolate_network,
+                              guard=self.guard_tests, preload=LESSON_IMPORTS if lesson else ())
+
     def grade(self, assignment: str, **kwargs: Any) -> GradeReport:
         """:meth:`grade_async`, for callers without an event loop."""
         return run_sync(self.grade_async)(assignment, **kwargs)
@@ -122,14 +133,8 @@ class LessonkitGrader(LoggingConfigurable):
         if not submissions:
             raise GradingError(f"no submissions of {assignment} in "
                                f"{course.folder('submitted_directory', '*', assignment)}")
-        kernel_names = {nb.kernel_name for nb in spec.notebooks}
-        if len(kernel_names) > 1:
-            raise GradingError(f"{assignment}'s notebooks use several kernels ({', '.join(sorted(kernel_names))}); "
-                               "grade them as separate assignments")
-        settings = ExecutionSettings(
-            KernelSettings(kernel_name=kernel_names.pop(), limits=limits or self.limits(),
-                           isolate_network=self.isolate_network, guard=self.guard_tests),
-            execute=dict(course.config.Execute), notebook_seconds=self.notebook_seconds)
+        settings = ExecutionSettings(self.kernel_settings(spec, limits or self.limits()),
+                                     execute=dict(course.config.Execute), notebook_seconds=self.notebook_seconds)
         if not self.cluster:  # a cluster's kernels run on other machines, where this process is not
             refuse_readable_secrets(containment(), {"progress store": self.progress_store or env.DB.read(),
                                                     "gradebook": course.db_url})

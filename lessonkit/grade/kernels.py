@@ -72,6 +72,20 @@ from lessonkit.grade.forker import KernelStartError, Zygote
 log = logging.getLogger("lessonkit.grade")
 
 _LOG_TAIL = 2000
+
+LESSON_IMPORTS = ("ipywidgets", "anywidget", "mistune", "pygments.styles.default", "getpass", "pwd",
+                  "lessonkit.format.blob", "lessonkit.model", "lessonkit.model.course",
+                  "lessonkit.progress", "lessonkit.progress.course", "lessonkit.progress.selfassessment",
+                  "lessonkit.engine.flags", "lessonkit.engine.guard", "lessonkit.engine.kinds",
+                  "lessonkit.engine.mastery", "lessonkit.engine.path", "lessonkit.engine.placement",
+                  "lessonkit.engine.recommend", "lessonkit.engine.sealing")
+"""What the kernel of a lesson built by lessonkit imports as its cells run (the player's widgets,
+markdown and its code highlighting, engine and event log): about 0.4 s of a kernel's CPU, the same for every notebook,
+so the zygote imports it once before it forks (``KernelSettings.preload``).  Not
+``lessonkit.player`` itself: importing it takes the snapshot ``lkp.guard_builtins()`` restores,
+which must be taken in the kernel, by its header cell (``tests/test_grade_kernel_start.py`` checks
+that a lesson's cells import nothing else outside it)."""
+
 _KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts kernels for nbgrader
 
 
@@ -84,6 +98,8 @@ class KernelSettings:
     isolate_network: bool = True
     guard: bool = True
     startup_timeout: float = 60.0
+    preload: tuple[str, ...] = ()
+    """Modules the zygote imports before it forks (:data:`LESSON_IMPORTS` for a lesson)."""
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -270,7 +286,8 @@ class KernelPool:
             self._shown = bwrap.below_private_mounts(view, str(root))
         try:
             # a home, for what ipykernel's imports look up there (the kernels get their own)
-            self._zygote = await Zygote.start(python, {**self._env, "HOME": str(root)}, view)
+            self._zygote = await Zygote.start(python, {**self._env, "HOME": str(root)}, view,
+                                              self.settings.preload)
         finally:
             for fd in python.fds:  # the zygote holds them now, and hands them down to every kernel
                 os.close(fd)

@@ -7,12 +7,14 @@ is then a ``fork`` of it that contains itself (the limits, uid and network names
 fresh kernel for every notebook, at about half the cost.
 
 The grader runs this file's source in a fresh, isolated interpreter (``python -I -c SOURCE
-PATH``, inside bubblewrap where it works: :mod:`lessonkit.engine.bwrap`), whose import path is
+PATH PRELOAD``, inside bubblewrap where it works: :mod:`lessonkit.engine.bwrap`), whose import path is
 ``PATH`` (JSON), the environment's as :func:`lessonkit.engine.interpreter.interpreter` gives
 it: the zygote finds lessonkit and ipykernel where the grader does, whatever was on the
-grader's ``PYTHONPATH``.  It imports no more than that before it forks, so the kernels carry
-nothing of the grader, and compiles the test guard once, which each kernel installs before it
-answers its first request.  It talks to the grader in JSON lines: on its stdin, a request per
+grader's ``PYTHONPATH``.  It imports no more than that before it forks, and the modules named
+by ``PRELOAD`` (JSON, a list: what every notebook of the assignment imports, such as a lesson's
+widgets; :data:`lessonkit.grade.kernels.LESSON_IMPORTS`), so the kernels carry nothing of the
+grader, and compiles the test guard once, which each kernel installs before it answers its
+first request.  It talks to the grader in JSON lines: on its stdin, a request per
 kernel; on its stdout, ``{"ready": pid}`` once, ``{"id": ..., "pid": ...}`` for each kernel
 forked and ``{"exited": pid, "code": ...}`` (``subprocess``'s convention: negative for a signal)
 when one ends; pids as the zygote sees them, in its sandbox's PID namespace.  It exits when
@@ -41,13 +43,17 @@ def unshare_network() -> None:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
 
 
-def serve(requests: int, replies: int) -> None:  # pragma: no cover  (runs in the zygote)
-    """Fork a kernel for every request read from ``requests``, until it closes."""
+def serve(requests: int, replies: int, preload: list[str]) -> None:  # pragma: no cover  (runs in the zygote)
+    """Fork a kernel for every request read from ``requests``, until it closes; ``preload``,
+    modules every kernel would import, imported once here instead."""
     import ipykernel.debugger  # noqa: F401  (what every kernel imports: done once, here)
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
 
     import lessonkit.engine.sandbox  # noqa: F401  (what every kernel contains itself with)
+
+    for name in preload:
+        importlib.import_module(name)
 
     guard = _guard_code()
 
@@ -128,6 +134,9 @@ def _become_kernel(request: dict[str, Any], guard: CodeType,
 
         app = IPKernelApp.instance()
         app.initialize(["-f", request["connection_file"], *request["arguments"]])
+        widgets = sys.modules.get("ipywidgets")
+        if widgets is not None:  # preloaded: what importing it in this kernel would have done
+            widgets.register_comm_target()
         if request["guard"] is not None:
             _install_guard(app.kernel, guard, request["guard"])
         app.start()
@@ -171,6 +180,6 @@ def _reply(replies: int, message: dict[str, Any]) -> None:  # pragma: no cover  
         data = data[os.write(replies, data):]
 
 
-if __name__ == "__main__":  # the zygote's entry point (python -I -c <this file> <import path>)
+if __name__ == "__main__":  # the zygote's entry point (python -I -c <this file> <import path> <preload>)
     sys.path[:] = json.loads(sys.argv[1])
-    serve(sys.stdin.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.fileno(), sys.stdout.fileno(), json.loads(sys.argv[2]))
