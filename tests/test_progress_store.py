@@ -30,7 +30,6 @@ from lessonkit.progress import (
     import_jsonl,
     open_store,
 )
-from lessonkit.progress.writelock import WriterQueue
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -220,31 +219,6 @@ def test_sqlite_runs_in_wal_mode_with_normal_sync(tmp_path: Path) -> None:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         indexes = {row[1] for row in raw.execute("PRAGMA index_list(events)")}
         assert {"events_by_student", "events_by_type"} <= indexes
-
-
-def test_sqlite_writers_queue_behind_the_one_writing(tmp_path: Path) -> None:
-    """A writer in another process waits in the queue's lock, and goes as soon as it is free."""
-    url = f"sqlite:///{tmp_path}/p.sqlite"
-    with open_store(url) as store:
-        store.append(answered("ada", 1))  # the file exists before the writer starts
-        lock = WriterQueue(tmp_path / "p.sqlite")
-        assert lock.path == tmp_path / "p.sqlite-writer.lock" and lock.path.exists()
-        with lock.turn():
-            writer = start_writer(url, "bo", count=1)
-            with pytest.raises(subprocess.TimeoutExpired):
-                writer.communicate(timeout=3)  # queued behind this turn, not failed, not through
-            assert [e.student_id for e in store.lesson_events("lesson")] == []
-        out, err = writer.communicate(timeout=60)
-        assert writer.returncode == 0, err
-        assert [e.student_id for e in store.lesson_events("lesson")] == ["bo"]
-
-
-def test_a_lock_file_that_cannot_be_made_leaves_writes_to_sqlite_alone(tmp_path: Path) -> None:
-    (tmp_path / "p.sqlite-writer.lock").symlink_to(tmp_path / "no-such-folder" / "lock")
-    with open_store(f"sqlite:///{tmp_path}/p.sqlite") as store:
-        store.append(answered("ada", 1))
-        store.append(answered("ada", 2))
-        assert [e.data["attempt"] for e in store.history("fractions", "ada")] == [1, 2]
 
 
 @pytest.mark.parametrize("durability, synchronous", [("normal", 1), ("full", 2)])

@@ -30,7 +30,6 @@ setting is refused there rather than silently ignored.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -45,7 +44,6 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from lessonkit.progress.events import Event, dumps
-from lessonkit.progress.writelock import WriterQueue
 from lessonkit.progress.store import (
     HOW_TO_CONFIGURE,
     ClosingStore,
@@ -207,7 +205,6 @@ class SqlEventStore(ClosingStore):
             .on_conflict_do_nothing(index_elements=[events_table.c.uid])
             .returning(events_table.c.seq)
         )
-        self._writers = _writer_queue(self.url)
         try:
             with self._engine.begin() as conn:
                 _create_schema(conn)
@@ -289,8 +286,7 @@ class SqlEventStore(ClosingStore):
 
     def _transaction(self, batch: list[Event], rows: list[dict[str, Any]]) -> list[Event]:
         """Insert ``batch`` in one transaction; committed when this returns."""
-        turn = self._writers.turn() if self._writers else contextlib.nullcontext()
-        with turn, self._engine.begin() as conn:
+        with self._engine.begin() as conn:
             return [self._insert_one(conn, event, row) for event, row in zip(batch, rows, strict=True)]
 
     def _insert_one(self, conn: Connection, event: Event, row: dict[str, Any]) -> Event:
@@ -329,14 +325,6 @@ def _parse(url: str, setting: str) -> tuple[URL, str | None]:
     if backend == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return parsed, durability
-
-
-def _writer_queue(url: URL) -> WriterQueue | None:
-    """SQLite files queue their writers (:mod:`~lessonkit.progress.writelock`); a server queues its own."""
-    database = url.database or ""
-    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
-        return None
-    return WriterQueue(Path(database).expanduser())
 
 
 def _durability(url: URL, backend: str, where: str) -> str | None:
