@@ -83,7 +83,7 @@ LESSON_IMPORTS = ("ipywidgets", "anywidget", "mistune", "pygments.styles.default
 markdown and its code highlighting, engine and event log): about 0.4 s of a kernel's CPU, the same for every notebook,
 so the zygote imports it once before it forks (``KernelSettings.preload``).  Not
 ``lessonkit.player`` itself: importing it takes the snapshot ``lkp.guard_builtins()`` restores,
-which must be taken in the kernel, by its header cell (``tests/test_grade_kernel_start.py`` checks
+which must be taken in the kernel, by its header cell (``tests/test_grade_lesson.py`` checks
 that a lesson's cells import nothing else outside it)."""
 
 _KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts kernels for nbgrader
