@@ -5,8 +5,11 @@ and have what was ticked judged."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from browser import EXPECT_TIMEOUT_MS, voila_server, wait_for_widgets
@@ -19,15 +22,22 @@ from lessonkit.player.identity import HEADER
 pytestmark = pytest.mark.slow
 
 
-def test_answer_go_on_reload_and_resume_on_the_same_step_with_the_same_answer(page, tmp_path):  # noqa: F811
-    built = build(tmp_path)
-    notebook = tmp_path / "page" / "fractions.ipynb"
+@contextlib.contextmanager
+def page_served(page: Page, folder: Path, built, name: str, *, student: str) -> Iterator[str]:
+    """The built lesson's page in a real Voila, with ``page`` naming ``student`` in the identity header."""
+    notebook = folder / "page" / f"{name}.ipynb"
     notebook.parent.mkdir()
     notebook.write_text(writer.dumps(writer.page_notebook(built.lesson, built.blob)))
-    env = {"LESSONKIT_DB": str(tmp_path / "progress.sqlite")}
+    env = {"LESSONKIT_DB": str(folder / "progress.sqlite")}
     args = [f"--VoilaConfiguration.http_header_envs=['{HEADER}']"]
-    page.set_extra_http_headers({HEADER: "alice"})
+    page.set_extra_http_headers({HEADER: student})
     with voila_server(notebook, env=env, args=args) as url:
+        yield url
+
+
+def test_answer_go_on_reload_and_resume_on_the_same_step_with_the_same_answer(page, tmp_path):  # noqa: F811
+    built = build(tmp_path)
+    with page_served(page, tmp_path, built, "fractions", student="alice") as url:
         page.goto(url)
         wait_for_widgets(page)
         expect(page.get_by_role("heading", name="Why fractions?")).to_be_visible()
@@ -122,15 +132,9 @@ def test_fast_ticks_are_judged_even_when_the_kernel_answers_each_one_late(page, 
     come back: the answer to an earlier tick arrives after a later tick.  It must not untick a box (the
     next tick, read from the boxes, would leave 1/2 out), and Check judges what the student ticked."""
     built = build(tmp_path, _UNIT_FRACTIONS, name="unit")
-    notebook = tmp_path / "page" / "unit.ipynb"
-    notebook.parent.mkdir()
-    notebook.write_text(writer.dumps(writer.page_notebook(built.lesson, built.blob)))
-    env = {"LESSONKIT_DB": str(tmp_path / "progress.sqlite")}
-    args = [f"--VoilaConfiguration.http_header_envs=['{HEADER}']"]
-    page.set_extra_http_headers({HEADER: "ines"})
     kernel = LateKernel()
     page.route_web_socket(_KERNEL_CHANNEL, kernel)
-    with voila_server(notebook, env=env, args=args) as url:
+    with page_served(page, tmp_path, built, "unit", student="ines") as url:
         page.goto(url)
         wait_for_widgets(page)
         half, seventh = page.get_by_role("checkbox", name="1/2"), page.get_by_role("checkbox", name="1/7")
