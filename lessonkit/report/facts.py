@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -239,21 +240,9 @@ class _Queries:
             select.format(none, "condition", none, none, none) + "type = 'branch_taken' AND condition IS NOT NULL",
             select.format(none, none, none, none, "skill") + "type = 'mastery_changed' AND needs_remediation = 1",
         ]))
-        found: list[Milestone] = []
-        run: tuple[Any, ...] | None = None
-        run_shown, visits = None, 0
-        for row in sorted(steps + rare, key=itemgetter(0, 1)):  # by student and seq, in Python's order on every store
-            # what the report prints of a step entered; None for other rows, which never fold
-            shown = (row[0], f"{row[3]} ({row[4] or 'content'})") if row[2] == "step_entered" else None
-            if shown is not None and shown == run_shown:
-                run, visits = row, visits + 1
-                continue
-            if run is not None:
-                found.append(Milestone(run[0], *run[2:], visits=visits))
-            run, run_shown, visits = row, shown, 1
-        if run is not None:
-            found.append(Milestone(run[0], *run[2:], visits=visits))
-        return found
+        ordered = sorted(steps + rare, key=itemgetter(0, 1))  # by student and seq, in Python's order on every store
+        runs = (list(run) for _, run in groupby(ordered, key=_folds_with))
+        return [Milestone(run[-1][0], *run[-1][2:], visits=len(run)) for run in runs]
 
     def flags(self) -> list[FlagFact]:
         q = self.q
@@ -351,3 +340,9 @@ class _Queries:
         GROUP BY check_id, answer, feedback"""
         return [WrongFact(r.check_id, decoded(r.answer), None if r.feedback is None else int(r.feedback), int(r.n))
                 for r in self.q.rows(sql)]
+
+
+def _folds_with(row: tuple[Any, ...]) -> object:
+    """What a route row folds by: a step entered, as the report prints it, for its student; any other
+    row a key of its own (equal to nothing), so that it never folds."""
+    return (row[0], f"{row[3]} ({row[4] or 'content'})") if row[2] == "step_entered" else object()
