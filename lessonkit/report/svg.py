@@ -108,14 +108,12 @@ def columns_chart(key: str, title: str, alt: str, categories: Sequence[str], ser
                 parts.append(_text(x + 17, y0 + plot_h - length - 6, s.texts[i], anchor="middle"))
         centre = left + COLUMN * len(series) / 2
         if slant:
-            parts.append(f'<text x="{centre:.1f}" y="{y0 + plot_h + 18}" text-anchor="end" fill="{INK}" '
-                         f'transform="rotate(-35 {centre:.1f} {y0 + plot_h + 18})">{escape(_cut(category))}</text>')
+            parts.append(_text(centre, y0 + plot_h + 18, _cut(category), anchor="end", rotate=-35))
         else:
             parts.extend(_text(centre, y0 + plot_h + 22 * (n + 1), _cut(line), anchor="middle")
                          for n, line in enumerate(lines[i]))
     middle = y0 + plot_h / 2
-    parts.append(f'<text x="18" y="{middle:.1f}" text-anchor="middle" fill="{MUTED}" '
-                 f'transform="rotate(-90 18 {middle:.1f})">{escape(axis)}</text>')
+    parts.append(_text(18, middle, axis, anchor="middle", colour=MUTED, rotate=-90))
     height = _legend(parts, series, x0, y0 + plot_h + under + 8) + 8
     return _svg(key, title, alt, width, height, parts)
 
@@ -186,6 +184,10 @@ def _width(text: str) -> float:
     return len(_cut(text)) * CHAR_W
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "start", colour: str = INK, bold: bool = False) -> str:
+def _text(x: float, y: float, text: str, *, anchor: str = "start", colour: str = INK, bold: bool = False,
+          rotate: float = 0) -> str:
+    """A text at (x, y), turned by ``rotate`` degrees about that point (a slanted date, an axis written upwards)."""
     weight = f' font-weight="600" font-size="{FONT_SIZE + 2}"' if bold else ""
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{colour}"{weight}>{escape(text)}</text>'
+    turn = f' transform="rotate({rotate:g} {x:.1f} {y:.1f})"' if rotate else ""
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{colour}"{weight}{turn}>'
+            f"{escape(text)}</text>")
